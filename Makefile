@@ -1,0 +1,30 @@
+# Two entry points, both self-contained on a fresh machine with Python 3.11:
+#   make demo   set up .venv, build the knowledge base, run the bundled example cohort
+#   make test   set up .venv and run the whole test suite
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+OUT    ?= refractor-demo
+
+.PHONY: setup demo test bench clean
+
+$(BIN)/refractor: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(BIN)/refractor
+
+demo: setup
+	$(BIN)/refractor demo -o $(OUT)
+
+test: setup
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) $(OUT) build *.egg-info src/*.egg-info

@@ -1,0 +1,5 @@
+import sys
+
+from refractor.cli import main
+
+sys.exit(main())

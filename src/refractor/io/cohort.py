@@ -1,0 +1,110 @@
+"""The columnar cohort: what every reader produces and what the interpreter consumes.
+
+A :class:`Cohort` is a handful of long-format pandas DataFrames keyed by ``sample``. One
+sample is simply a cohort of one (:meth:`Cohort.subset`). Readers in ``refractor.io`` fill
+these tables; ``refractor.interpret`` evaluates the knowledge base's biomarker rules on them
+column-wise (never a Python loop per sample).
+
+Tables and columns (dtypes in brackets)
+---------------------------------------
+samples      sample[str] disease[str] subtype[str|None] line[Int64]
+             prior_agents[list[str]] refractory_agents[list[str]]
+assessed     sample[str] kind[str]   which data kinds were measured for which sample; kinds are
+             the biomarker feature kinds: variant, copy_number, expression, splicing,
+             methylation, protein, history, subtype. A rule whose data kind is not assessed for
+             a sample yields ``not_assessable`` — never a silent "not detected".
+variants     sample gene consequence[str] protein_change[str, "" if none] vaf[float, NaN]
+             source[str "file:line"]
+             consequence is normalised to: missense, nonsense, frameshift, splice_site,
+             inframe_indel, start_lost, stop_lost, silent, other (non-coding / unknown).
+copy_number  sample gene log2_ratio[float] source[str]
+expression   sample gene value[float] (TPM)
+splicing     sample gene event[str] psi[float 0..1] reads[int] source[str]
+methylation  sample feature[str] gene[str|None] beta[float 0..1]
+protein      sample gene value[float] unit[str]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+DATA_KINDS = (
+    "variant",
+    "copy_number",
+    "expression",
+    "splicing",
+    "methylation",
+    "protein",
+    "history",
+    "subtype",
+)
+
+COLUMNS: dict[str, list[str]] = {
+    "samples": ["sample", "disease", "subtype", "line", "prior_agents", "refractory_agents"],
+    "assessed": ["sample", "kind"],
+    "variants": ["sample", "gene", "consequence", "protein_change", "vaf", "source"],
+    "copy_number": ["sample", "gene", "log2_ratio", "source"],
+    "expression": ["sample", "gene", "value"],
+    "splicing": ["sample", "gene", "event", "psi", "reads", "source"],
+    "methylation": ["sample", "feature", "gene", "beta"],
+    "protein": ["sample", "gene", "value", "unit"],
+}
+
+CONSEQUENCES = (
+    "missense",
+    "nonsense",
+    "frameshift",
+    "splice_site",
+    "inframe_indel",
+    "start_lost",
+    "stop_lost",
+    "silent",
+    "other",
+)
+
+
+def empty(table: str) -> pd.DataFrame:
+    """An empty DataFrame with the columns of ``table``."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS[table]})
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Measured data for one or more samples, in long columnar tables (see module doc)."""
+
+    samples: pd.DataFrame
+    assessed: pd.DataFrame = field(default_factory=lambda: empty("assessed"))
+    variants: pd.DataFrame = field(default_factory=lambda: empty("variants"))
+    copy_number: pd.DataFrame = field(default_factory=lambda: empty("copy_number"))
+    expression: pd.DataFrame = field(default_factory=lambda: empty("expression"))
+    splicing: pd.DataFrame = field(default_factory=lambda: empty("splicing"))
+    methylation: pd.DataFrame = field(default_factory=lambda: empty("methylation"))
+    protein: pd.DataFrame = field(default_factory=lambda: empty("protein"))
+    build: str = "GRCh38"
+
+    @property
+    def sample_ids(self) -> list[str]:
+        return self.samples["sample"].tolist()
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    def subset(self, samples: list[str]) -> "Cohort":
+        """The same cohort restricted to ``samples`` (order kept)."""
+        keep = set(samples)
+        kw = {
+            name: getattr(self, name)[getattr(self, name)["sample"].isin(keep)].reset_index(drop=True)
+            for name in COLUMNS
+        }
+        return replace(self, **kw)
+
+    def is_assessed(self, sample: str, kind: str) -> bool:
+        a = self.assessed
+        return bool(((a["sample"] == sample) & (a["kind"] == kind)).any())
+
+
+__all__ = ["Cohort", "COLUMNS", "DATA_KINDS", "CONSEQUENCES", "empty"]
