@@ -1,0 +1,96 @@
+"""Declarative description of a mechanistic model: parameters with units and references.
+
+Every model in ``refractor.models`` is an Antimony file in ``refractor/models/antimony/`` plus
+one :class:`ModelSpec` that documents it. Simulation always goes through libRoadRunner
+(``refractor.models.simulate`` / ``refractor.models.batch``); the spec carries no solver code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter.
+
+    ``reference`` is a PMID/DOI (with the figure/table where the number is), or the word
+    ``assumed`` with a reason in ``note``; ``assumed`` is then True and reports say so.
+    """
+
+    name: str
+    value: float
+    unit: str
+    description: str
+    reference: str
+    assumed: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """How an agent enters the model: which dose species it sets and its own parameters."""
+
+    agent: str  # KB agent slug
+    dose_species: str  # Antimony species / parameter the dose (in dose_unit) is assigned to
+    parameters: dict[str, float] = field(default_factory=dict)  # e.g. {"Kd_drug": 0.15}
+    dose_unit: str = "uM"
+    reference: str = ""
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    """A named change of the model standing for a resistance mechanism.
+
+    ``parameter`` is scaled (``mode='scale'``) or set (``mode='set'``) to ``value``; a sample's
+    measured data may override ``value`` (e.g. the measured CRBN level relative to reference).
+    ``mechanisms`` are the KB mechanism slugs this perturbation represents.
+    """
+
+    name: str
+    parameter: str
+    mode: str  # "scale" | "set"
+    value: float
+    description: str
+    reference: str
+    mechanisms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str  # "glue", "bcl2", "trail"
+    title: str
+    antimony_file: str  # file name inside refractor/models/antimony/
+    description: str
+    parameters: tuple[Parameter, ...]
+    agents: tuple[AgentSpec, ...] = ()
+    perturbations: tuple[Perturbation, ...] = ()
+    readout: str = ""  # species or assignment rule giving the effect readout
+    readout_kind: str = ""  # "viability", "degradation", "time_to_momp" ...
+    t_end: float = 0.0
+    time_unit: str = "h"
+    references: tuple[str, ...] = ()
+
+    def antimony(self) -> str:
+        """The model's Antimony source text, read from the package."""
+        return (
+            resources.files("refractor.models")
+            .joinpath("antimony", self.antimony_file)
+            .read_text(encoding="utf-8")
+        )
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def agent(self, slug: str) -> AgentSpec:
+        for a in self.agents:
+            if a.agent == slug:
+                return a
+        raise KeyError(slug)
+
+
+__all__ = ["Parameter", "AgentSpec", "Perturbation", "ModelSpec"]
