@@ -31,12 +31,19 @@ app = typer.Typer(
 )
 
 
+_REGISTERED: list[bool] = []  # main() may run many times in one process (tests): register once
+
+
 def _register() -> None:
-    from refractor.cli import _kb, _models, _profile
+    if _REGISTERED:
+        return
+    _REGISTERED.append(True)
+    from refractor.cli import _kb, _models, _profile, _serve
 
     app.add_typer(_kb.app, name="kb")
     _profile.register(app)
     _models.register(app)
+    _serve.register(app)
 
 
 @app.callback()

@@ -1,6 +1,180 @@
-"""``refractor profile`` and ``refractor demo`` (work in progress)."""
+"""``refractor profile`` and ``refractor demo``: thin shells over io -> interpret -> report."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from refractor.errors import InputError
+
+_FILE_OPTS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
+
+
+def _err_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _kb_genes(kb) -> set[str]:
+    from refractor.interpret._prepare import iter_features
+
+    return {getattr(f, "gene", None) for b in kb.biomarkers.values()
+            for f in iter_features(b.profile)} - {None}
+
+
+def _sheet_mafs(path: Path) -> list[Path]:
+    """MAF paths named in a samplesheet (relative to it), each once."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return list(dict.fromkeys((path.parent / r["maf"]).resolve() for r in rows
+                              if r.get("maf") and r["maf"].strip()))
+
+
+def run_profile(cohort, kb, outdir: Path, mafs: list[Path], *, title: str | None = None,
+                progress: bool = True) -> tuple[object, dict[str, Path]]:
+    """Interpret ``cohort`` and write every output into ``outdir`` (all-or-nothing)."""
+    from refractor.interpret import interpret
+    from refractor.report import write_outputs
+
+    result = interpret(cohort, kb)
+    if progress and len(result) > 1:
+        from rich.progress import Progress
+
+        with Progress(console=_err_console(), transient=True) as bar:
+            task = bar.add_task("explaining samples", total=len(result))
+            for i in range(len(result)):
+                result[i]
+                bar.advance(task)
+    paths = write_outputs(result, outdir, {"maf": mafs}, kb=kb, title=title)
+    return result, paths
+
+
+def _summary(result, paths: dict[str, Path], console) -> None:
+    from rich.table import Table
+
+    levels = result.to_frame()
+    if len(result) <= 40:
+        t = Table(title="resistance level per agent (research use only)", show_lines=False)
+        t.add_column("sample")
+        agents = [a for a in levels.columns if (levels[a] != "susceptible").any()] or list(levels.columns)[:8]
+        for a in agents:
+            t.add_column(a, overflow="fold")
+        for s in levels.index:
+            t.add_row(s, *[levels.at[s, a] for a in agents])
+        console.print(t)
+    else:
+        counts = {a: int((levels[a] != "susceptible").sum()) for a in levels.columns}
+        top = sorted(counts.items(), key=lambda kv: -kv[1])[:8]
+        console.print(f"{len(result)} samples; agents with most non-susceptible calls: "
+                      + ", ".join(f"{a} ({n})" for a, n in top))
+    for w in result.warnings[:5]:
+        console.print(f"[yellow]{w.category}[/yellow]: {w.message}")
+    console.print(f"HTML report: {paths['report']}")
+    console.print(f"per-sample JSON: {paths['samples']}/   cohort TSV: {paths['levels']}")
+
+
+def profile(
+    samplesheet: Optional[Path] = typer.Argument(None, help="Samplesheet CSV (sample, disease, one path column per data kind)."),
+    outdir: Path = typer.Option(..., "-o", "--outdir", help="Output directory (created; files written atomically)."),
+    sample: Optional[str] = typer.Option(None, "--sample", help="Single-sample mode: the sample id."),
+    disease: Optional[str] = typer.Option(None, "--disease", help="Disease code (MM, AML, CLL ...)."),
+    maf: Optional[Path] = typer.Option(None, "--maf", help="MAF file."),
+    vcf: Optional[Path] = typer.Option(None, "--vcf", help="VEP/SnpEff-annotated VCF."),
+    seg: Optional[Path] = typer.Option(None, "--seg", help="Segment file (log2 ratio)."),
+    expression: Optional[Path] = typer.Option(None, "--expression", help="Expression matrix (TPM; TSV or GCT)."),
+    junctions: Optional[Path] = typer.Option(None, "--junctions", help="STAR SJ.out.tab."),
+    psi: Optional[Path] = typer.Option(None, "--psi", help="PSI table (sample gene event psi)."),
+    methylation: Optional[Path] = typer.Option(None, "--methylation", help="Methylation beta values."),
+    clinical: Optional[Path] = typer.Option(None, "--clinical", help="Clinical TSV."),
+    refractory: Optional[str] = typer.Option(None, "--refractory", help="Agents the disease is refractory to (comma/semicolon separated)."),
+    prior: Optional[str] = typer.Option(None, "--prior", help="Prior agents (comma/semicolon separated)."),
+    subtype: Optional[str] = typer.Option(None, "--subtype", help="Subtype, e.g. FAB M5."),
+    line: Optional[int] = typer.Option(None, "--line", help="Line of therapy."),
+    build: Optional[str] = typer.Option(None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37)."),
+    kb_path: Optional[Path] = typer.Option(None, "--kb", help="Knowledge-base data directory (default: packaged)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary, no progress bar."),
+) -> None:
+    """Explain drug resistance for a cohort (SAMPLESHEET) or one sample (--sample + files)."""
+    from refractor.io import cohort_from_flags, read_samplesheet
+    from refractor.kb import KnowledgeBase
+
+    files = dict(maf=maf, vcf=vcf, seg=seg, expression=expression, junctions=junctions, psi=psi,
+                 methylation=methylation, clinical=clinical)
+    given = [k for k, v in files.items() if v is not None]
+    if samplesheet is not None and (sample or given):
+        raise InputError("give either a SAMPLESHEET or --sample with data files, not both")
+    if samplesheet is None and not sample:
+        raise InputError("give a SAMPLESHEET or --sample with at least one data file / clinical value")
+    kb = KnowledgeBase.load(kb_path)
+    genes = _kb_genes(kb)
+    if samplesheet is not None:
+        if not samplesheet.is_file():
+            raise InputError("samplesheet not found", path=samplesheet)
+        cohort = read_samplesheet(samplesheet, build=build, genes=genes)
+        mafs, title = _sheet_mafs(samplesheet), samplesheet.stem
+    else:
+        def split(v):
+            return None if v is None else [x for x in v.replace(",", ";").split(";") if x.strip()]
+
+        if not given and refractory is None and prior is None and not subtype:
+            raise InputError(f"sample {sample!r}: no data given (name at least one file or clinical value)")
+        cohort = cohort_from_flags(sample=sample, disease=disease, **files,
+                                   refractory=split(refractory), prior=split(prior),
+                                   subtype=subtype, line=line, build=build, genes=genes)
+        mafs, title = ([maf] if maf else []), sample
+    result, paths = run_profile(cohort, kb, outdir, mafs, title=title, progress=not quiet)
+    if not quiet:
+        _summary(result, paths, _console())
+
+
+def _examples_dir() -> Path:
+    import refractor
+
+    here = Path(refractor.__file__).resolve()
+    for cand in (here.parents[2] / "examples" / "demo_cohort", Path.cwd() / "examples" / "demo_cohort"):
+        if (cand / "samplesheet.csv").is_file():
+            return cand
+    raise InputError("bundled demo cohort not found (examples/demo_cohort/samplesheet.csv)")
+
+
+def demo(
+    outdir: Path = typer.Option(Path("refractor-demo"), "-o", "--outdir", help="Output directory."),
+) -> None:
+    """Build the knowledge base, show a worked query and profile the bundled demo cohort."""
+    from refractor.io import read_samplesheet
+    from refractor.kb import KnowledgeBase
+
+    console = _console()
+    kb = KnowledgeBase.load()
+    st = kb.stats()
+    c = st["counts"]
+    console.print(
+        f"knowledge base {st['version']} (hash {st['content_hash']}): {c['mechanisms']} mechanisms, "
+        f"{c['biomarkers']} biomarker rules, {c['strategies']} strategies, {c['evidence']} evidence "
+        f"items, {c['agents']} agents, {st['scoring_rules']} scoring rules")
+    mechs = kb.mechanisms_for_agent("lenalidomide", disease="MM")
+    console.print(f"worked query - mechanisms of lenalidomide resistance in MM ({len(mechs)}): "
+                  + ", ".join(m.id for m in mechs[:8]) + (" ..." if len(mechs) > 8 else ""))
+    sheet = _examples_dir() / "samplesheet.csv"
+    cohort = read_samplesheet(sheet, genes=_kb_genes(kb))
+    console.print(f"profiling the synthetic demo cohort {sheet} ({len(cohort)} samples)")
+    result, paths = run_profile(cohort, kb, outdir, _sheet_mafs(sheet), title="demo cohort")
+    _summary(result, paths, console)
 
 
 def register(app: typer.Typer) -> None:
-    return None
+    """Add ``profile`` and ``demo`` to the root command."""
+    app.command("profile")(profile)
+    app.command("demo")(demo)
+
+
+__all__ = ["register", "run_profile"]

@@ -1,0 +1,166 @@
+"""Entry points: :func:`interpret` (vectorised, columnar) and :func:`interpret_per_sample`
+(plain per-sample loop over the same rules, the reference the benchmark compares against)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from refractor.interpret._assemble import Assembler
+from refractor.interpret._cohort_result import CohortResult
+from refractor.interpret._kbview import KBView
+from refractor.interpret._mechanisms import (
+    MATCHED, NOT_APPLICABLE, UNKNOWN, UNMATCHED, status_matrix,
+)
+from refractor.interpret._prepare import Prepared, iter_features, prepare
+from refractor.interpret._results import Observation, ResultWarning
+from refractor.interpret._scalar import ScalarEvaluator
+from refractor.interpret._scoring import levels_of, score_matrix
+from refractor.interpret._vector import VectorEvaluator
+from refractor.io.cohort import Cohort
+
+KINDS = ("variant", "copy_number", "expression", "splicing", "methylation", "protein",
+         "history", "subtype")
+
+
+def _applicability(view: KBView, prep: Prepared) -> np.ndarray:
+    """samples x biomarkers: does the biomarker's disease restriction admit the sample?"""
+    uniq = list(dict.fromkeys(prep.disease.tolist()))
+    pos = {d: k for k, d in enumerate(uniq)}
+    code = np.array([pos[d] for d in prep.disease], dtype=np.int64)
+    table = np.array([[view.applies(b.diseases, d) for b in view.biomarkers] for d in uniq],
+                     dtype=bool).reshape(len(uniq), len(view.biomarkers))
+    return table[code] if len(code) else np.zeros((0, len(view.biomarkers)), bool)
+
+
+def _sample_context(prep: Prepared, i: int):
+    assessed = {k for k in KINDS if prep.assessed[k][i]}
+    sets = {"refractory": prep.refractory[i], "exposed": prep.exposed[i]}
+    disease = prep.disease[i]
+    return (None if disease is None else str(disease)), assessed, sets
+
+
+def _to_obs(bid: str, r) -> Observation:
+    def num(x):
+        return None if x is None or x != x else float(x)
+
+    def txt(x):
+        return None if x is None or (isinstance(x, float) and x != x) else x
+
+    return Observation(bid, r.kind, txt(r.gene), r.detail, r.resolution, num(r.value),
+                       num(r.threshold), txt(r.comparison), txt(r.unit), txt(r.source),
+                       bool(r.assumed))
+
+
+def interpret(cohort: Cohort, kb) -> CohortResult:
+    """Evaluate the knowledge base's rules on every sample of ``cohort`` (columnar).
+
+    Parameters
+    ----------
+    cohort : Cohort
+        Long-format measured data (see :mod:`refractor.io.cohort`).
+    kb : KnowledgeBase
+        The knowledge base; every rule, weight and threshold comes from it.
+
+    Returns
+    -------
+    CohortResult
+        Sample x mechanism statuses and sample x agent scores/levels, computed with column
+        operations over all samples; per-sample results (with traces) are built on demand.
+    """
+    view = KBView(kb)
+    prep = prepare(cohort, view)
+    ev = VectorEvaluator(prep, view)
+    n, nb = prep.n, len(view.biomarkers)
+    app = _applicability(view, prep)
+    states = np.full((n, nb), UNKNOWN, dtype=np.int8)
+    frames = []
+    for j, b in enumerate(view.biomarkers):
+        tr = ev.evaluate(b.profile)
+        col = np.where(tr.t, MATCHED, np.where(tr.f, UNMATCHED, UNKNOWN))
+        states[:, j] = np.where(app[:, j], col, NOT_APPLICABLE)
+        o = tr.obs[app[tr.obs["sidx"].to_numpy(), j]] if len(tr.obs) else tr.obs
+        if len(o):
+            frames.append(o.assign(biomarker=b.id))
+    status = status_matrix(view, states)
+
+    def hist(status_name: str):
+        long = ev._hist[status_name]
+
+        def flags(agents) -> np.ndarray:
+            out = np.zeros(n, bool)
+            out[long.loc[long["agent"].isin(agents), "sidx"].to_numpy()] = True
+            return out
+        return flags
+
+    scores, assessable = score_matrix(view, status, {"refractory": hist("refractory"),
+                                                     "exposed": hist("exposed")},
+                                      prep.assessed["history"])
+    levels = levels_of(view, scores) if scores.size else np.zeros(scores.shape, np.int8)
+
+    obs = pd.concat(frames, ignore_index=True) if frames else None
+    if obs is not None:
+        obs = obs.sort_values("sidx", kind="stable").reset_index(drop=True)
+        starts = np.searchsorted(obs["sidx"].to_numpy(), np.arange(n + 1))
+    assembler = Assembler(view)
+    warn_masks = ev.sample_warnings
+
+    def factory(i: int):
+        st = {b.id: int(states[i, j]) for j, b in enumerate(view.biomarkers)}
+        by_bm: dict[str, list[Observation]] = {}
+        if obs is not None:
+            for r in obs.iloc[starts[i]:starts[i + 1]].itertuples(index=False):
+                by_bm.setdefault(r.biomarker, []).append(_to_obs(r.biomarker, r))
+        disease, assessed, sets = _sample_context(prep, i)
+        warns = [w for m, w in warn_masks if m[i]]
+        return assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None, st,
+                                  by_bm, assessed, sets, warns)
+
+    return CohortResult(
+        samples=[str(s) for s in prep.samples], diseases=list(prep.disease),
+        mechanisms=view.mechanism_ids, agents=view.covered_agents, status=status, scores=scores,
+        levels=levels, assessable=assessable, kb_version=view.version,
+        kb_hash=view.content_hash, scoring_version=view.scoring.version,
+        warnings=prep.warnings + [w for _, w in warn_masks], factory=factory,
+    )
+
+
+def interpret_per_sample(cohort: Cohort, kb) -> CohortResult:
+    """The same rules evaluated by a plain Python loop, one sample at a time (reference).
+
+    Slower than :func:`interpret`; used by tests and the benchmark to check that the
+    vectorised engine makes identical calls.
+    """
+    view = KBView(kb)
+    prep = prepare(cohort, view)
+    ev = ScalarEvaluator(prep, view)
+    assembler = Assembler(view)
+    expr_features = list({f.model_dump_json(): f for b in view.biomarkers
+                          for f in iter_features(b.profile) if f.kind == "expression"}.values())
+    results, cohort_warn = [], []
+    for i in range(prep.n):
+        disease, assessed, sets = _sample_context(prep, i)
+        st: dict[str, int] = {}
+        by_bm: dict[str, list[Observation]] = {}
+        for b in view.biomarkers:
+            if not view.applies(b.diseases, disease):
+                st[b.id] = NOT_APPLICABLE
+                continue
+            v, obs = ev.evaluate(b.profile, i, b.id)
+            st[b.id] = {True: MATCHED, False: UNMATCHED, None: UNKNOWN}[v]
+            if v is True and obs:
+                by_bm[b.id] = obs
+        warns: list[ResultWarning] = []
+        for f in expr_features:
+            w = ev.expression_warning(f, i)
+            if w is not None:
+                warns.append(w)
+        cohort_warn.extend(warns)
+        results.append(assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None,
+                                          st, by_bm, assessed, sets, warns))
+    return CohortResult.from_samples(
+        results, mechanisms=view.mechanism_ids, agents=view.covered_agents,
+        kb_version=view.version, kb_hash=view.content_hash,
+        scoring_version=view.scoring.version, warnings=prep.warnings + cohort_warn)
+
+
+__all__ = ["interpret", "interpret_per_sample"]

@@ -1,0 +1,158 @@
+"""A read-only view of the knowledge base shaped for rule evaluation.
+
+Resolves, once per interpretation, everything the engine asks repeatedly: the ordered
+mechanisms and biomarkers, the disease hierarchy, agent classes, aliases and regimen
+components, the agents covered by scoring rules and the evidence behind each mechanism.
+Nothing here holds a rule of its own: every number comes from the knowledge base.
+"""
+from __future__ import annotations
+
+from functools import cached_property, lru_cache
+from typing import Any
+
+from refractor.kb.schema import AgentRule, Biomarker, EvidenceLevel, Mechanism
+
+#: evidence levels that speak about patients -> "high" confidence; experimental -> "moderate";
+#: a review statement alone -> "low".
+CONFIDENCE_OF_LEVEL = {
+    EvidenceLevel.clinical_trial: "high",
+    EvidenceLevel.patient_cohort: "high",
+    EvidenceLevel.case_report: "high",
+    EvidenceLevel.xenograft: "moderate",
+    EvidenceLevel.cell_line: "moderate",
+    EvidenceLevel.crispr_screen: "moderate",
+    EvidenceLevel.biochemical: "moderate",
+    EvidenceLevel.review_statement: "low",
+}
+LINK_RANK = {"seed": 0, "literature": 1, "inferred": 2}
+RESISTANCE_SIGNIFICANCE = {"resistance", "reduced_sensitivity", "sensitivity"}
+
+
+class KBView:
+    """Pre-resolved lookups over a :class:`refractor.kb.KnowledgeBase` (or a typed stand-in)."""
+
+    def __init__(self, kb: Any) -> None:
+        self.kb = kb
+        self.version: str = str(getattr(kb, "version", "unknown"))
+        self.content_hash: str = str(getattr(kb, "content_hash", "unknown"))
+        self.scoring = kb.scoring
+        self.mechanisms: dict[str, Mechanism] = dict(kb.mechanisms)
+        self.mechanism_ids: list[str] = list(self.mechanisms)
+        self.biomarkers: list[Biomarker] = [
+            b for b in kb.biomarkers.values() if b.mechanism in self.mechanisms
+        ]
+        self.biomarker_ids: list[str] = [b.id for b in self.biomarkers]
+        self.mech_index = {m: i for i, m in enumerate(self.mechanism_ids)}
+
+    # ------------------------------------------------------------------ diseases
+    @lru_cache(maxsize=None)
+    def lineage(self, disease: str | None) -> frozenset[str]:
+        """The disease and all its ancestors (empty if unknown)."""
+        if not disease:
+            return frozenset()
+        out, cur, diseases = set(), disease, self.kb.diseases
+        while cur and cur not in out:
+            out.add(cur)
+            rec = diseases.get(cur)
+            cur = rec.parent if rec is not None else None
+        return frozenset(out)
+
+    def applies(self, restricted_to: tuple[str, ...] | list[str], disease: str | None) -> bool:
+        """True when a restriction list is empty or names the disease or one of its ancestors."""
+        if not restricted_to:
+            return True
+        return bool(self.lineage(disease) & set(restricted_to))
+
+    # ------------------------------------------------------------------ agents
+    @cached_property
+    def alias_map(self) -> dict[str, str]:
+        """Lower-case name / code / id -> agent id."""
+        out: dict[str, str] = {}
+        for a in self.kb.agents.values():
+            for key in [a.name, *a.codes]:
+                out.setdefault(key.strip().lower(), a.id)
+        for a in self.kb.agents.values():
+            out[a.id] = a.id
+        return out
+
+    def expand_agents(self, names: list[str] | tuple[str, ...]) -> frozenset[str]:
+        """Agent ids for free-text names, with regimens expanded into their components."""
+        out: set[str] = set()
+        for n in names:
+            key = str(n).strip().lower()
+            if not key:
+                continue
+            aid = self.alias_map.get(key, key)
+            out.add(aid)
+            rec = self.kb.agents.get(aid)
+            if rec is not None:
+                out.update(rec.components)
+        return frozenset(out)
+
+    @lru_cache(maxsize=None)
+    def agent_set(self, agents: tuple[str, ...], classes: tuple[str, ...]) -> frozenset[str]:
+        """Agent ids named directly or through their agent class."""
+        out = set(agents)
+        for c in classes:
+            out.update(a.id for a in self.kb.agents_in_class(c))
+        return frozenset(out)
+
+    @cached_property
+    def covered_agents(self) -> list[str]:
+        """Every agent covered by a scoring rule, in rule order, each once."""
+        seen: dict[str, None] = {}
+        for rule in self.scoring.rules:
+            for a in sorted(self.agent_set(tuple(rule.agents), tuple(rule.agent_classes))):
+                seen.setdefault(a, None)
+        return list(seen)
+
+    def rules_for(self, agent: str) -> list[AgentRule]:
+        return [
+            r for r in self.scoring.rules
+            if agent in self.agent_set(tuple(r.agents), tuple(r.agent_classes))
+        ]
+
+    def agent_info(self, agent: str) -> tuple[str, str]:
+        rec = self.kb.agents.get(agent)
+        return (rec.name, rec.agent_class) if rec is not None else (agent, "other")
+
+    # ------------------------------------------------------------------ evidence
+    @lru_cache(maxsize=None)
+    def evidence(self, mechanism: str, agent: str) -> tuple:
+        """Evidence items behind ``mechanism`` that concern ``agent`` (or name no agent).
+
+        Includes evidence attached to the mechanism's biomarkers. Sorted strongest first.
+        """
+        subjects = [mechanism] + [b.id for b in self.biomarkers if b.mechanism == mechanism]
+        agent_class = self.agent_info(agent)[1]
+        items = []
+        for sid in subjects:
+            for ev in self.kb.evidence_for(sid):
+                if ev.significance.value not in RESISTANCE_SIGNIFICANCE:
+                    continue
+                named = {u.agent for u in ev.agents}
+                if named and agent not in named and not any(
+                    self.agent_info(n)[1] == agent_class for n in named
+                ):
+                    continue
+                items.append(ev)
+        items.sort(key=lambda e: (e.level.rank, e.id))
+        return tuple(items)
+
+    def confidence(self, mechanisms: tuple[str, ...], agent: str) -> tuple[str, str]:
+        """Confidence (high / moderate / low) of a call resting on ``mechanisms``, and why."""
+        best, why = None, ""
+        for m in mechanisms:
+            ev = self.evidence(m, agent)
+            if ev:
+                level, src = ev[0].level, f"evidence {ev[0].id}"
+            else:
+                level, src = self.mechanisms[m].evidence_level, f"mechanism {m} (no evidence item)"
+            if best is None or level.rank < best.rank:
+                best, why = level, f"{src}: {level.value}"
+        if best is None:
+            return "low", "no knowledge-base mechanism behind the score"
+        return CONFIDENCE_OF_LEVEL[best], f"strongest evidence is {why}"
+
+
+__all__ = ["KBView", "CONFIDENCE_OF_LEVEL", "LINK_RANK"]

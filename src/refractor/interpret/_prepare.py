@@ -1,0 +1,171 @@
+"""Normalise a :class:`~refractor.io.cohort.Cohort` once into integer-indexed tables.
+
+Both engines (vectorised and per-sample) start from the same prepared tables, so they share
+normalisation (protein changes, agent aliases, subtypes) and differ only in how rules are
+evaluated. Tables are restricted to the genes / features the knowledge base's rules mention.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from refractor.errors import InputError
+from refractor.interpret._format import normalise_protein_change, residue
+from refractor.interpret._kbview import KBView
+from refractor.interpret._results import ResultWarning
+from refractor.io.cohort import Cohort
+from refractor.kb.schema import Logic
+
+
+def iter_features(term) -> Iterator:
+    """Every leaf feature of a biomarker profile."""
+    if isinstance(term, Logic):
+        for child in term.all or term.any or [term.not_]:
+            yield from iter_features(child)
+    else:
+        yield term
+
+
+def _as_list(v) -> list[str]:
+    if v is None or (isinstance(v, float) and v != v):
+        return []
+    if isinstance(v, str):
+        return [x for x in (s.strip() for s in v.replace(",", ";").split(";")) if x]
+    return [str(x) for x in v if str(x).strip()]
+
+
+def norm_subtype(v) -> str:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return ""
+    s = str(v).strip().upper()
+    return s[4:].strip() if s.startswith("FAB ") else s
+
+
+@dataclass
+class Prepared:
+    """Integer-indexed (``sidx``) tables of one cohort."""
+
+    samples: np.ndarray
+    disease: np.ndarray
+    subtype: np.ndarray
+    line: np.ndarray
+    assessed: dict[str, np.ndarray]
+    refractory: list[frozenset]
+    exposed: list[frozenset]
+    variants: pd.DataFrame
+    copy_number: pd.DataFrame
+    expression: pd.DataFrame
+    splicing: pd.DataFrame
+    methylation: pd.DataFrame
+    protein: pd.DataFrame
+    warnings: list[ResultWarning] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+
+def _index(df: pd.DataFrame, idx: dict[str, int], name: str, warnings: list) -> pd.DataFrame:
+    sidx = df["sample"].map(idx)
+    unknown = sidx.isna()
+    if unknown.any():
+        warnings.append(ResultWarning(
+            "DataWarning",
+            f"{int(unknown.sum())} {name} row(s) name samples that are not in the sample table "
+            f"(e.g. {df.loc[unknown, 'sample'].iloc[0]!r}); they were not used",
+        ))
+    out = df.loc[~unknown].copy()
+    out.insert(0, "sidx", sidx[~unknown].astype(np.int64).to_numpy())
+    return out.drop(columns=["sample"]).reset_index(drop=True)
+
+
+def prepare(cohort: Cohort, view: KBView) -> Prepared:
+    """Index and normalise the cohort's tables for rule evaluation."""
+    s = cohort.samples.reset_index(drop=True)
+    ids = s["sample"].astype(str).to_numpy()
+    dup = pd.Series(ids).duplicated()
+    if dup.any():
+        raise InputError(f"duplicated sample id {ids[dup.to_numpy()][0]!r} in the sample table")
+    idx = {k: i for i, k in enumerate(ids)}
+    n = len(ids)
+    warnings: list[ResultWarning] = []
+
+    feats = [f for b in view.biomarkers for f in iter_features(b.profile)]
+    genes = {getattr(f, "gene", None) for f in feats} - {None}
+    mfeatures = {f.feature for f in feats if f.kind == "methylation"}
+
+    disease = s["disease"].astype(object).where(s["disease"].notna(), None).to_numpy()
+    subtype = np.array([norm_subtype(v) for v in s.get("subtype", [None] * n)], dtype=object)
+    line = pd.to_numeric(s.get("line", pd.Series([None] * n)), errors="coerce").to_numpy(float)
+    refr = [view.expand_agents(_as_list(v)) for v in s.get("refractory_agents", [None] * n)]
+    prior = [view.expand_agents(_as_list(v)) for v in s.get("prior_agents", [None] * n)]
+    exposed = [a | b for a, b in zip(refr, prior)]
+
+    a = cohort.assessed
+    assessed = {}
+    for kind in ("variant", "copy_number", "expression", "splicing", "methylation", "protein",
+                 "history"):
+        m = np.zeros(n, dtype=bool)
+        hit = a.loc[a["kind"] == kind, "sample"].map(idx).dropna().astype(np.int64).to_numpy()
+        m[hit] = True
+        assessed[kind] = m
+
+    def table(name: str, keep: pd.Series | None) -> pd.DataFrame:
+        df = cohort.table(name)
+        if keep is not None:
+            df = df.loc[keep]
+        return _index(df, idx, name, warnings)
+
+    v = cohort.variants
+    v = table("variants", v["gene"].isin(genes))
+    pcs = pd.Series(v["protein_change"].unique())
+    norm = {p: normalise_protein_change(p) for p in pcs}
+    v["protein_change"] = v["protein_change"].map(norm).fillna("")
+    res = {p: residue(p) for p in set(norm.values())}
+    v["ref_aa"] = v["protein_change"].map(lambda p: (res[p] or ("", 0))[0])
+    v["pos"] = v["protein_change"].map(lambda p: (res[p] or ("", -1))[1]).astype(np.int64)
+    v["vaf"] = pd.to_numeric(v["vaf"], errors="coerce").astype(float)
+    v["consequence"] = v["consequence"].astype(str)
+    v["source"] = v["source"].astype(object).where(v["source"].notna(), None)
+    assessed["variant"][v["sidx"].to_numpy()] = True
+
+    cn = table("copy_number", cohort.copy_number["gene"].isin(genes))
+    cn["log2_ratio"] = pd.to_numeric(cn["log2_ratio"], errors="coerce").astype(float)
+    assessed["copy_number"][cn["sidx"].to_numpy()] = True
+
+    ex = table("expression", cohort.expression["gene"].isin(genes))
+    ex["value"] = pd.to_numeric(ex["value"], errors="coerce").astype(float)
+    ex = ex.drop_duplicates(["sidx", "gene"], keep="first").reset_index(drop=True)
+    assessed["expression"][ex["sidx"].to_numpy()] = True
+
+    sp = table("splicing", cohort.splicing["gene"].isin(genes))
+    sp["psi"] = pd.to_numeric(sp["psi"], errors="coerce").astype(float)
+    sp["reads"] = pd.to_numeric(sp["reads"], errors="coerce").fillna(0).astype(np.int64)
+    assessed["splicing"][sp["sidx"].to_numpy()] = True
+
+    me = table("methylation", cohort.methylation["feature"].isin(mfeatures))
+    me["beta"] = pd.to_numeric(me["beta"], errors="coerce").astype(float)
+    assessed["methylation"][me["sidx"].to_numpy()] = True
+
+    pr = table("protein", cohort.protein["gene"].isin(genes))
+    pr["value"] = pd.to_numeric(pr["value"], errors="coerce").astype(float)
+    assessed["protein"][pr["sidx"].to_numpy()] = True
+
+    assessed["history"] |= np.array([bool(x) for x in exposed], dtype=bool)
+    assessed["subtype"] = subtype != ""
+
+    unknown = sorted({d for d in disease if d and d not in view.kb.diseases})
+    if unknown:
+        warnings.append(ResultWarning(
+            "DataWarning",
+            f"disease code(s) {', '.join(map(str, unknown))} not in the knowledge base: "
+            "disease-restricted biomarkers do not apply to these samples",
+        ))
+    return Prepared(ids, disease, subtype, line, assessed, refr, exposed, v, cn, ex, sp, me, pr,
+                    warnings)
+
+
+__all__ = ["Prepared", "prepare", "iter_features", "norm_subtype"]

@@ -1,0 +1,205 @@
+"""Per-sample reference evaluation of biomarker profiles (plain Python, one sample at a time).
+
+The same rules as :mod:`refractor.interpret._vector`, written as a straightforward loop so the
+two can be checked against each other (tests and the benchmark compare their calls). Truth is
+``True`` / ``False`` / ``None`` (not assessable) with Kleene ``all`` / ``any`` / ``not``.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from refractor.interpret import _format as F
+from refractor.interpret._kbview import KBView
+from refractor.interpret._prepare import Prepared, norm_subtype
+from refractor.interpret._results import Observation, ResultWarning
+from refractor.interpret._vector import expression_fallback_message, history_detail
+from refractor.kb.schema import Logic
+
+
+def _group(df) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    for r in df.itertuples(index=False):
+        out[r.sidx].append(r)
+    return out
+
+
+class ScalarEvaluator:
+    """Evaluates biomarker profiles for one sample at a time."""
+
+    def __init__(self, prep: Prepared, view: KBView) -> None:
+        self.p, self.view = prep, view
+        self.rows = {name: _group(getattr(prep, name)) for name in
+                     ("variants", "copy_number", "expression", "splicing", "methylation", "protein")}
+        self._expr_cohort: dict[str, list[float]] = defaultdict(list)
+        for r in prep.expression.itertuples(index=False):
+            if math.isfinite(r.value):
+                self._expr_cohort[r.gene].append(r.value)
+
+    def evaluate(self, term, i: int, bm: str) -> tuple[bool | None, list[Observation]]:
+        if isinstance(term, Logic):
+            if term.not_ is not None:
+                v, _ = self.evaluate(term.not_, i, bm)
+                return (None if v is None else not v), []
+            res = [self.evaluate(k, i, bm) for k in (term.all or term.any)]
+            vals = [v for v, _ in res]
+            if term.any is not None:
+                v = True if True in vals else (False if all(x is False for x in vals) else None)
+            else:
+                v = False if False in vals else (True if all(x is True for x in vals) else None)
+            obs = [o for x, os_ in res if x is True for o in os_] if v is True else []
+            return v, obs
+        return getattr(self, "_" + term.kind)(term, i, bm)
+
+    def _assessed(self, kind: str, i: int) -> bool:
+        return bool(self.p.assessed[kind][i])
+
+    # ------------------------------------------------------------------ features
+    def _variant(self, ft, i, bm):
+        if not self._assessed("variant", i):
+            return None, []
+        cons = F.expand_consequences(ft.consequences)
+        exact_set = {F.normalise_protein_change(p) for p in ft.protein_changes}
+        codon_set = {c.removeprefix("p.") for c in ft.codons}
+        obs, unknown = [], False
+        for r in self.rows["variants"].get(i, []):
+            if r.gene != ft.gene or r.consequence not in cons:
+                continue
+            exact = r.protein_change in exact_set
+            codon = f"{r.ref_aa}{r.pos}" in codon_set
+            if ft.protein_changes or ft.codons or ft.positions is not None:
+                inrange = ft.positions is not None and ft.positions[0] <= r.pos <= ft.positions[1]
+                if not (exact or codon or inrange):
+                    continue
+            if ft.min_vaf is not None:
+                if math.isnan(r.vaf):
+                    unknown = True
+                    continue
+                if not r.vaf >= ft.min_vaf:
+                    continue
+            obs.append(Observation(
+                bm, "variant", ft.gene, F.variant_detail(ft.gene, r.protein_change, r.consequence, r.vaf),
+                F.variant_resolution(ft, exact, codon), _num(r.vaf), ft.min_vaf,
+                ">=" if ft.min_vaf is not None else None, "VAF", r.source, False))
+        if obs:
+            return True, obs
+        return (None if unknown else False), []
+
+    def _numeric(self, kind, i, rows, value_of, ft, detail, resolution, unit, bm, ok=None):
+        if not self._assessed(kind, i):
+            return None, []
+        obs, known = [], False
+        for r in rows:
+            v = value_of(r)
+            if not math.isfinite(v) or (ok is not None and not ok(r)):
+                continue
+            known = True
+            if F.OPS[ft.comparison](v, ft.threshold):
+                obs.append(Observation(bm, kind, getattr(ft, "gene", None), detail(r), resolution,
+                                       v, ft.threshold, ft.comparison, unit,
+                                       getattr(r, "source", None), False))
+        if obs:
+            return True, obs
+        return (False if known else None), []
+
+    def _copy_number(self, ft, i, bm):
+        rows = [r for r in self.rows["copy_number"].get(i, []) if r.gene == ft.gene]
+        return self._numeric("copy_number", i, rows, lambda r: r.log2_ratio, ft,
+                             lambda r: F.cn_detail(ft.gene, r.log2_ratio),
+                             "gene-level copy number", "log2_ratio", bm)
+
+    def _splicing(self, ft, i, bm):
+        rows = [r for r in self.rows["splicing"].get(i, [])
+                if r.gene == ft.gene and r.event == ft.event]
+        return self._numeric("splicing", i, rows, lambda r: r.psi, ft,
+                             lambda r: F.splicing_detail(ft.gene, ft.event, r.psi, r.reads),
+                             "splice-junction PSI", "PSI", bm, ok=lambda r: r.reads >= ft.min_reads)
+
+    def _methylation(self, ft, i, bm):
+        rows = [r for r in self.rows["methylation"].get(i, []) if r.feature == ft.feature]
+        return self._numeric("methylation", i, rows, lambda r: r.beta, ft,
+                             lambda r: F.methylation_detail(ft.feature, r.beta),
+                             "methylation beta value", "beta", bm)
+
+    def _protein(self, ft, i, bm):
+        rows = [r for r in self.rows["protein"].get(i, [])
+                if r.gene == ft.gene and str(r.unit).lower() == ft.unit.lower()]
+        return self._numeric("protein", i, rows, lambda r: r.value, ft,
+                             lambda r: F.protein_detail(ft.gene, r.value, ft.unit),
+                             "protein level", ft.unit, bm)
+
+    def _expression(self, ft, i, bm):
+        if not self._assessed("expression", i):
+            return None, []
+        cohort = self._expr_cohort.get(ft.gene, [])
+        mine = [r.value for r in self.rows["expression"].get(i, [])
+                if r.gene == ft.gene and math.isfinite(r.value)]
+        if not mine:
+            return None, []
+        v = mine[0]
+        if ft.percentile is not None and len(cohort) >= ft.min_cohort:
+            thr = F.cohort_threshold(np.array(cohort), ft.percentile)
+            shown, unit, assumed = v, "TPM", False
+            how = f"cohort P{ft.percentile:g} = {thr:.1f} TPM, n={len(cohort)}"
+            resolution = "expression vs cohort percentile"
+        elif ft.threshold is not None:
+            thr, unit = ft.threshold, ft.unit
+            shown = float(F.transform(np.array([v]), unit, np.array(cohort))[0])
+            assumed = F.is_assumed(ft.threshold_source)
+            how = f"absolute threshold {ft.comparison} {thr:g} {unit}"
+            resolution = "expression vs absolute threshold"
+        else:
+            return None, []
+        if not math.isfinite(shown):
+            return None, []
+        if F.OPS[ft.comparison](shown, thr):
+            return True, [Observation(bm, "expression", ft.gene,
+                                      F.expression_detail(ft.gene, shown, unit, how), resolution,
+                                      shown, thr, ft.comparison, unit, None, assumed)]
+        return False, []
+
+    def expression_warning(self, ft, i) -> ResultWarning | None:
+        """The extrapolation warning an expression feature gives this sample, if any."""
+        cohort = self._expr_cohort.get(ft.gene, [])
+        has = any(r.gene == ft.gene and math.isfinite(r.value)
+                  for r in self.rows["expression"].get(i, []))
+        if has and ft.percentile is not None and len(cohort) < ft.min_cohort:
+            return ResultWarning("ExtrapolationWarning", expression_fallback_message(ft, len(cohort)))
+        return None
+
+    def _history(self, ft, i, bm):
+        if not self._assessed("history", i):
+            return None, []
+        agents = self.view.agent_set(tuple(ft.agents), tuple(ft.agent_classes))
+        sets = self.p.refractory if ft.status == "refractory" else self.p.exposed
+        hit = sets[i] & agents
+        if not hit:
+            return False, []
+        if ft.min_line is not None:
+            line = self.p.line[i]
+            if math.isnan(line):
+                return None, []
+            if not line >= ft.min_line:
+                return False, []
+        return True, [Observation(bm, "history", None, history_detail(ft.status, hit),
+                                  "clinical history")]
+
+    def _subtype(self, ft, i, bm):
+        sub = self.p.subtype[i]
+        if not sub:
+            return None, []
+        ok = sub in {norm_subtype(v) for v in ft.values}
+        if ok and ft.diseases:
+            ok = self.view.applies(ft.diseases, self.p.disease[i])
+        if ok:
+            return True, [Observation(bm, "subtype", None, f"subtype {sub}", "disease subtype")]
+        return False, []
+
+
+def _num(x) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+__all__ = ["ScalarEvaluator"]

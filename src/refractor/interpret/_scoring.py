@@ -1,0 +1,214 @@
+"""HIVdb-style scoring: mechanism calls (+ clinical history) -> per-agent score and level.
+
+Everything comes from ``kb.scoring``: per rule ``SCORE FROM`` terms (mechanism weights, history
+weights, ``max`` groups of alternatives on one axis, ``all`` combinations), per-agent weight
+overrides, the possible-call factor and the score-to-level bands (``min`` inclusive).
+Two implementations of the same arithmetic: :func:`score_matrix` (numpy, all samples at once)
+and :func:`score_agent` (one sample, builds the trace). Terms are summed in rule order in both,
+so the floating-point sums are identical.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from refractor.interpret._kbview import KBView
+from refractor.interpret._mechanisms import DETECTED, NOT_ASSESSABLE, POSSIBLE
+from refractor.interpret._results import LEVELS, AgentCall, MechanismCall, Observation, TraceTerm
+from refractor.interpret._vector import history_detail
+from refractor.kb.schema import AllTerm, HistoryTerm, MaxTerm, MechanismTerm
+
+FIRING = ("detected", "possible")
+
+
+def bands(view: KBView) -> tuple[np.ndarray, list[str]]:
+    b = sorted(view.scoring.score_to_level, key=lambda x: x.min)
+    return np.array([x.min for x in b], dtype=float), [x.level for x in b]
+
+
+def level_of(view: KBView, score: float) -> str:
+    mins, labels = bands(view)
+    i = int(np.searchsorted(mins, score, side="right")) - 1
+    return labels[max(i, 0)]
+
+
+def levels_of(view: KBView, scores: np.ndarray) -> np.ndarray:
+    """Level index into :data:`LEVELS` for every score."""
+    mins, labels = bands(view)
+    i = np.clip(np.searchsorted(mins, scores, side="right") - 1, 0, None)
+    codes = np.array([LEVELS.index(x) for x in labels], dtype=np.int8)
+    return codes[i]
+
+
+def referenced(view: KBView, agent: str) -> tuple[list[str], bool]:
+    """Mechanisms referenced by the agent's rules, and whether any history term exists."""
+    mechs: list[str] = []
+    history = False
+    for rule in view.rules_for(agent):
+        for t in rule.terms:
+            members = t.max if isinstance(t, MaxTerm) else [t]
+            for m in members:
+                if isinstance(m, MechanismTerm):
+                    mechs.append(m.mechanism)
+                elif isinstance(m, HistoryTerm):
+                    history = True
+                elif isinstance(m, AllTerm):
+                    mechs.extend(m.all)
+    return list(dict.fromkeys(mechs)), history
+
+
+# ---------------------------------------------------------------------- vectorised
+def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object], hist_assessed: np.ndarray):
+    """Scores and assessability (samples x covered agents).
+
+    ``history`` maps ``"refractory"`` / ``"exposed"`` to a callable ``agents -> bool array``.
+    """
+    n = status.shape[0]
+    agents = view.covered_agents
+    scores = np.zeros((n, len(agents)))
+    assessable = np.zeros((n, len(agents)), dtype=bool)
+    f = view.scoring.possible_factor
+    mi = view.mech_index
+
+    def mech(m: str, w: float):
+        code = status[:, mi[m]] if m in mi else np.zeros(n, np.int8)
+        fired = code >= POSSIBLE
+        factor = np.where(code == DETECTED, 1.0, f)
+        return fired, np.where(fired, w * factor, 0.0)
+
+    def member(t, ov):
+        if isinstance(t, MechanismTerm):
+            return mech(t.mechanism, ov.get(t.mechanism, t.weight))
+        fired = history[t.history](view.agent_set(tuple(t.agents), tuple(t.agent_classes)))
+        return fired, np.where(fired, t.weight, 0.0)
+
+    for k, agent in enumerate(agents):
+        s = np.zeros(n)
+        for rule in view.rules_for(agent):
+            ov = rule.overrides.get(agent, {})
+            for t in rule.terms:
+                if isinstance(t, MaxTerm):
+                    best = np.full(n, -np.inf)
+                    anyf = np.zeros(n, bool)
+                    for m in t.max:
+                        fired, c = member(m, ov)
+                        better = fired & (~anyf | (c > best))
+                        best = np.where(better, c, best)
+                        anyf |= fired
+                    s = s + np.where(anyf, best, 0.0)
+                elif isinstance(t, AllTerm):
+                    codes = np.stack([status[:, mi[m]] if m in mi else np.zeros(n, np.int8)
+                                      for m in t.all], axis=1)
+                    fired = (codes >= POSSIBLE).all(axis=1)
+                    factor = np.where((codes == DETECTED).all(axis=1), 1.0, f)
+                    s = s + np.where(fired, t.weight * factor, 0.0)
+                else:
+                    s = s + member(t, ov)[1]
+        scores[:, k] = s
+        mechs, has_hist = referenced(view, agent)
+        idx = [mi[m] for m in mechs if m in mi]
+        a = (status[:, idx] != NOT_ASSESSABLE).any(axis=1) if idx else np.zeros(n, bool)
+        if has_hist:
+            a = a | hist_assessed
+        assessable[:, k] = a
+    return scores, assessable
+
+
+# ---------------------------------------------------------------------- one sample
+def _resolution(obs: tuple[Observation, ...]) -> str | None:
+    r = list(dict.fromkeys(o.resolution for o in obs))
+    return "; ".join(r) if r else None
+
+
+def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
+    f = view.scoring.possible_factor
+    if isinstance(t, MechanismTerm):
+        c = calls.get(t.mechanism)
+        if c is None or c.status not in FIRING:
+            return None
+        w = ov.get(t.mechanism, t.weight)
+        contribution = w * (1.0 if c.status == "detected" else f)
+        return TraceTerm(rule.id, "mechanism", w, contribution, (t.mechanism,), c.status,
+                         _resolution(c.observations), c.observations, t.comment)
+    agents = view.agent_set(tuple(t.agents), tuple(t.agent_classes))
+    hit = sets[t.history] & agents
+    if not hit:
+        return None
+    ob = Observation(f"rule:{rule.id}", "history", None, history_detail(t.history, hit),
+                     "clinical history")
+    return TraceTerm(rule.id, "history", t.weight, t.weight, (), t.history, "clinical history",
+                     (ob,), t.comment)
+
+
+def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
+                sets: dict[str, frozenset], hist_assessed: bool) -> AgentCall:
+    """Score one agent for one sample and keep the trace of every term that fired."""
+    name, agent_class = view.agent_info(agent)
+    f = view.scoring.possible_factor
+    trace: list[TraceTerm] = []
+    score = 0.0
+    for rule in view.rules_for(agent):
+        ov = rule.overrides.get(agent, {})
+        for t in rule.terms:
+            tt = None
+            if isinstance(t, MaxTerm):
+                fired = [x for x in (_member(view, rule, m, ov, calls, sets) for m in t.max) if x]
+                if fired:
+                    best = fired[0]
+                    for x in fired[1:]:
+                        if x.contribution > best.contribution:
+                            best = x
+                    others = [", ".join(x.mechanisms) or x.status for x in fired if x is not best]
+                    note = (t.comment or "largest of alternatives on one axis")
+                    if others:
+                        note += f" (also firing, not added: {'; '.join(others)})"
+                    tt = TraceTerm(rule.id, "max", best.weight, best.contribution, best.mechanisms,
+                                   best.status, best.resolution, best.observations,
+                                   note if best.comment is None else f"{best.comment}; {note}")
+            elif isinstance(t, AllTerm):
+                cs = [calls.get(m) for m in t.all]
+                if all(c is not None and c.status in FIRING for c in cs):
+                    detected = all(c.status == "detected" for c in cs)
+                    obs = tuple(o for c in cs for o in c.observations)
+                    tt = TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f),
+                                   tuple(t.all), "detected" if detected else "possible",
+                                   _resolution(obs), obs, t.comment)
+            else:
+                tt = _member(view, rule, t, ov, calls, sets)
+            if tt is not None:
+                trace.append(tt)
+                score = score + tt.contribution
+    level = level_of(view, score)
+    mechs, has_hist = referenced(view, agent)
+    present = [m for m in mechs if m in calls]
+    assessable = any(calls[m].status != "not_assessable" for m in present) or (has_hist and hist_assessed)
+    notes: list[str] = []
+    if not assessable:
+        missing = sorted({k for m in present for k in calls[m].missing_data})
+        notes.append(
+            f"not assessable: none of the {len(present)} mechanism(s) scored for {agent} could be "
+            f"evaluated with the data given" + (f" (missing: {', '.join(missing)})" if missing else "")
+            + f"; the level '{level}' only reflects the absence of data")
+    fired = tuple(dict.fromkeys(m for t in trace for m in t.mechanisms))
+    positive = tuple(dict.fromkeys(m for t in trace if t.contribution > 0 for m in t.mechanisms))
+    evidence = tuple(dict.fromkeys(e.id for m in fired for e in view.evidence(m, agent)))
+    confidence, why = _confidence(view, agent, level, trace, positive, present, calls, assessable)
+    return AgentCall(agent, name, agent_class, level, score, fired, evidence, tuple(trace),
+                     confidence, why, assessable, tuple(notes))
+
+
+def _confidence(view, agent, level, trace, positive, present, calls, assessable):
+    history = [t for t in trace if t.term == "history" or (t.status in ("refractory", "exposed"))]
+    if level != "susceptible":
+        conf, why = view.confidence(positive, agent) if positive else ("low", "")
+        if history and conf != "high":
+            conf, why = "high", "clinical history of this patient: " + history[0].observations[0].detail
+        return conf, why or "no mechanism with evidence behind the score"
+    if not assessable:
+        return "low", "no scored mechanism could be assessed"
+    done = sum(calls[m].status != "not_assessable" for m in present)
+    conf = "moderate" if present and 2 * done >= len(present) else "low"
+    return conf, (f"no resistance mechanism fired; {done} of {len(present)} scored mechanism(s) "
+                  "assessable (absence of a finding, not proof of sensitivity)")
+
+
+__all__ = ["score_matrix", "score_agent", "level_of", "levels_of", "referenced"]

@@ -1,0 +1,253 @@
+"""Vectorised (columnar) evaluation of biomarker profiles over a whole cohort.
+
+Each feature becomes a few column operations over the prepared long tables and yields, for
+every sample at once, Kleene truth as two boolean arrays (``t`` = true, ``f`` = false; neither
+= not assessable) plus a frame of the observations that matched. ``all`` / ``any`` / ``not``
+combine these arrays with three-valued (Kleene) logic: any(True, None) = True,
+all(False, None) = False, otherwise None.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from refractor.interpret import _format as F
+from refractor.interpret._kbview import KBView
+from refractor.interpret._prepare import Prepared, norm_subtype
+from refractor.interpret._results import ResultWarning
+from refractor.kb.schema import Logic
+
+OBS_COLUMNS = ["sidx", "kind", "gene", "detail", "resolution", "value", "threshold",
+               "comparison", "unit", "source", "assumed"]
+
+
+@dataclass
+class Truth:
+    """Kleene truth per sample and the observations (one row per matching datum)."""
+
+    t: np.ndarray
+    f: np.ndarray
+    obs: pd.DataFrame
+
+
+def _obs(sidx, kind, gene, detail, resolution, value=None, threshold=None, comparison=None,
+         unit=None, source=None, assumed=False) -> pd.DataFrame:
+    n = len(sidx)
+
+    def col(x):
+        return x if isinstance(x, (list, np.ndarray, pd.Series)) else [x] * n
+
+    return pd.DataFrame({
+        "sidx": np.asarray(sidx, dtype=np.int64), "kind": col(kind), "gene": col(gene),
+        "detail": col(detail), "resolution": col(resolution),
+        "value": np.asarray(col(value), dtype=float), "threshold": np.asarray(col(threshold), dtype=float),
+        "comparison": col(comparison), "unit": col(unit), "source": col(source),
+        "assumed": np.asarray(col(assumed), dtype=bool),
+    }, columns=OBS_COLUMNS)
+
+
+def _empty_obs() -> pd.DataFrame:
+    return _obs([], "", None, "", "")
+
+
+def _flag(n: int, sidx) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[np.asarray(sidx, dtype=np.int64)] = True
+    return out
+
+
+class VectorEvaluator:
+    """Evaluates biomarker profiles for all samples of a prepared cohort."""
+
+    def __init__(self, prep: Prepared, view: KBView) -> None:
+        self.p, self.view, self.n = prep, view, prep.n
+        self._by_gene = {k: g for k, g in prep.variants.groupby("gene", sort=False)}
+        self._cache: dict[str, Truth] = {}
+        self.sample_warnings: list[tuple[np.ndarray, ResultWarning]] = []
+        self._hist = {}
+        for status, sets in (("refractory", prep.refractory), ("exposed", prep.exposed)):
+            lens = np.fromiter((len(s) for s in sets), dtype=np.int64, count=self.n)
+            agents = [a for s in sets for a in sorted(s)]
+            self._hist[status] = pd.DataFrame({"sidx": np.repeat(np.arange(self.n), lens),
+                                               "agent": pd.Series(agents, dtype=object)})
+
+    # ------------------------------------------------------------------ logic
+    def evaluate(self, term) -> Truth:
+        if isinstance(term, Logic):
+            if term.not_ is not None:
+                c = self.evaluate(term.not_)
+                return Truth(c.f.copy(), c.t.copy(), _empty_obs())
+            kids = [self.evaluate(k) for k in (term.all or term.any)]
+            if term.any is not None:
+                t = np.logical_or.reduce([k.t for k in kids])
+                f = np.logical_and.reduce([k.f for k in kids])
+            else:
+                t = np.logical_and.reduce([k.t for k in kids])
+                f = np.logical_or.reduce([k.f for k in kids])
+            obs = pd.concat([k.obs for k in kids], ignore_index=True)
+            return Truth(t, f, obs[t[obs["sidx"].to_numpy()]].reset_index(drop=True))
+        key = term.model_dump_json()
+        if key not in self._cache:
+            self._cache[key] = getattr(self, "_" + term.kind)(term)
+        return self._cache[key]
+
+    def _known(self, kind: str, true_sidx, known_sidx, obs: pd.DataFrame) -> Truth:
+        t = _flag(self.n, true_sidx) & self.p.assessed[kind]
+        f = _flag(self.n, known_sidx) & self.p.assessed[kind] & ~t
+        return Truth(t, f, obs)
+
+    # ------------------------------------------------------------------ features
+    def _variant(self, ft) -> Truth:
+        rows = self._by_gene.get(ft.gene)
+        assessed = self.p.assessed["variant"]
+        if rows is None or rows.empty:
+            return Truth(np.zeros(self.n, bool), assessed.copy(), _empty_obs())
+        m = rows["consequence"].isin(F.expand_consequences(ft.consequences)).to_numpy().copy()
+        exact = rows["protein_change"].isin(
+            {F.normalise_protein_change(p) for p in ft.protein_changes}).to_numpy()
+        codon = (rows["ref_aa"] + rows["pos"].astype(str)).isin(
+            {c.removeprefix("p.") for c in ft.codons}).to_numpy()
+        if ft.protein_changes or ft.codons or ft.positions is not None:
+            allele = exact | codon
+            if ft.positions is not None:
+                lo, hi = ft.positions
+                allele = allele | ((rows["pos"] >= lo) & (rows["pos"] <= hi)).to_numpy()
+            m &= allele
+        vaf = rows["vaf"].to_numpy()
+        unknown = np.zeros(len(rows), bool)
+        if ft.min_vaf is not None:
+            unknown = m & np.isnan(vaf)
+            m &= vaf >= ft.min_vaf
+        hit = rows[m]
+        t = _flag(self.n, hit["sidx"])
+        f = assessed & ~t & ~_flag(self.n, rows["sidx"].to_numpy()[unknown])
+        res = [F.variant_resolution(ft, e, c) for e, c in zip(exact[m], codon[m])]
+        det = [F.variant_detail(ft.gene, pc, c, x) for pc, c, x in
+               zip(hit["protein_change"], hit["consequence"], hit["vaf"])]
+        obs = _obs(hit["sidx"].to_numpy(), "variant", ft.gene, det, res, hit["vaf"].to_numpy(),
+                   ft.min_vaf, ">=" if ft.min_vaf is not None else None, "VAF",
+                   hit["source"].tolist())
+        return Truth(t, f, obs)
+
+    def _numeric(self, kind, rows, col, ft, detail, resolution, unit, extra_ok=None) -> Truth:
+        vals = rows[col].to_numpy(float)
+        ok = np.isfinite(vals) if extra_ok is None else (np.isfinite(vals) & extra_ok)
+        hit = ok & F.OPS[ft.comparison](np.where(ok, vals, 0.0), ft.threshold)
+        h = rows[hit]
+        obs = _obs(h["sidx"].to_numpy(), kind, getattr(ft, "gene", None),
+                   [detail(r) for r in h.itertuples(index=False)], resolution, vals[hit],
+                   ft.threshold, ft.comparison, unit,
+                   h["source"].tolist() if "source" in h else None)
+        return self._known(kind, h["sidx"], rows["sidx"].to_numpy()[ok], obs)
+
+    def _copy_number(self, ft) -> Truth:
+        cn = self.p.copy_number
+        rows = cn[cn["gene"] == ft.gene]
+        return self._numeric("copy_number", rows, "log2_ratio", ft,
+                             lambda r: F.cn_detail(ft.gene, r.log2_ratio),
+                             "gene-level copy number", "log2_ratio")
+
+    def _splicing(self, ft) -> Truth:
+        sp = self.p.splicing
+        rows = sp[(sp["gene"] == ft.gene) & (sp["event"] == ft.event)]
+        enough = (rows["reads"] >= ft.min_reads).to_numpy()
+        return self._numeric("splicing", rows, "psi", ft,
+                             lambda r: F.splicing_detail(ft.gene, ft.event, r.psi, r.reads),
+                             "splice-junction PSI", "PSI", extra_ok=enough)
+
+    def _methylation(self, ft) -> Truth:
+        me = self.p.methylation
+        rows = me[me["feature"] == ft.feature]
+        return self._numeric("methylation", rows, "beta", ft,
+                             lambda r: F.methylation_detail(ft.feature, r.beta),
+                             "methylation beta value", "beta")
+
+    def _protein(self, ft) -> Truth:
+        pr = self.p.protein
+        rows = pr[(pr["gene"] == ft.gene) & (pr["unit"].str.lower() == ft.unit.lower())]
+        return self._numeric("protein", rows, "value", ft,
+                             lambda r: F.protein_detail(ft.gene, r.value, ft.unit),
+                             "protein level", ft.unit)
+
+    def _expression(self, ft) -> Truth:
+        ex = self.p.expression
+        rows = ex[(ex["gene"] == ft.gene) & np.isfinite(ex["value"])]
+        vals = rows["value"].to_numpy(float)
+        n_ok = len(vals)
+        if ft.percentile is not None and n_ok >= ft.min_cohort:
+            thr = F.cohort_threshold(vals, ft.percentile)
+            shown, unit, assumed = vals, "TPM", False
+            how = f"cohort P{ft.percentile:g} = {thr:.1f} TPM, n={n_ok}"
+            resolution = "expression vs cohort percentile"
+        elif ft.threshold is not None:
+            thr, unit = ft.threshold, ft.unit
+            shown = F.transform(vals, unit, vals)
+            assumed = F.is_assumed(ft.threshold_source)
+            how = f"absolute threshold {ft.comparison} {thr:g} {unit}"
+            resolution = "expression vs absolute threshold"
+            if ft.percentile is not None and n_ok:
+                self.sample_warnings.append((_flag(self.n, rows["sidx"]), ResultWarning(
+                    "ExtrapolationWarning", expression_fallback_message(ft, n_ok))))
+        else:
+            if n_ok:
+                self.sample_warnings.append((_flag(self.n, rows["sidx"]), ResultWarning(
+                    "ExtrapolationWarning", expression_fallback_message(ft, n_ok))))
+            return Truth(np.zeros(self.n, bool), np.zeros(self.n, bool), _empty_obs())
+        ok = np.isfinite(shown)
+        hit = ok & F.OPS[ft.comparison](np.where(ok, shown, 0.0), thr)
+        h = rows[hit]
+        obs = _obs(h["sidx"].to_numpy(), "expression", ft.gene,
+                   [F.expression_detail(ft.gene, x, unit, how) for x in shown[hit]], resolution,
+                   shown[hit], thr, ft.comparison, unit, None, assumed)
+        return self._known("expression", h["sidx"], rows["sidx"].to_numpy()[ok], obs)
+
+    def _history(self, ft) -> Truth:
+        agents = self.view.agent_set(tuple(ft.agents), tuple(ft.agent_classes))
+        long = self._hist[ft.status]
+        hit = np.unique(long.loc[long["agent"].isin(agents), "sidx"].to_numpy())
+        assessed = self.p.assessed["history"]
+        t = _flag(self.n, hit) & assessed
+        unknown = np.zeros(self.n, bool)
+        if ft.min_line is not None:
+            line = self.p.line
+            unknown = t & np.isnan(line)
+            t &= np.nan_to_num(line, nan=-1) >= ft.min_line
+        f = assessed & ~t & ~unknown
+        sets = self.p.refractory if ft.status == "refractory" else self.p.exposed
+        idx = np.flatnonzero(t)
+        det = [history_detail(ft.status, sets[i] & agents) for i in idx]
+        obs = _obs(idx, "history", None, det, "clinical history")
+        return Truth(t, f, obs)
+
+    def _subtype(self, ft) -> Truth:
+        values = {norm_subtype(v) for v in ft.values}
+        sub = self.p.subtype
+        known = self.p.assessed["subtype"]
+        hit = np.isin(sub, list(values)) & known
+        if ft.diseases:
+            ok = {d: self.view.applies(ft.diseases, d) for d in set(self.p.disease.tolist())}
+            hit &= np.array([ok[d] for d in self.p.disease], dtype=bool)
+        idx = np.flatnonzero(hit)
+        obs = _obs(idx, "subtype", None, [f"subtype {sub[i]}" for i in idx], "disease subtype")
+        return Truth(hit, known & ~hit, obs)
+
+
+def history_detail(status: str, agents: frozenset) -> str:
+    return f"{status} to {', '.join(sorted(agents))}"
+
+
+def expression_fallback_message(ft, n_ok: int) -> str:
+    if ft.threshold is None:
+        return (f"{ft.gene} expression: only {n_ok} sample(s) with expression (< {ft.min_cohort} "
+                f"needed for the cohort P{ft.percentile:g}) and no absolute threshold in the "
+                "knowledge base: not assessable")
+    return (f"{ft.gene} expression: only {n_ok} sample(s) with expression (< {ft.min_cohort} "
+            f"needed for the cohort P{ft.percentile:g}); used the absolute threshold "
+            f"{ft.comparison} {ft.threshold:g} {ft.unit} "
+            f"({ft.threshold_source or 'assumed, no source given'})")
+
+
+__all__ = ["VectorEvaluator", "Truth", "OBS_COLUMNS", "history_detail",
+           "expression_fallback_message"]

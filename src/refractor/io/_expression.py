@@ -1,0 +1,120 @@
+"""Expression matrices (genes x samples, TPM): TSV with a gene column, or GCT 1.2."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from refractor.errors import InputError
+from refractor.io._source import read_bytes
+from refractor.io._table import Table, is_missing, read_table
+
+
+def _matrix(tab: Table, value_cols: list[str], what: str, lo: float | None, hi: float | None, allow_missing: bool) -> np.ndarray:
+    """The value columns as a float matrix (rows x cols); bad cells -> InputError at line/column."""
+    block = tab.df[value_cols].to_numpy(dtype=object)
+    flat = pd.Series(block.ravel(order="C"), dtype=object)
+    missing = flat.isin(list(("", "NA", "N/A", "NaN", "nan", ".", "NULL"))).to_numpy()
+    num = pd.to_numeric(flat.where(~missing, None), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    ncol = len(value_cols)
+
+    def fail(mask: np.ndarray, msg: str) -> InputError:
+        k = int(np.flatnonzero(mask)[0])
+        r, c = divmod(k, ncol)
+        return InputError(f"{what}: {flat.iloc[k]!r} {msg}", path=tab.path, line=tab.line(r), column=value_cols[c])
+
+    if (np.isnan(num) & ~missing).any():
+        raise fail(np.isnan(num) & ~missing, "is not a number")
+    if not allow_missing and missing.any():
+        raise fail(missing, "is missing (NA/NaN not allowed)")
+    if np.isinf(num).any():
+        raise fail(np.isinf(num), "is not finite")
+    with np.errstate(invalid="ignore"):
+        if lo is not None and (num < lo).any():
+            raise fail(num < lo, f"is below {lo:g}")
+        if hi is not None and (num > hi).any():
+            raise fail(num > hi, f"is above {hi:g}")
+    return num.reshape(len(tab.df), ncol)
+
+
+def _check_unique(tab: Table, values: pd.Series, col: str, what: str) -> None:
+    dup = values.duplicated().to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise tab.error(f"duplicated {what} {values.iloc[i]!r}", row=i, column=col)
+
+
+def long_table(samples: list[str], features: np.ndarray, mat: np.ndarray, *, feature_col: str, value_col: str) -> pd.DataFrame:
+    """Wide (features x samples) -> long ``sample feature value``, dropping NaN cells."""
+    nf, ns = mat.shape
+    vals = mat.T.ravel()  # sample-major
+    keep = ~np.isnan(vals)
+    s_idx = np.repeat(np.arange(ns), nf)[keep]
+    f_idx = np.tile(np.arange(nf), ns)[keep]
+    table = pa.table(
+        {
+            "sample": pc.take(pa.array(list(samples), type=pa.string()), pa.array(s_idx)),
+            feature_col: pc.take(pa.array(list(features), type=pa.string()), pa.array(f_idx)),
+            value_col: pa.array(vals[keep], type=pa.float64()),
+        }
+    )
+    return table.to_pandas()
+
+
+def read_expression(path: str | Path) -> pd.DataFrame:
+    """Read a genes x samples TPM matrix into the cohort ``expression`` table (long format).
+
+    Formats: TSV whose first column holds gene symbols and whose other columns are samples;
+    or GCT 1.2 (``#1.2`` / ``rows cols`` / ``Name Description samples…``). In a GCT whose
+    ``Name`` holds Ensembl ids, the ``Description`` symbol is the gene and TPMs of rows with
+    the same symbol are summed (TPM is additive); otherwise duplicated genes are an error.
+    Values must be finite and >= 0 (NA, NaN or negative TPM -> InputError).
+
+    Returns ``sample gene value`` (TPM); ``attrs``: ``samples``, ``path``.
+    """
+    data = read_bytes(path)
+    gct = data.startswith(b"#1.2")
+    if gct:
+        tab = read_table(path, data=data, comment=None, skip_lines=2, all_columns=True)
+        if len(tab.header) < 3 or [h.lower() for h in tab.header[:2]] != ["name", "description"]:
+            raise InputError("GCT header must start with Name<TAB>Description", path=path, line=3)
+        sample_cols = tab.header[2:]
+        names = tab.df[tab.header[0]].str.strip()
+        desc = tab.df[tab.header[1]].str.strip()
+        ensembl = names.str.match(r"^ENS[A-Z]*G\d+").to_numpy()
+        use_desc = ensembl & ~is_missing(desc)
+        genes = pd.Series(np.where(use_desc, desc.to_numpy(dtype=object), names.to_numpy(dtype=object)))
+        sum_dups = bool(use_desc.any())
+        gene_col = tab.header[0]
+    else:
+        tab = read_table(path, data=data, all_columns=True)
+        if len(tab.header) < 2:
+            raise InputError("expression matrix needs a gene column and at least one sample column", path=path, line=tab.header_line)
+        sample_cols = tab.header[1:]
+        genes = tab.df[tab.header[0]].str.strip()
+        sum_dups = False
+        gene_col = tab.header[0]
+    empty_gene = is_missing(genes.astype(str))
+    if empty_gene.any():
+        raise tab.error("gene name is empty", row=int(np.flatnonzero(empty_gene)[0]), column=gene_col)
+    bad_s = [c for c in sample_cols if not c]
+    if bad_s:
+        raise InputError("empty sample column name", path=path, line=tab.header_line)
+    mat = _matrix(tab, sample_cols, "TPM", 0.0, None, allow_missing=False)
+    if sum_dups and genes.duplicated().any():
+        frame = pd.DataFrame(mat, columns=range(len(sample_cols)))
+        frame["gene"] = genes.to_numpy()
+        agg = frame.groupby("gene", sort=False).sum()
+        genes_arr, mat = agg.index.to_numpy(dtype=object), agg.to_numpy(dtype=float)
+    else:
+        _check_unique(tab, genes, gene_col, "gene")
+        genes_arr = genes.to_numpy(dtype=object)
+    out = long_table(sample_cols, genes_arr, mat, feature_col="gene", value_col="value")
+    out.attrs.update(samples=list(sample_cols), path=str(path))
+    return out
+
+
+__all__ = ["read_expression", "long_table"]

@@ -1,0 +1,163 @@
+"""MAF (GDC/TCGA Mutation Annotation Format) reading and annotated-copy writing."""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from refractor.errors import InputError
+from refractor.io._atomic import atomic_write
+from refractor.io._consequence import maf_consequence, normalise_protein_changes
+from refractor.io._source import read_bytes
+from refractor.io._table import read_table, require_nonempty, to_float
+from refractor.reference import normalise_build
+
+MAF_COLUMNS: dict[str, tuple[str, ...]] = {
+    "gene": ("Hugo_Symbol",),
+    "classification": ("Variant_Classification",),
+    "sample": ("Tumor_Sample_Barcode",),
+    # GDC writes HGVSp_Short; TCGA legacy / maftools example MAFs use Protein_Change or
+    # amino_acid_change (without the "p." prefix, which is added).
+    "protein": ("HGVSp_Short", "Protein_Change", "amino_acid_change", "HGVSp"),
+    "t_alt_count": ("t_alt_count",),
+    "t_depth": ("t_depth",),
+    "tumor_f": ("tumor_f",),  # MuTect: allele fraction 0..1
+    "vaf_percent": ("i_TumorVAF_WU",),  # WashU TCGA MAFs: allele fraction in percent
+    "build": ("NCBI_Build",),
+}
+
+
+def _declared_build(tab, build: str | None) -> str | None:
+    if "build" not in tab.df.columns:
+        return build
+    col = tab.df["build"]
+    uniq = pd.unique(col.to_numpy())
+    found: dict[str, int] = {}
+    for u in uniq:
+        if str(u).strip() in ("", "NA", "."):
+            continue
+        b = normalise_build(u)
+        row = int(np.flatnonzero((col == u).to_numpy())[0])
+        if b is None:
+            raise tab.error(f"unknown genome build {u!r} (expected GRCh38/38/hg38 or GRCh37/37/hg19)", row=row, column="build")
+        found.setdefault(b, row)
+    if len(found) > 1:
+        row = max(found.values())
+        raise tab.error(f"mixed genome builds in one MAF: {', '.join(sorted(found))}", row=row, column="build")
+    declared = next(iter(found), None)
+    if build is not None and declared is not None and declared != normalise_build(build):
+        raise tab.error(
+            f"MAF declares {declared} but build {build} was requested", row=found[declared], column="build"
+        )
+    return declared if declared is not None else build
+
+
+def _vaf(tab) -> np.ndarray:
+    df = tab.df
+    n = len(df)
+    if "t_alt_count" in df.columns and "t_depth" in df.columns:
+        alt = to_float(tab, "t_alt_count", what="t_alt_count", lo=0)
+        dep = to_float(tab, "t_depth", what="t_depth", lo=0)
+        over = alt > dep
+        if over.any():
+            i = int(np.flatnonzero(over)[0])
+            raise tab.error(f"t_alt_count {alt[i]:g} exceeds t_depth {dep[i]:g}", row=i, column="t_alt_count")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(dep > 0, alt / dep, np.nan)
+    if "tumor_f" in df.columns:
+        return to_float(tab, "tumor_f", what="tumor_f (allele fraction)", lo=0, hi=1)
+    if "vaf_percent" in df.columns:
+        return to_float(tab, "vaf_percent", what="i_TumorVAF_WU (allele fraction, %)", lo=0, hi=100) / 100.0
+    return np.full(n, np.nan)
+
+
+def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
+    """Read a MAF into the cohort ``variants`` table.
+
+    Parameters
+    ----------
+    path
+        MAF file (plain or gzip). ``#`` comment lines (e.g. ``#version 2.4``) are allowed.
+    build
+        Expected genome build; an ``NCBI_Build`` column that disagrees is an error.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``sample gene consequence protein_change vaf source`` in file order; the
+        index is the 0-based data-row number (the key :func:`write_annotated_maf` uses).
+        ``attrs``: ``build`` (declared or requested, may be None), ``samples`` (every
+        ``Tumor_Sample_Barcode`` in the file), ``path``.
+        ``vaf`` = t_alt_count / t_depth (else ``tumor_f``, else ``i_TumorVAF_WU`` / 100, else NaN).
+    """
+    if build is not None and normalise_build(build) is None:
+        raise InputError(f"unknown genome build {build!r}", path=path)
+    tab = read_table(path, columns=MAF_COLUMNS, required={"gene", "classification", "sample"})
+    for col, what in (("gene", "Hugo_Symbol"), ("sample", "Tumor_Sample_Barcode"), ("classification", "Variant_Classification")):
+        require_nonempty(tab, col, what=what)
+    declared = _declared_build(tab, build)
+    df = tab.df
+    out = pd.DataFrame(
+        {
+            "sample": df["sample"].str.strip().to_numpy(),
+            "gene": df["gene"].str.strip().to_numpy(),
+            "consequence": maf_consequence(df["classification"].str.strip()),
+            "protein_change": normalise_protein_changes(df["protein"]) if "protein" in df.columns else "",
+            "vaf": _vaf(tab),
+            "source": tab.sources(),
+        }
+    )
+    out.attrs.update(build=normalise_build(declared) if declared else None, samples=sorted(pd.unique(out["sample"])), path=str(path))
+    return out
+
+
+def write_annotated_maf(maf_path: str | Path, extra_columns: pd.DataFrame, out_path: str | Path) -> None:
+    """Write a copy of ``maf_path`` with ``extra_columns`` appended, atomically.
+
+    Comment lines, the header and every original column are kept byte-for-byte in their
+    order; the new columns are appended at the right. ``extra_columns`` is indexed by the
+    0-based data-row number (the index of :func:`read_maf`'s result); rows it lacks get empty
+    cells, NaN becomes empty. ``out_path`` ending in ``.gz`` is gzip-compressed. The output
+    appears only when complete (:func:`~refractor.io.atomic_write`).
+    """
+    data = read_bytes(maf_path)
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    is_body = [bool(ln.strip()) and not ln.startswith(b"#") for ln in lines]
+    body_idx = [i for i, b in enumerate(is_body) if b]
+    if not body_idx:
+        raise InputError("MAF has no header line", path=maf_path)
+    header_i, data_idx = body_idx[0], body_idx[1:]
+    header = lines[header_i].decode("utf-8").split("\t")
+    clash = [c for c in extra_columns.columns if c in header]
+    if clash:
+        raise InputError(f"annotation columns already present in the MAF: {', '.join(map(str, clash))}", path=maf_path, line=header_i + 1)
+    n = len(data_idx)
+    bad = extra_columns.index[(extra_columns.index < 0) | (extra_columns.index >= n)] if n else extra_columns.index
+    if len(bad):
+        raise InputError(f"annotation row {bad[0]} is outside the MAF's {n} data rows", path=maf_path)
+    extra = extra_columns.reindex(range(n))
+    joined = None
+    for c in extra.columns:
+        col = extra[c]
+        txt = col.astype(object).where(col.notna(), "").astype(str).str.replace("\t", " ").str.replace("\n", " ")
+        joined = txt if joined is None else joined + "\t" + txt
+    suffix = ("\t" + "\t".join(map(str, extra.columns))).encode() if len(extra.columns) else b""
+    lines[header_i] = lines[header_i] + suffix
+    if joined is not None:
+        for i, add in zip(data_idx, joined.tolist()):
+            lines[i] = lines[i] + b"\t" + add.encode("utf-8")
+    payload = b"\n".join(lines) + b"\n"
+    out_path = Path(out_path)
+    with atomic_write(out_path, "wb") as fh:
+        if out_path.suffix == ".gz":
+            with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:
+                gz.write(payload)
+        else:
+            fh.write(payload)
+
+
+__all__ = ["read_maf", "write_annotated_maf", "MAF_COLUMNS"]

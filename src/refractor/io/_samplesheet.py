@@ -1,0 +1,164 @@
+"""Samplesheets and single-sample flags -> :class:`~refractor.io.cohort.Cohort`.
+
+Every distinct file is read once, whatever the number of rows naming it, and filtered to the
+samples of those rows; the build of all coordinate-bearing inputs is resolved once.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+from refractor.errors import InputError
+from refractor.io._assemble import assemble
+from refractor.io._source import read_bytes
+from refractor.reference import normalise_build
+
+PATH_COLUMNS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
+SHEET_COLUMNS = ("sample", "disease", "build") + PATH_COLUMNS
+
+
+@dataclass
+class Row:
+    """One sample's declared inputs (paths already resolved)."""
+
+    sample: str
+    disease: str | None
+    paths: dict[str, Path]
+    build: str | None = None
+    line: int | None = None
+    origin: str | None = None  # the samplesheet (for error messages)
+    extra: dict = field(default_factory=dict)
+
+
+def read_samplesheet(
+    path: str | Path,
+    *,
+    build: str | None = None,
+    genes: Iterable[str] | None = None,
+    clinical_columns: dict[str, str] | None = None,
+) -> "Cohort":  # noqa: F821
+    """Read a samplesheet CSV into a :class:`~refractor.io.cohort.Cohort`.
+
+    Columns: ``sample``, ``disease``, then path columns ``maf vcf seg expression junctions psi
+    methylation clinical`` (any subset; empty cell = no such data) and optionally ``build``
+    (per-row genome build of that row's coordinate files). Paths are relative to the
+    samplesheet. A file named on several rows is read once and filtered by sample.
+
+    Parameters
+    ----------
+    build
+        Genome build for all coordinate files (segments, junctions); files that declare a
+        different build (MAF ``NCBI_Build``, VCF header) are an error. Without it, files that
+        declare a build must agree, and undeclared segment/junction files are taken as GRCh38.
+    genes
+        Restrict gene-level copy number to these genes (see :func:`read_segments`).
+    clinical_columns
+        Column mapping for clinical files (see :func:`read_clinical`).
+    """
+    spath = str(path)
+    text = read_bytes(path).decode("utf-8")
+    reader = csv.reader(io.StringIO(text))
+    rows: list[Row] = []
+    header: list[str] | None = None
+    base = Path(path).resolve().parent
+    seen: dict[str, int] = {}
+    for lineno, rec in enumerate(reader, start=1):
+        if not rec or all(not c.strip() for c in rec) or rec[0].startswith("#"):
+            continue
+        if header is None:
+            header = [c.strip() for c in rec]
+            unknown = [c for c in header if c not in SHEET_COLUMNS]
+            if unknown:
+                raise InputError(
+                    f"unknown samplesheet column {unknown[0]!r}; allowed: {', '.join(SHEET_COLUMNS)}",
+                    path=spath, line=lineno, column=unknown[0],
+                )
+            for req in ("sample", "disease"):
+                if req not in header:
+                    raise InputError(f"missing required column {req!r}", path=spath, line=lineno, column=req)
+            dupc = [c for c in header if header.count(c) > 1]
+            if dupc:
+                raise InputError(f"duplicated column {dupc[0]!r}", path=spath, line=lineno, column=dupc[0])
+            continue
+        if len(rec) != len(header):
+            raise InputError(f"expected {len(header)} fields, found {len(rec)}", path=spath, line=lineno)
+        cells = {h: c.strip() for h, c in zip(header, rec)}
+        sample = cells["sample"]
+        if not sample:
+            raise InputError("sample id is empty", path=spath, line=lineno, column="sample")
+        if sample in seen:
+            raise InputError(f"duplicated sample id {sample!r} (first on line {seen[sample]})", path=spath, line=lineno, column="sample")
+        seen[sample] = lineno
+        paths = {}
+        for k in PATH_COLUMNS:
+            v = cells.get(k, "")
+            if v:
+                p = Path(v)
+                p = p if p.is_absolute() else base / p
+                if not p.is_file():
+                    raise InputError(f"{k} file not found: {v}", path=spath, line=lineno, column=k)
+                paths[k] = p
+        rb = cells.get("build", "") or None
+        if rb is not None and normalise_build(rb) is None:
+            raise InputError(f"unknown genome build {rb!r}", path=spath, line=lineno, column="build")
+        rows.append(Row(sample, cells["disease"] or None, paths, normalise_build(rb) if rb else None, lineno, spath))
+    if header is None:
+        raise InputError("samplesheet has no header", path=spath)
+    if not rows:
+        raise InputError("samplesheet lists no samples", path=spath)
+    return assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns)
+
+
+def cohort_from_flags(
+    *,
+    sample: str,
+    disease: str | None = None,
+    maf: str | Path | None = None,
+    vcf: str | Path | None = None,
+    seg: str | Path | None = None,
+    expression: str | Path | None = None,
+    junctions: str | Path | None = None,
+    psi: str | Path | None = None,
+    methylation: str | Path | None = None,
+    clinical: str | Path | None = None,
+    refractory: Iterable[str] | None = None,
+    prior: Iterable[str] | None = None,
+    subtype: str | None = None,
+    line: int | None = None,
+    build: str | None = None,
+    genes: Iterable[str] | None = None,
+    clinical_columns: dict[str, str] | None = None,
+) -> "Cohort":  # noqa: F821
+    """A one-sample :class:`~refractor.io.cohort.Cohort` from individual files and values.
+
+    Files may be cohort-wide (filtered to ``sample``) or single-sample (a file holding exactly
+    one other sample id is taken to be this sample). ``refractory``/``prior`` (agent slugs),
+    ``subtype`` and ``line`` override the clinical file's values and, when given, make the
+    clinical history (and subtype) assessed.
+    """
+    paths = {}
+    for k, v in dict(maf=maf, vcf=vcf, seg=seg, expression=expression, junctions=junctions, psi=psi,
+                     methylation=methylation, clinical=clinical).items():
+        if v is not None and str(v) != "":
+            p = Path(v)
+            if not p.is_file():
+                raise InputError(f"{k} file not found", path=p)
+            paths[k] = p
+    extra = {}
+    if refractory is not None:
+        extra["refractory_agents"] = [a.strip().lower() for a in refractory if a.strip()]
+    if prior is not None:
+        extra["prior_agents"] = [a.strip().lower() for a in prior if a.strip()]
+    if subtype:
+        extra["subtype"] = subtype
+    if line is not None:
+        extra["line"] = int(line)
+    row = Row(sample, disease, paths, None, None, None, extra)
+    return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns)
+
+
+__all__ = ["read_samplesheet", "cohort_from_flags", "Row", "PATH_COLUMNS"]

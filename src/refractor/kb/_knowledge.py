@@ -1,0 +1,426 @@
+"""The :class:`KnowledgeBase` service object: validated records and the queries over them."""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from refractor.errors import InputError, KBProblem, KnowledgeBaseError, NotFoundError
+from refractor.kb._load import default_data_dir, read_data_dir, source_files
+from refractor.kb._validate import NO_FILE, SINGULAR, check_references, validate_raw
+from refractor.kb.schema import (
+    KINDS,
+    Agent,
+    AgentClass,
+    Biomarker,
+    Evidence,
+    EvidenceLevel,
+    Mechanism,
+    Scoring,
+    Strategy,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+AGENT_CLASSES: frozenset[str] = frozenset(get_args(AgentClass))
+_CACHE: dict[tuple, "KnowledgeBase"] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def display_name(kind: str, record: BaseModel) -> str:
+    """A human name for any record; kinds without a ``name`` field get one derived.
+
+    Sources use their title, evidence and claims the start of the statement (~80 chars),
+    neosubstrates ``agent -> substrate (potency)``, contradictions their topic.
+    """
+    name = getattr(record, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    if kind == "sources":
+        return record.title
+    if kind == "neosubstrates":
+        return f"{record.agent} -> {record.substrate} ({record.potency})"
+    if kind == "contradictions":
+        return record.topic
+    text = getattr(record, "statement", None) or getattr(record, "id")
+    return text if len(text) <= 80 else text[:79].rsplit(" ", 1)[0] + "…"
+
+
+def _normalise_kind(kind: str) -> str:
+    if kind in KINDS:
+        return kind
+    for plural, singular in SINGULAR.items():
+        if kind in (singular, singular.replace(" ", "_")) and plural in KINDS:
+            return plural
+    raise InputError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}", column="kind")
+
+
+class KnowledgeBase:
+    """Validated, immutable knowledge-base content and the queries every part of Refractor uses.
+
+    Build one with :meth:`load` (source files) or :meth:`from_records` (typed records, for
+    tests). Each kind is an ordered ``dict`` id -> record: ``kb.agents``, ``kb.mechanisms`` ...
+    """
+
+    def __init__(
+        self,
+        records: dict[str, dict[str, BaseModel]],
+        scoring: Scoring | None,
+        *,
+        version: str,
+        content_hash: str,
+        name: str = "refractor-kb",
+        description: str = "",
+        data_dir: Path | None = None,
+    ) -> None:
+        self._records = {kind: dict(records.get(kind, {})) for kind in KINDS}
+        self.scoring = scoring
+        self.version = version
+        self.content_hash = content_hash
+        self.name = name
+        self.description = description
+        self.data_dir = data_dir
+        self._db_path: Path | None = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "KnowledgeBase":
+        """Load and validate a data directory (the packaged one by default).
+
+        Raises
+        ------
+        KnowledgeBaseError
+            Listing every problem found (file:line, entry, field, message).
+        """
+        data_dir = (Path(path) if path is not None else default_data_dir()).resolve()
+        key = None
+        if data_dir.is_dir():
+            files = source_files(data_dir)
+            key = (str(data_dir), tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+            with _CACHE_LOCK:
+                if key in _CACHE:
+                    return _CACHE[key]
+        raw = read_data_dir(data_dir)
+        parsed = validate_raw(raw)
+        if parsed.problems:
+            raise KnowledgeBaseError(
+                f"knowledge base {data_dir} has {len(parsed.problems)} problem(s)", parsed.problems)
+        kb = cls(parsed.records, parsed.scoring, version=str(raw.meta.get("version")),
+                 content_hash=raw.content_hash, name=str(raw.meta.get("name", "refractor-kb")),
+                 description=str(raw.meta.get("description", "")), data_dir=data_dir)
+        if key is not None:
+            with _CACHE_LOCK:
+                _CACHE[key] = kb
+        return kb
+
+    @classmethod
+    def from_records(
+        cls,
+        *,
+        scoring: Scoring | dict | None = None,
+        version: str = "0.0.0",
+        name: str = "refractor-kb",
+        **kinds: Iterable[BaseModel | dict],
+    ) -> "KnowledgeBase":
+        """Build a KB from typed records (or plain dicts), with the same checks as :meth:`load`.
+
+        Parameters
+        ----------
+        scoring : Scoring, optional
+        version : str
+        **kinds
+            One keyword per kind (``agents=[...]``, ``mechanisms=[...]``); see ``KINDS``.
+        """
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise InputError(f"unknown kind(s): {', '.join(sorted(unknown))}")
+        problems: list[KBProblem] = []
+        records: dict[str, dict[str, BaseModel]] = {kind: {} for kind in KINDS}
+        for kind, items in kinds.items():
+            model = KINDS[kind]
+            for i, item in enumerate(items):
+                try:
+                    rec = item if isinstance(item, model) else model.model_validate(item)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        field = ".".join(str(x) for x in err["loc"]) or None
+                        problems.append(KBProblem(NO_FILE, f"{kind}[{i}]", field, err["msg"]))
+                    continue
+                if rec.id in records[kind]:
+                    problems.append(KBProblem(NO_FILE, rec.id, "id",
+                                              f"duplicate {SINGULAR[kind]} id {rec.id!r}"))
+                    continue
+                records[kind][rec.id] = rec
+        if isinstance(scoring, dict):
+            scoring = Scoring.model_validate(scoring)
+        problems.extend(check_references(records, scoring))
+        if problems:
+            raise KnowledgeBaseError(f"records have {len(problems)} problem(s)", problems)
+        payload = json.dumps(
+            {k: [r.model_dump(mode="json") for r in v.values()] for k, v in records.items()}
+            | {"scoring": scoring.model_dump(mode="json") if scoring else None},
+            sort_keys=True, default=str).encode()
+        return cls(records, scoring, version=version, name=name,
+                   content_hash=hashlib.sha256(payload).hexdigest()[:16])
+
+    # ------------------------------------------------------------------ kinds
+    def records(self, kind: str) -> dict[str, BaseModel]:
+        """id -> record for ``kind`` (plural folder name or singular)."""
+        return self._records[_normalise_kind(kind)]
+
+    sources = property(lambda self: self._records["sources"])
+    diseases = property(lambda self: self._records["diseases"])
+    genes = property(lambda self: self._records["genes"])
+    agents = property(lambda self: self._records["agents"])
+    neosubstrates = property(lambda self: self._records["neosubstrates"])
+    mechanisms = property(lambda self: self._records["mechanisms"])
+    biomarkers = property(lambda self: self._records["biomarkers"])
+    strategies = property(lambda self: self._records["strategies"])
+    evidence = property(lambda self: self._records["evidence"])
+    claims = property(lambda self: self._records["claims"])
+    trials = property(lambda self: self._records["trials"])
+    contradictions = property(lambda self: self._records["contradictions"])
+    model_systems = property(lambda self: self._records["model_systems"])
+
+    def __repr__(self) -> str:
+        n = sum(len(v) for v in self._records.values())
+        return f"<KnowledgeBase {self.name} {self.version} ({self.content_hash}): {n} entries>"
+
+    # ------------------------------------------------------------------ lookups
+    def kind_of(self, id: str) -> str:
+        """The kind holding ``id`` (first in compile order); NotFoundError if none does."""
+        for kind, recs in self._records.items():
+            if id in recs:
+                return kind
+        everything = [i for recs in self._records.values() for i in recs]
+        hint = difflib.get_close_matches(id, everything, n=3)
+        more = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
+        raise NotFoundError(f"no knowledge-base entry with id {id!r}{more}")
+
+    def get(self, id: str, kind: str | None = None) -> BaseModel:
+        """The record with ``id`` (in ``kind`` when given).
+
+        Raises
+        ------
+        NotFoundError
+            When no such record exists.
+        """
+        if kind is None:
+            kind = self.kind_of(id)
+        recs = self.records(kind)
+        if id not in recs:
+            hint = difflib.get_close_matches(id, list(recs), n=3)
+            more = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
+            raise NotFoundError(f"no {SINGULAR[_normalise_kind(kind)]} with id {id!r}{more}")
+        return recs[id]
+
+    def _agent_id(self, agent: str) -> str:
+        if agent in self.agents or agent in AGENT_CLASSES:
+            return agent
+        if agent.lower() in self.agents or agent.lower() in AGENT_CLASSES:
+            return agent.lower()
+        for a in self.agents.values():  # names and development codes
+            if agent.lower() in (a.name.lower(), *(c.lower() for c in a.codes)):
+                return a.id
+        self.get(agent, "agents")  # raises NotFoundError with suggestions
+        raise AssertionError  # pragma: no cover
+
+    def _disease_id(self, disease: str) -> str:
+        if disease in self.diseases:
+            return disease
+        if disease.upper() in self.diseases:
+            return disease.upper()
+        self.get(disease, "diseases")
+        raise AssertionError  # pragma: no cover
+
+    def related_diseases(self, disease: str) -> set[str]:
+        """``disease`` with its ancestors (parents) and descendants (states, subtypes)."""
+        disease = self._disease_id(disease)
+        out = {disease}
+        node = self.diseases[disease]
+        while node.parent and node.parent not in out:
+            out.add(node.parent)
+            node = self.diseases.get(node.parent, node)
+        changed = True
+        while changed:
+            changed = False
+            for d in self.diseases.values():
+                if d.parent in out and d.id not in out and self._descends(d.id, disease):
+                    out.add(d.id)
+                    changed = True
+        return out
+
+    def _descends(self, child: str, ancestor: str) -> bool:
+        seen = set()
+        node = self.diseases.get(child)
+        while node is not None and node.id not in seen:
+            if node.id == ancestor:
+                return True
+            seen.add(node.id)
+            node = self.diseases.get(node.parent) if node.parent else None
+        return False
+
+    # ------------------------------------------------------------------ queries
+    def evidence_for(self, subject_id: str) -> list[Evidence]:
+        """Evidence about ``subject_id``, strongest level first.
+
+        Items whose subject is ``subject_id``; for an agent or disease id also the items that
+        name it among their agents / diseases; for an evidence id, that item itself.
+
+        Raises
+        ------
+        NotFoundError
+            When ``subject_id`` is not in the knowledge base.
+        """
+        kind = self.kind_of(subject_id)
+        if kind == "evidence":
+            return [self.evidence[subject_id]]
+        items = [
+            e for e in self.evidence.values()
+            if e.subject.id == subject_id
+            or (kind == "agents" and any(u.agent == subject_id for u in e.agents))
+            or (kind == "diseases" and subject_id in e.diseases)
+        ]
+        return sorted(items, key=lambda e: e.level.rank)
+
+    def items(self, kind: str) -> list[dict[str, Any]]:
+        """Every entry of ``kind`` in its export (JSON) form: ``id``, ``name``, fields."""
+        from refractor.kb._export import export_items
+
+        return export_items(self, _normalise_kind(kind))
+
+    def item(self, id: str, kind: str | None = None) -> dict[str, Any]:
+        """One entry in its export (JSON) form, with ``kind`` first."""
+        from refractor.kb._export import item_dict
+
+        kind = _normalise_kind(kind) if kind is not None else self.kind_of(id)
+        return {"kind": kind, **item_dict(kind, self.get(id, kind))}
+
+    def related(self, id: str) -> dict[str, list[str]]:
+        """Ids linked to entry ``id``: its biomarkers, strategies, evidence, mechanisms ..."""
+        kind = self.kind_of(id)
+        out: dict[str, list[str]] = {"evidence": [e.id for e in self.evidence_for(id)]}
+        if kind == "mechanisms":
+            out["biomarkers"] = [b.id for b in self.biomarkers_for_mechanism(id)]
+            out["strategies"] = [s.id for s in self.strategies_for_mechanism(id)]
+        elif kind == "agents":
+            out["mechanisms"] = [m.id for m in self.mechanisms_for_agent(id)]
+            out["strategies"] = [s.id for s in self.strategies.values() if id in s.agents]
+        elif kind == "genes":
+            out["mechanisms"] = [m.id for m in self.mechanisms.values() if id in m.genes]
+            out["agents"] = [a.id for a in self.agents.values() if id in a.targets]
+        elif kind == "diseases":
+            related = self.related_diseases(id)
+            out["mechanisms"] = [m.id for m in self.mechanisms.values() if related & set(m.diseases)]
+        elif kind == "sources":
+            out["evidence"] = [e.id for e in self.evidence.values() if e.source == id]
+            out["claims"] = [c.id for c in self.claims.values() if c.source == id]
+        return out
+
+    def agents_in_class(self, agent_class: str) -> list[Agent]:
+        """Agents of ``agent_class`` (e.g. ``imid``), in file order."""
+        if agent_class not in AGENT_CLASSES:
+            raise InputError(f"unknown agent class {agent_class!r}", column="agent_class")
+        return [a for a in self.agents.values() if a.agent_class == agent_class]
+
+    def mechanisms_for_agent(self, agent: str, disease: str | None = None) -> list[Mechanism]:
+        """Resistance/sensitivity mechanisms affecting ``agent`` (an agent id, name, code or class).
+
+        A mechanism affects an agent when it names the agent or its class; a regimen is
+        affected by the mechanisms of its components. ``disease`` matches the mechanism's
+        diseases, their parents and their sub-states.
+        """
+        agent = self._agent_id(agent)
+        if agent in self.agents:
+            a = self.agents[agent]
+            ids = {agent, *a.components}
+            classes = {a.agent_class} | {self.agents[c].agent_class for c in a.components if c in self.agents}
+            classes.discard("regimen")
+        else:
+            classes = {agent}
+            ids = {a.id for a in self.agents_in_class(agent)}
+        related = self.related_diseases(disease) if disease is not None else None
+        out = []
+        for m in self.mechanisms.values():
+            if not (ids & set(m.agents) or classes & set(m.agent_classes)):
+                continue
+            if related is not None and not related & set(m.diseases):
+                continue
+            out.append(m)
+        return out
+
+    def biomarkers_for_mechanism(self, mechanism_id: str) -> list[Biomarker]:
+        """Biomarker rules that reveal ``mechanism_id``."""
+        self.get(mechanism_id, "mechanisms")
+        return [b for b in self.biomarkers.values() if b.mechanism == mechanism_id]
+
+    def strategies_for_mechanism(self, mechanism_id: str) -> list[Strategy]:
+        """Strategies addressing ``mechanism_id``: strongest evidence first, harmful ones last."""
+        self.get(mechanism_id, "mechanisms")
+        hits = [s for s in self.strategies.values() if any(l.mechanism == mechanism_id for l in s.addresses)]
+        return sorted(hits, key=lambda s: (s.harmful, s.evidence_level.rank))
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per kind, version, hash, coverage gaps and the evidence-level histogram."""
+        with_biomarker = {b.mechanism for b in self.biomarkers.values()}
+        with_strategy = {l.mechanism for s in self.strategies.values() for l in s.addresses}
+        with_evidence = {e.subject.id for e in self.evidence.values() if e.subject.kind == "mechanism"}
+        levels = Counter(e.level for e in self.evidence.values())
+        return {
+            "name": self.name,
+            "version": self.version,
+            "content_hash": self.content_hash,
+            "counts": {kind: len(recs) for kind, recs in self._records.items()},
+            "scoring_rules": len(self.scoring.rules) if self.scoring else 0,
+            "evidence_levels": {lv.value: levels.get(lv, 0) for lv in EvidenceLevel},
+            "coverage_gaps": {
+                "mechanisms_without_biomarkers": [m for m in self.mechanisms if m not in with_biomarker],
+                "mechanisms_without_strategies": [m for m in self.mechanisms if m not in with_strategy],
+                "mechanisms_without_evidence": [m for m in self.mechanisms if m not in with_evidence],
+            },
+        }
+
+    def search(self, text: str, limit: int = 50) -> "pd.DataFrame":
+        """Full-text search over every entry: DataFrame with kind, id, name, snippet (best first)."""
+        from refractor.kb._search import search_database
+
+        return search_database(self.database(), text, limit=limit)
+
+    def to_frame(self, kind: str) -> "pd.DataFrame":
+        """All records of ``kind`` as a DataFrame (one row per entry, JSON-form values)."""
+        import pandas as pd
+
+        from refractor.kb._export import export_items
+
+        kind = _normalise_kind(kind)
+        rows = export_items(self, kind)
+        columns = ["id", "name", *[f for f in KINDS[kind].model_fields if f not in ("id", "name")]]
+        return pd.DataFrame(rows, columns=columns)
+
+    def database(self) -> Path:
+        """Path of the compiled SQLite database, built on first use (cached by content hash)."""
+        if self._db_path is None or not self._db_path.exists():
+            from refractor.kb._compile import build_database
+
+            self._db_path = build_database(self)
+        return self._db_path
+
+    def export(self, fmt: str = "json") -> "dict[str, Any] | dict[str, pd.DataFrame]":
+        """The whole KB as one JSON-ready document (``json``) or one table per kind (``tsv``)."""
+        from refractor.kb._export import export_json, export_tables
+
+        if fmt == "json":
+            return export_json(self)
+        if fmt == "tsv":
+            return export_tables(self)
+        raise InputError(f"unknown export format {fmt!r}; use json or tsv", column="format")
+
+
+__all__ = ["KnowledgeBase", "display_name", "AGENT_CLASSES"]

@@ -1,0 +1,133 @@
+"""BCL2-family apoptotic switch with BH3 mimetics: spec and convenience constructor.
+
+The model text is ``antimony/bcl2.ant`` (nM, h). Each drug is a clamped dose parameter that
+occupies the anti-apoptotic grooves in rapid equilibrium (Ki values below). Protein levels
+are relative to a reference cell (1 = reference totals ``*_ref``); measured levels (e.g. the
+Cloete et al. 2023 DLBCL profiles) enter through the ``*_level`` parameters.
+"""
+from __future__ import annotations
+
+from refractor.models._simulate import Model
+from refractor.models._spec import AgentSpec, ModelSpec, Parameter, Perturbation
+
+_SOUERS = "Souers et al. Nat Med 2013 (ABT-199 Ki: BCL2 <0.010 nM, BCL-XL 48 nM, MCL1 >444 nM)"
+_TSE = "Tse et al. Cancer Res 2008 (ABT-263 Ki: BCL2 <=1 nM, BCL-XL <=0.5 nM, BCL-w <=1 nM)"
+_KOTSCHY = "Kotschy et al. Nature 2016 (S63845 MCL1 Ki <1.2 nM, no binding to BCL2/BCL-XL)"
+_TRON = "Tron et al. Nat Commun 2018 (AZD5991 sub-nM MCL1 affinity, >10,000-fold selective)"
+_LEVERSON = "Leverson et al. Sci Transl Med 2015 (A-1331852 BCL-XL Ki <0.01 nM, BCL2 6 nM)"
+_BLOMBERY = ("Blombery et al. Cancer Discov 2019 doi:10.1158/2159-8290.CD-18-1119 PMID 30514704 "
+             "(G101V lowers venetoclax affinity ~180-fold, SPR)")
+_CHEN = "Chen et al. Mol Cell 2005 (BIM/PUMA bind all pro-survival proteins, NOXA only MCL1/A1)"
+_CLOETE = "Cloete et al. npj Syst Biol Appl 2023 doi:10.1038/s41540-023-00286-5"
+_UNVERIFIED = "value from the cited paper as commonly quoted; not verified by search"
+
+
+def _P(name, value, unit, desc, ref, assumed=False, note=None) -> Parameter:  # noqa: N802
+    return Parameter(name, value, unit, desc, ref, assumed, note)
+
+
+_AGENTS = (
+    AgentSpec("venetoclax", "D_ven", {}, "nM", _SOUERS),
+    AgentSpec("navitoclax", "D_nav", {}, "nM", _TSE),
+    AgentSpec("sonrotoclax", "D_sonro", {}, "nM", "assumed: BCL2-selective, sub-10 pM class",
+              note="Ki values assumed; retains activity on BCL2 G101V (assumed 5 % of the loss)"),
+    AgentSpec("s63845", "D_s63845", {}, "nM", _KOTSCHY),
+    AgentSpec("azd5991", "D_azd5991", {}, "nM", _TRON),
+    AgentSpec("a-1331852", "D_a1331852", {}, "nM", _LEVERSON),
+)
+
+_PARAMS = (
+    _P("fu", 0.1, "1", "free drug fraction in 10 % serum medium", "assumed", True,
+       "BH3 mimetics are highly protein bound; sets cellular EC50s in the nM range"),
+    _P("Ki_ven_B2", 0.01, "nM", "venetoclax:BCL2 Ki", _SOUERS, note=_UNVERIFIED),
+    _P("Ki_ven_XL", 48.0, "nM", "venetoclax:BCL-XL Ki", _SOUERS, note=_UNVERIFIED),
+    _P("Ki_ven_M1", 444.0, "nM", "venetoclax:MCL1 Ki (lower bound)", _SOUERS, note=_UNVERIFIED),
+    _P("Ki_nav_B2", 1.0, "nM", "navitoclax:BCL2 Ki (upper bound)", _TSE, note=_UNVERIFIED),
+    _P("Ki_nav_XL", 0.5, "nM", "navitoclax:BCL-XL Ki (upper bound)", _TSE, note=_UNVERIFIED),
+    _P("Ki_nav_M1", 550.0, "nM", "navitoclax:MCL1 Ki", "assumed", True, "weak MCL1 binding"),
+    _P("Ki_sonro_B2", 0.01, "nM", "sonrotoclax:BCL2 Ki", "assumed", True,
+       "BCL2-selective, at least as potent as venetoclax"),
+    _P("Ki_sonro_XL", 100.0, "nM", "sonrotoclax:BCL-XL Ki", "assumed", True, "selective"),
+    _P("Ki_sonro_M1", 1000.0, "nM", "sonrotoclax:MCL1 Ki", "assumed", True, "selective"),
+    _P("sonro_g101v_sensitivity", 0.05, "1", "share of the G101V affinity loss for sonrotoclax",
+       "assumed", True, "sonrotoclax retains activity against G101V"),
+    _P("Ki_s63845_M1", 1.2, "nM", "S63845:MCL1 Ki (upper bound)", _KOTSCHY, note=_UNVERIFIED),
+    _P("Ki_s63845_B2", 10000.0, "nM", "S63845:BCL2 (no binding)", _KOTSCHY, note=_UNVERIFIED),
+    _P("Ki_s63845_XL", 10000.0, "nM", "S63845:BCL-XL (no binding)", _KOTSCHY, note=_UNVERIFIED),
+    _P("Ki_azd5991_M1", 0.2, "nM", "AZD5991:MCL1 Ki", "assumed", True, "sub-nM per " + _TRON),
+    _P("Ki_azd5991_B2", 10000.0, "nM", "AZD5991:BCL2", _TRON, note=_UNVERIFIED),
+    _P("Ki_azd5991_XL", 10000.0, "nM", "AZD5991:BCL-XL", _TRON, note=_UNVERIFIED),
+    _P("Ki_a1331852_XL", 0.01, "nM", "A-1331852:BCL-XL Ki (upper bound)", _LEVERSON,
+       note=_UNVERIFIED),
+    _P("Ki_a1331852_B2", 6.0, "nM", "A-1331852:BCL2 Ki", _LEVERSON, note=_UNVERIFIED),
+    _P("Ki_a1331852_M1", 142.0, "nM", "A-1331852:MCL1 Ki", _LEVERSON, note=_UNVERIFIED),
+    _P("bcl2_g101v", 1.0, "1", "fold loss of venetoclax:BCL2 affinity", _BLOMBERY),
+    _P("BCL2_ref", 100.0, "nM", "reference BCL2", "assumed", True, "10^4-10^5 copies/cell"),
+    _P("BCLXL_ref", 100.0, "nM", "reference BCL-XL", "assumed", True, "as BCL2"),
+    _P("MCL1_ref", 100.0, "nM", "reference MCL1", "assumed", True, "as BCL2"),
+    _P("BIM_ref", 60.0, "nM", "reference BIM", "assumed", True, "below anti-apoptotic total"),
+    _P("PUMA_ref", 30.0, "nM", "reference PUMA", "assumed", True, "illustrative"),
+    _P("NOXA_ref", 30.0, "nM", "reference NOXA", "assumed", True, "illustrative"),
+    _P("BAX_ref", 100.0, "nM", "reference BAX", "assumed", True, "illustrative"),
+    _P("BAK_ref", 60.0, "nM", "reference BAK", "assumed", True, "illustrative"),
+    _P("kon", 3.6, "1/(nM h)", "association rate", "assumed", True, "1e6 /M/s"),
+    _P("Kd_BIM", 0.1, "nM", "BIM:anti-apoptotic Kd", "assumed", True, "sub-nM; " + _CHEN),
+    _P("Kd_PUMA", 0.5, "nM", "PUMA:anti-apoptotic Kd", "assumed", True, _CHEN),
+    _P("Kd_NOXA", 1.0, "nM", "NOXA:MCL1 Kd", "assumed", True, _CHEN),
+    _P("Kd_EFF", 1.0, "nM", "active BAX/BAK : anti-apoptotic Kd", "assumed", True, "mode 2"),
+    _P("kact", 0.01, "1/(nM h)", "BIM-driven BAX/BAK activation", "assumed", True, "direct activation"),
+    _P("kauto", 0.002, "1/(nM h)", "auto-activation", "assumed", True, "switch-like MOMP"),
+    _P("kinact", 0.5, "1/h", "effector inactivation", "assumed", True, "retrotranslocation"),
+    _P("hmax", 0.5, "1/h", "maximal death hazard", "assumed", True, "death within hours of MOMP"),
+    _P("K_A", 10.0, "nM", "free active BAX+BAK for half-maximal hazard", "assumed", True,
+       "threshold"),
+)
+
+_PERTS = (
+    Perturbation("mcl1_up", "mcl1_level", "scale", 4.0, "MCL1 up-regulation", _CLOETE,
+                 ("mcl1-upregulation",)),
+    Perturbation("bclxl_up", "bclxl_level", "scale", 4.0, "BCL-XL up-regulation", _CLOETE,
+                 ("bclxl-upregulation",)),
+    Perturbation("bcl2_up", "bcl2_level", "scale", 4.0, "BCL2 over-expression", _CLOETE,
+                 ("bcl2-family-overexpression", "bcl2-dependence-high")),
+    Perturbation("bcl2_g101v", "bcl2_g101v", "set", 180.0,
+                 "BCL2 G101V: venetoclax affinity ~180-fold lower", _BLOMBERY, ("bcl2-g101v",)),
+    Perturbation("bax_loss", "bax_level", "scale", 0.1, "BAX loss of function", _CLOETE,
+                 ("bax-loss",)),
+    Perturbation("bim_loss", "bim_level", "scale", 0.3, "lower BIM (BH3-only loss)", _CHEN,
+                 ("bh3-only-loss",)),
+    Perturbation("azacitidine_mcl1_reduction", "mcl1_level", "scale", 0.5,
+                 "azacitidine-like MCL1 reduction (assumed 50 %)", "assumed", ()),
+)
+
+SPEC = ModelSpec(
+    name="bcl2",
+    title="BCL2-family apoptotic switch with BH3 mimetics",
+    antimony_file="bcl2.ant",
+    description=(
+        "BIM/PUMA bind BCL2, BCL-XL and MCL1, NOXA only MCL1; free BIM activates BAX/BAK, which "
+        "anti-apoptotic proteins hold; free active BAX/BAK gives a MOMP hazard. BH3 mimetics "
+        "occupy the grooves (rapid equilibrium, published Ki). Readout: viability at 24 h."
+    ),
+    parameters=_PARAMS,
+    agents=_AGENTS,
+    perturbations=_PERTS,
+    readout="viability",
+    readout_kind="viability",
+    t_end=24.0,
+    time_unit="h",
+    references=(_SOUERS, _TSE, _KOTSCHY, _TRON, _LEVERSON, _BLOMBERY, _CHEN, _CLOETE),
+)
+
+LEVEL_PARAMETERS = {
+    "BCL2": "bcl2_level", "BCLXL": "bclxl_level", "MCL1": "mcl1_level", "BIM": "bim_level",
+    "PUMA": "puma_level", "NOXA": "noxa_level", "BAX": "bax_level", "BAK": "bak_level",
+}
+
+
+def bcl2_model() -> Model:
+    """A :class:`Model` of :data:`SPEC` (compiled lazily, once per process)."""
+    return Model(SPEC)
+
+
+__all__ = ["SPEC", "LEVEL_PARAMETERS", "bcl2_model"]

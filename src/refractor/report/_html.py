@@ -1,0 +1,72 @@
+"""Self-contained HTML report (jinja2 template shipped in the package, inline CSS, base64 PNGs)."""
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import jinja2
+
+from refractor.interpret import DISCLAIMER, CohortResult
+from refractor.report._plots import level_distribution, mechanism_landscape
+
+MAX_TABLE_ROWS = 500
+MAX_DRILLDOWN = 200
+
+
+def _url(source: str) -> str | None:
+    if source.startswith("pmid:"):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{source[5:]}/"
+    if source.startswith("doi:"):
+        return f"https://doi.org/{source[4:]}"
+    if source.startswith("url:"):
+        return source[4:]
+    return None
+
+
+def evidence_index(kb) -> dict[str, dict]:
+    """evidence id -> statement, level, source and a link (PubMed / DOI) where one exists."""
+    if kb is None:
+        return {}
+    return {e.id: {"statement": e.statement, "level": e.level.value, "source": e.source,
+                   "url": _url(e.source)} for e in kb.evidence.values()}
+
+
+def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
+    """The whole report as one HTML string (no external resources)."""
+    from refractor import __version__
+
+    text = resources.files("refractor.report").joinpath("templates/report.html.j2").read_text("utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    template = env.from_string(text)
+    n = len(result)
+    levels = result.to_frame()
+    scores = result.score_frame()
+    ok = result.assessable_frame()
+    rows = []
+    for i, s in enumerate(result.samples[:MAX_TABLE_ROWS]):
+        rows.append({"sample": s, "anchor": re.sub(r"[^A-Za-z0-9_-]", "_", s),
+                     "disease": result.diseases[i],
+                     "cells": [(levels.at[s, a], f"{scores.at[s, a]:g}", bool(ok.at[s, a]))
+                               for a in result.agents]})
+    samples = []
+    for i in range(min(n, MAX_DRILLDOWN)):
+        r = result[i]
+        samples.append({
+            "r": r, "anchor": re.sub(r"[^A-Za-z0-9_-]", "_", r.sample),
+            "found": [m for m in r.mechanisms if m.status in ("detected", "possible")],
+            "unassessable": [m.mechanism for m in r.mechanisms if m.status == "not_assessable"],
+        })
+    return template.render(
+        title=title, n_samples=n, kb_version=result.kb_version, kb_hash=result.kb_hash,
+        scoring_version=result.scoring_version, refractor_version=__version__,
+        disclaimer=DISCLAIMER, cohort_warnings=result.warnings,
+        landscape=mechanism_landscape(result),
+        landscape_truncated=400 if n > 400 else 0,
+        levels_plot=level_distribution(result), agents=result.agents, level_rows=rows,
+        rows_truncated=n > MAX_TABLE_ROWS, samples=samples, samples_truncated=n > MAX_DRILLDOWN,
+        evidence=evidence_index(kb),
+    )
+
+
+__all__ = ["render_html", "evidence_index"]

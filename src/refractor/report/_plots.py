@@ -1,0 +1,72 @@
+"""Plots of the HTML report, rendered with matplotlib's object API (no pyplot, no GUI backend)
+and returned as base64 PNG strings ready for ``<img src="data:image/png;base64,...">``."""
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from refractor.interpret import LEVELS, STATUSES, CohortResult
+
+STATUS_COLOURS = ["#eeeeee", "#cfe3f3", "#f6b26b", "#c0392b"]  # n/a, not detected, possible, detected
+LEVEL_COLOURS = ["#6aa84f", "#ffd966", "#f6b26b", "#c0392b"]
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def mechanism_landscape(result: CohortResult, max_samples: int = 400) -> str | None:
+    """Heatmap mechanisms x samples (status colours); mechanisms never assessable are dropped."""
+    st = result.status
+    if st.size == 0:
+        return None
+    keep = np.flatnonzero((st > 0).any(axis=0))
+    if keep.size == 0:
+        return None
+    st = st[:, keep]
+    order = np.lexsort(tuple(-st[:, k] for k in range(st.shape[1] - 1, -1, -1)))[:max_samples]
+    st = st[order]
+    names = [result.mechanisms[k] for k in keep]
+    fig = Figure(figsize=(min(2 + 0.12 * len(order), 16), 1 + 0.22 * len(names)))
+    ax = fig.add_subplot()
+    ax.imshow(st.T, aspect="auto", interpolation="nearest", cmap=ListedColormap(STATUS_COLOURS),
+              vmin=-0.5, vmax=3.5)
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    if len(order) <= 60:
+        ax.set_xticks(range(len(order)), [result.samples[i] for i in order], rotation=90, fontsize=7)
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{len(order)} samples (sorted by calls)")
+    handles = [ax.bar(0, 0, color=c, label=s.replace("_", " ")) for c, s in zip(STATUS_COLOURS, STATUSES)]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    return _png(fig)
+
+
+def level_distribution(result: CohortResult) -> str | None:
+    """Stacked bars: number of samples per resistance level for each agent."""
+    lv = result.levels
+    if lv.size == 0:
+        return None
+    counts = np.stack([(lv == k).sum(axis=0) for k in range(len(LEVELS))])
+    fig = Figure(figsize=(max(4, 0.35 * len(result.agents) + 2), 3.4))
+    ax = fig.add_subplot()
+    x = np.arange(len(result.agents))
+    bottom = np.zeros(len(result.agents))
+    for k, name in enumerate(LEVELS):
+        ax.bar(x, counts[k], bottom=bottom, color=LEVEL_COLOURS[k], label=name, width=0.8)
+        bottom += counts[k]
+    ax.set_xticks(x, result.agents, rotation=70, ha="right", fontsize=7)
+    ax.set_ylabel("samples")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    return _png(fig)
+
+
+__all__ = ["mechanism_landscape", "level_distribution", "STATUS_COLOURS", "LEVEL_COLOURS"]

@@ -1,0 +1,52 @@
+"""Integration: the real TCGA-LAML cohort (maftools extdata; TCGA Research Network, NEJM 2013).
+
+hg19/GRCh37 MAF of 193 patients with 2,207 variants (maftools' `laml` example: "193 samples"),
+CBS segments of 191 patients (184 of them in the MAF) and FAB classes of 200 patients.
+"""
+from pathlib import Path
+
+import pytest
+
+from refractor.errors import InputError
+from refractor.io import read_maf, read_samplesheet, read_segments
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+LAML = SHARED / "validation" / "tcga_laml_maftools"
+
+pytestmark = [
+    pytest.mark.validation,
+    pytest.mark.skipif(not LAML.is_dir(), reason="../shared/validation not available"),
+]
+GENES = ["CRBN", "BCL2", "MCL1", "TP53", "FLT3"]
+
+
+def test_laml_maf():
+    maf = read_maf(LAML / "tcga_laml.maf.gz")
+    assert maf.attrs["build"] == "GRCh37"  # NCBI_Build 37
+    assert len(maf) == 2207 and len(maf.attrs["samples"]) == 193
+    top = maf[maf["consequence"] != "silent"]["gene"].value_counts().head(5).index.tolist()
+    # the most recurrently mutated genes in TCGA-LAML (maftools oncoplot of this file: DNMT3A, FLT3, NPM1, ...)
+    assert {"FLT3", "NPM1", "DNMT3A"} <= set(top)
+
+
+def test_laml_cohort(tmp_path):
+    maf_samples = read_maf(LAML / "tcga_laml.maf.gz").attrs["samples"]
+    seg_samples = set(read_segments(LAML / "LAML_CBS_segments.tsv.gz", build="GRCh37", genes=["CRBN"]).attrs["samples"])
+    rows = ["sample,disease,maf,seg,clinical"]
+    for s in maf_samples:
+        seg = LAML / "LAML_CBS_segments.tsv.gz" if s in seg_samples else ""
+        rows.append(f"{s},AML,{LAML / 'tcga_laml.maf.gz'},{seg},{LAML / 'tcga_laml_annot.tsv'}")
+    p = tmp_path / "laml.csv"
+    p.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError, match="genome builds disagree"):
+        read_samplesheet(p, genes=GENES)  # GRCh37 MAF + segments of undeclared build
+    c = read_samplesheet(p, build="GRCh37", genes=GENES)
+    assert len(c) == 193 and c.build == "GRCh37"
+    kinds = c.assessed.groupby("kind")["sample"].nunique().to_dict()
+    assert kinds["variant"] == 193
+    assert kinds["copy_number"] == 184  # patients with both MAF and CBS segments
+    assert kinds["history"] == 193  # every MAF patient has an annotation row
+    assert 190 <= kinds["subtype"] <= 193  # FAB class (one annotation row is NA)
+    assert set(c.samples["subtype"].dropna()) <= {"M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7"}
+    assert c.copy_number.groupby("gene")["sample"].nunique().to_dict() == {g: 184 for g in GENES}
+    assert len(c.variants) == 2207 and c.variants["sample"].nunique() == 193

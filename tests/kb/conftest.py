@@ -1,0 +1,50 @@
+"""Fixtures for the KB-engine tests: the mini KB under tests/data/kb and broken overlays."""
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+KB_DATA = Path(__file__).resolve().parents[1] / "data" / "kb"
+VALID = KB_DATA / "valid"
+BROKEN = KB_DATA / "broken"
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory, monkeypatch):
+    """Compiled databases go to a per-session temp dir, never to ~/.cache."""
+    monkeypatch.setenv("REFRACTOR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "refractor-cache"))
+    monkeypatch.delenv("REFRACTOR_KB_DIR", raising=False)
+
+
+@pytest.fixture
+def make_kb(tmp_path):
+    """Copy the valid mini KB to a temp dir and lay the named broken overlays on top."""
+
+    def make(*overlays: str) -> Path:
+        target = tmp_path / "kb"
+        shutil.copytree(VALID, target)
+        for name in overlays:
+            shutil.copytree(BROKEN / name, target, dirs_exist_ok=True)
+        return target
+
+    return make
+
+
+@pytest.fixture
+def mini_kb():
+    from refractor.kb import KnowledgeBase
+
+    return KnowledgeBase.load(VALID)
+
+
+@pytest.fixture
+def client_factory():
+    """FastAPI TestClient (imported here: starlette warns at import about httpx vs httpx2)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    return TestClient

@@ -1,0 +1,117 @@
+"""`refractor kb ...` in-process: exit codes and output (the CLI only calls library functions)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from refractor.cli import main
+
+from .conftest import BROKEN, VALID
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def kb(*argv: str) -> list[str]:
+    return ["kb", "--data-dir", str(VALID), *argv]
+
+
+def test_stats_json_and_table(capsys):
+    code, out, _ = run(capsys, *kb("stats", "--json"))
+    assert code == 0
+    st = json.loads(out)
+    assert st["counts"]["mechanisms"] == 4 and st["version"] == "0.0.1"
+    code, out, _ = run(capsys, *kb("stats"))
+    assert code == 0
+    assert "mini-kb 0.0.1" in out and st["content_hash"] in out
+    assert "mechanisms without biomarkers" in out and "crbn-orphan-gap" in out
+
+
+def test_query_commands(capsys):
+    code, out, _ = run(capsys, *kb("mechanisms", "--agent", "lenalidomide", "--disease", "MM", "--json"))
+    assert code == 0
+    assert [m["id"] for m in json.loads(out)] == ["crbn-exon10-skipping", "crbn-low-expression", "crbn-orphan-gap"]
+    code, out, _ = run(capsys, *kb("strategies", "--mechanism", "crbn-exon10-skipping"))
+    assert code == 0 and "avoid-imid-after-exon10" in out and "HARMFUL" in out
+    code, out, _ = run(capsys, *kb("evidence", "bcl2-g101v", "--json"))
+    assert [(e["id"], e["source"]) for e in json.loads(out)] == [("ev-g101v", "pmid:30514704")]
+    code, out, _ = run(capsys, *kb("list", "agents", "--json"))
+    assert [a["id"] for a in json.loads(out)][:2] == ["lenalidomide", "pomalidomide"]
+    code, out, _ = run(capsys, *kb("list", "claims"))
+    assert code == 0 and "qc-2q37-loss-rrmm" in out
+    code, out, _ = run(capsys, *kb("show", "crbn-exon10-skipping", "--json"))
+    shown = json.loads(out)
+    assert shown["item"]["kind"] == "mechanisms" and shown["related"]["biomarkers"] == ["crbn-exon10-psi"]
+    code, out, _ = run(capsys, *kb("show", "CRBN"))
+    assert code == 0 and "cereblon" in out
+    code, out, _ = run(capsys, *kb("search", "exon", "--json"))
+    assert code == 0 and "crbn-exon10-skipping" in {h["id"] for h in json.loads(out)}
+    code, out, _ = run(capsys, *kb("search", "exon10"))
+    assert code == 0 and "[exon10]" in out  # KB text is not parsed as rich markup
+
+
+def test_error_exit_codes(capsys):
+    code, _, err = run(capsys, *kb("show", "crbn-exon11-skipping"))
+    assert code == 4 and "no knowledge-base entry with id 'crbn-exon11-skipping'" in err
+    code, _, err = run(capsys, *kb("mechanisms", "--agent", "lenalidomide", "--disease", "XYZ"))
+    assert code == 4 and "no disease with id 'XYZ'" in err
+    code, _, err = run(capsys, *kb("export", "--format", "tsv"))
+    assert code == 2 and "name a directory with -o DIR" in err
+    code, _, err = run(capsys, *kb("list", "mechanismz"))
+    assert code == 2 and "unknown kind 'mechanismz'" in err
+
+
+def test_validate_prints_every_problem_and_exits_3(capsys, make_kb):
+    code, out, _ = run(capsys, "kb", "validate", "--data-dir", str(VALID))
+    assert code == 0 and "ok: no problems found" in out
+    broken = make_kb("dangling_agent", "evidence_no_source")
+    code, _, err = run(capsys, "kb", "validate", "--data-dir", str(broken))
+    assert code == 3
+    assert "3 problem(s) in the knowledge base" in err
+    assert "mechanisms/dangling.yaml:6 [crbn-dangling-agent] .agents.1: unknown agent 'lenalidomid'" in err
+    assert "evidence/no_source.yaml:6 [ev-no-source] .source: unknown source 'pmid:99999999'" in err
+    assert "claims/no_source.yaml:4 [qc-no-source] .source: unknown source 'seed:001'" in err
+    code, out, _ = run(capsys, "kb", "validate", "--data-dir", str(broken), "--json")
+    assert code == 3
+    assert {"file": "evidence/no_source.yaml:6", "entry": "ev-no-source", "field": "source",
+            "message": "unknown source 'pmid:99999999'"} in json.loads(out)
+    # query commands on an invalid KB fail the same way
+    code, _, err = run(capsys, "kb", "--data-dir", str(broken), "stats")
+    assert code == 3 and "[ev-no-source]" in err
+
+
+def test_export_build_schema(capsys, tmp_path):
+    code, out, _ = run(capsys, *kb("export", "--format", "json"))
+    assert code == 0 and json.loads(out)["meta"]["kb_version"] == "0.0.1"
+    code, _, err = run(capsys, *kb("export", "-f", "tsv", "-o", str(tmp_path / "t")))
+    assert code == 0 and (tmp_path / "t" / "evidence.tsv").is_file() and "wrote 15 file(s)" in err
+    code, out, _ = run(capsys, *kb("build"))
+    assert code == 0 and out.strip().endswith(".sqlite")
+    code, out, _ = run(capsys, "kb", "schema")
+    assert code == 0 and json.loads(out)["properties"]["meta"]["properties"]["schema"] == {
+        "const": "refractor.kb-export"}
+
+
+@pytest.mark.parametrize("command", [[], ["stats"], ["list"], ["show"], ["search"], ["mechanisms"],
+                                     ["strategies"], ["evidence"], ["export"], ["validate"], ["build"],
+                                     ["schema"]])
+def test_every_kb_command_has_help(capsys, command):
+    code, out, _ = run(capsys, "kb", *command, "--help")
+    assert code == 0 and "Usage:" in out
+    body = out.split("Options", 1)[0]
+    assert len(body.split("Usage:", 1)[1].strip().splitlines()) >= 2  # a usage line and a description
+
+
+def test_serve_is_registered(capsys):
+    code, out, _ = run(capsys, "serve", "--help")
+    assert code == 0 and "--port" in out and "HTTP API" in out
+
+
+def test_broken_overlays_exist():
+    assert {p.name for p in BROKEN.iterdir() if p.is_dir()} >= {
+        "yaml_syntax", "unknown_field", "bad_enum", "duplicate_id", "dangling_agent",
+        "dangling_mechanism", "dangling_source", "evidence_no_source", "bad_scoring"}
