@@ -196,3 +196,12 @@ def test_duplicate_mapping_key_is_a_problem(make_kb):
         "- id: kms11\n  name: KMS-11\n  kind: cell_line\n  name: KMS11\n  sources: [{source: seed:003}]\n")
     assert [str(p) for p in validate(kb)] == [
         "model_systems/more.yaml:4: duplicate key 'name' in one mapping (YAML keeps only the last)"]
+
+
+def test_disease_parent_loop(make_kb):
+    kb = make_kb()
+    f = kb / "diseases" / "diseases.yaml"
+    f.write_text(f.read_text().replace("  kind: group\n", "  kind: group\n  parent: MM-LEN-REF\n"))
+    msgs = [str(p) for p in validate(kb)]
+    assert "diseases/diseases.yaml:4 [HEME] .parent: parent chain loops: HEME -> MM-LEN-REF -> MM -> HEME" in msgs
+    assert len(msgs) == 3  # every disease on the loop is reported (HEME, MM, MM-LEN-REF)

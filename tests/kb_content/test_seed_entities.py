@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -48,8 +49,17 @@ def _entries(kind: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
-    """The seed-entity files alone, validated (schema + every cross reference) by the KB engine."""
-    return KnowledgeBase.from_records(**{kind: _entries(kind) for kind in SEED_FILES})
+    """The seed-entity files alone, validated (schema + every cross reference) by the KB engine.
+
+    Contradiction sides may link evidence items that live in ``evidence/*.yaml`` (another
+    curator's files); those links are dropped here and checked by
+    :func:`test_packaged_validator_reports_nothing_in_seed_files` on the full packaged KB.
+    """
+    records = {kind: _entries(kind) for kind in SEED_FILES}
+    for item in records["contradictions"]:
+        for side in item["sides"]:
+            side.pop("evidence", None)
+    return KnowledgeBase.from_records(**records)
 
 
 # --------------------------------------------------------------------------- integrity
@@ -214,6 +224,22 @@ def test_published_numbers(kb: KnowledgeBase, claim: str, value: float, bound: s
     assert getattr(kb.claims[claim].quantity, bound) == value
 
 
+def _norm(text: str) -> str:
+    # the seeds write '\u223c' for '~' and break lines anywhere; compare on normalised text
+    text = text.replace("\u223c", "~").replace("\u2019", "'").replace("\u2013", "-")
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def test_claim_verbatim_text_is_in_its_seed(kb: KnowledgeBase) -> None:
+    """Every number is quoted as printed: the verbatim text must occur in the seed it was read from."""
+    if not SEEDS_DIR.is_dir():
+        pytest.skip("shared seeds not available")
+    texts = {p.name: _norm(p.read_text(encoding="utf-8")) for p in SEEDS_DIR.glob("*.txt")}
+    for claim in kb.claims.values():
+        if claim.quantity.verbatim:
+            assert _norm(claim.quantity.verbatim) in texts[claim.seed_file], claim.id
+
+
 def test_fused_citation_numbers_are_removed(kb: KnowledgeBase) -> None:
     # 003 prints 'KEYNOTE 18367 and 18568': trials 183 (ref 67) and 185 (ref 68)
     assert {"keynote-183", "keynote-185"} <= set(kb.trials)
@@ -240,6 +266,26 @@ def test_hovon65_crbn_biomarker_is_imid_specific(kb: KnowledgeBase) -> None:
     # 003: CRBN expression predicted PFS in 96 thalidomide-maintenance patients, not in the bortezomib arm
     arms = {a.name: a for a in kb.trials["hovon-65-gmmg-hd4"].arms}
     assert arms["thalidomide maintenance"].n == 96 and "bortezomib maintenance" in arms
+
+
+def test_contradiction_sides_link_conflicting_evidence() -> None:
+    """Where both sides of a contradiction are carried by evidence items, those items are marked as
+    conflicting with each other (``conflicts_with``) in the packaged KB - the conflict is explicit."""
+    full = {p.file.split(":")[0] for p in validate()}
+    if any(f.startswith(("evidence/", "contradictions/")) for f in full):
+        pytest.skip("evidence files currently have validation problems")
+    evidence = {}
+    for path in sorted((DATA / "evidence").glob("*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            evidence[item["id"]] = set(item.get("conflicts_with", []))
+    for item in _entries("contradictions"):
+        linked = [s["evidence"] for s in item["sides"] if s.get("evidence")]
+        for ev in linked:
+            assert ev in evidence, (item["id"], ev)
+        if len(linked) >= 2:
+            # every linked item conflicts with at least one other linked side
+            for ev in linked:
+                assert evidence[ev] & (set(linked) - {ev}), (item["id"], ev)
 
 
 def test_eighteen_contradictions_each_with_two_sides(kb: KnowledgeBase) -> None:

@@ -61,12 +61,14 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(title), show_lines=False)
+    table = Table(show_lines=False)
     for i, col in enumerate(columns):
-        table.add_column(col, no_wrap=(i == 0), overflow="fold")
+        table.add_column(col, no_wrap=(i == 0 or col == "id"), overflow="fold")
     for row in rows:  # Text: KB content is never parsed as rich markup ("[exon10]")
         table.add_row(*(Text("" if v is None else str(v)) for v in row))
-    _console().print(table)
+    console = _console()
+    console.print(Text(title, style="bold"))  # a separate line: table titles wrap to table width
+    console.print(table)
 
 
 def _short(text: Any, n: int = 70) -> str:
@@ -85,6 +87,8 @@ def stats(ctx: typer.Context, as_json: bool = _JSON) -> None:
     _table(f"{st['name']} {st['version']} (content hash {st['content_hash']})", ["kind", "entries"],
            [[k, n] for k, n in st["counts"].items()] + [["scoring rules", st["scoring_rules"]]])
     _table("evidence items by level", ["level", "items"], [[k, n] for k, n in st["evidence_levels"].items()])
+    if st["ambiguous_ids"]:
+        _table("ids used by more than one kind (use --kind with show)", ["id"], [[i] for i in st["ambiguous_ids"]])
     gaps = st["coverage_gaps"]
     _table("coverage gaps (allowed, but worth filling)", ["gap", "count", "mechanisms"],
            [[k.replace("_", " "), len(v), ", ".join(v)] for k, v in gaps.items()])

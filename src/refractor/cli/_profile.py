@@ -61,23 +61,35 @@ def run_profile(cohort, kb, outdir: Path, mafs: list[Path], *, title: str | None
 def _summary(result, paths: dict[str, Path], console) -> None:
     from rich.table import Table
 
-    levels = result.to_frame()
+    from refractor.interpret import LEVELS
+
     if len(result) <= 40:
-        t = Table(title="resistance level per agent (research use only)", show_lines=False)
-        t.add_column("sample")
-        agents = [a for a in levels.columns if (levels[a] != "susceptible").any()] or list(levels.columns)[:8]
-        for a in agents:
-            t.add_column(a, overflow="fold")
-        for s in levels.index:
-            t.add_row(s, *[levels.at[s, a] for a in agents])
+        t = Table(title="resistance calls (research use only, not a treatment recommendation)")
+        for col in ("sample", "disease", "mechanisms found", "agents above 'susceptible'"):
+            t.add_column(col, overflow="fold")
+        for r in result:
+            found = [f"{m.mechanism}{'' if m.status == 'detected' else '?'}"
+                     for m in r.mechanisms if m.status in ("detected", "possible")]
+            calls = sorted((a for a in r.agents if a.level != "susceptible"),
+                           key=lambda a: (-LEVELS.index(a.level), -a.score, a.agent))
+            shown = ", ".join(f"{a.agent} {a.level}" for a in calls[:6])
+            if len(calls) > 6:
+                shown += f" (+{len(calls) - 6} more)"
+            t.add_row(r.sample, r.disease or "", ", ".join(found) or "-", shown or "-")
         console.print(t)
+        console.print("('?' = possible, not detected)")
     else:
+        levels = result.to_frame()
         counts = {a: int((levels[a] != "susceptible").sum()) for a in levels.columns}
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:8]
         console.print(f"{len(result)} samples; agents with most non-susceptible calls: "
                       + ", ".join(f"{a} ({n})" for a, n in top))
-    for w in result.warnings[:5]:
-        console.print(f"[yellow]{w.category}[/yellow]: {w.message}")
+    kinds = {}
+    for w in result.warnings:
+        kinds[w.category] = kinds.get(w.category, 0) + 1
+    if kinds:
+        console.print("warnings: " + ", ".join(f"{n} {k}" for k, n in kinds.items())
+                      + " (details in the report)")
     console.print(f"HTML report: {paths['report']}")
     console.print(f"per-sample JSON: {paths['samples']}/   cohort TSV: {paths['levels']}")
 

@@ -98,18 +98,23 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
     levels = levels_of(view, scores) if scores.size else np.zeros(scores.shape, np.int8)
 
     obs = pd.concat(frames, ignore_index=True) if frames else None
-    if obs is not None:
-        obs = obs.sort_values("sidx", kind="stable").reset_index(drop=True)
-        starts = np.searchsorted(obs["sidx"].to_numpy(), np.arange(n + 1))
     assembler = Assembler(view)
     warn_masks = ev.sample_warnings
+    grouped: dict[int, list[tuple[str, Observation]]] = {}
+
+    def observations(i: int) -> list[tuple[str, Observation]]:
+        # built once, on the first sample asked for: one pass over all observations
+        if obs is not None and not grouped:
+            for r in obs.itertuples(index=False):
+                grouped.setdefault(r.sidx, []).append((r.biomarker, _to_obs(r.biomarker, r)))
+            grouped.setdefault(-1, [])
+        return grouped.get(i, [])
 
     def factory(i: int):
         st = {b.id: int(states[i, j]) for j, b in enumerate(view.biomarkers)}
         by_bm: dict[str, list[Observation]] = {}
-        if obs is not None:
-            for r in obs.iloc[starts[i]:starts[i + 1]].itertuples(index=False):
-                by_bm.setdefault(r.biomarker, []).append(_to_obs(r.biomarker, r))
+        for bid, o in observations(i):
+            by_bm.setdefault(bid, []).append(o)
         disease, assessed, sets = _sample_context(prep, i)
         warns = [w for m, w in warn_masks if m[i]]
         return assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None, st,

@@ -43,6 +43,9 @@ class KBView:
         ]
         self.biomarker_ids: list[str] = [b.id for b in self.biomarkers]
         self.mech_index = {m: i for i, m in enumerate(self.mechanism_ids)}
+        self.biomarkers_by_mechanism: dict[str, list[Biomarker]] = {m: [] for m in self.mechanisms}
+        for b in self.biomarkers:
+            self.biomarkers_by_mechanism[b.mechanism].append(b)
 
     # ------------------------------------------------------------------ diseases
     @lru_cache(maxsize=None)
@@ -123,7 +126,7 @@ class KBView:
 
         Includes evidence attached to the mechanism's biomarkers. Sorted strongest first.
         """
-        subjects = [mechanism] + [b.id for b in self.biomarkers if b.mechanism == mechanism]
+        subjects = [mechanism] + [b.id for b in self.biomarkers_by_mechanism.get(mechanism, [])]
         agent_class = self.agent_info(agent)[1]
         items = []
         for sid in subjects:

@@ -68,7 +68,7 @@ def mechanism_call(
 ) -> MechanismCall:
     """The call of one mechanism in one sample from its biomarkers' states and observations."""
     rec = view.mechanisms[mechanism]
-    bms = [b for b in view.biomarkers if b.mechanism == mechanism]
+    bms = view.biomarkers_by_mechanism[mechanism]
     applicable = [b for b in bms if states.get(b.id, UNKNOWN) != NOT_APPLICABLE]
     det = [b.id for b in applicable if b.call == "detected" and states.get(b.id) == MATCHED]
     pos = [b.id for b in applicable if b.call == "possible" and states.get(b.id) == MATCHED]

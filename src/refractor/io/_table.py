@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from refractor.errors import InputError
@@ -23,24 +24,41 @@ MISSING = ("", "NA", "N/A", "NaN", "nan", ".", "NULL", "null", "None")
 
 @dataclass
 class Table:
-    """Selected columns of a delimited file as strings, with row -> line mapping."""
+    """Selected columns of a delimited file as strings, with row -> line mapping.
+
+    ``arrow`` holds the columns (canonical names) as a pyarrow Table; ``df`` is the same as
+    pandas, converted on first use.
+    """
 
     path: str
     header: list[str]
-    df: pd.DataFrame
+    arrow: pa.Table
     header_line: int | None
     first_data_line: int
     line_numbers: np.ndarray | None = None
     actual: dict[str, str] = field(default_factory=dict)  # canonical name -> name in file
+    _df: pd.DataFrame | None = None
 
     def __len__(self) -> int:
-        return len(self.df)
+        return self.arrow.num_rows
+
+    @property
+    def df(self) -> pd.DataFrame:
+        if self._df is None:
+            self._df = self.arrow.to_pandas()
+        return self._df
+
+    def has(self, col: str) -> bool:
+        return col in self.arrow.column_names
+
+    def col(self, col: str) -> pa.ChunkedArray:
+        return self.arrow.column(col)
 
     def lines(self) -> np.ndarray:
         """1-based file line of every row (int64 array)."""
         if self.line_numbers is not None:
             return self.line_numbers
-        return np.arange(self.first_data_line, self.first_data_line + len(self.df), dtype=np.int64)
+        return np.arange(self.first_data_line, self.first_data_line + len(self), dtype=np.int64)
 
     def line(self, row: int) -> int:
         return int(self.lines()[row])
@@ -50,9 +68,9 @@ class Table:
         line = self.line(row) if row is not None else self.header_line
         return InputError(problem, path=self.path, line=line, column=col)
 
-    def sources(self) -> pd.Series:
-        """``"path:line"`` for every row."""
-        return pd.Series(self.lines()).astype(str).radd(f"{self.path}:").to_numpy()
+    def sources(self) -> pa.Array:
+        """``"path:line"`` for every row (pyarrow string array)."""
+        return pc.binary_join_element_wise(pa.scalar(f"{self.path}:"), pc.cast(pa.array(self.lines()), pa.string()), "")
 
 
 def _split_prefix(data: bytes, skip_lines: int, comment: str | None) -> tuple[int, int]:
@@ -135,6 +153,7 @@ def read_table(
     names: list[str] | None = None,
     all_columns: bool = False,
     data: bytes | None = None,
+    float_columns: list[str] | None = None,
 ) -> Table:
     """Read a delimited text file into a :class:`Table` of string columns.
 
@@ -153,6 +172,9 @@ def read_table(
         Column names for a headerless file (then no header line is read).
     all_columns
         Keep every column under its own header name (``columns`` only validated).
+    float_columns
+        Header names to parse directly as float64 (missing tokens -> null). If any cell
+        fails to parse, the table is re-read as text so the caller can locate the bad cell.
     """
     spath = str(path)
     if data is None:
@@ -174,43 +196,65 @@ def read_table(
             raise InputError(f"duplicated column name {h!r}", path=spath, line=header_line, column=h)
         seen.add(h)
     actual = resolve_columns(header, columns or {}, set(required), spath, header_line)
-    body = data[body_start:] if body_start < len(data) else b""
+    body = memoryview(data)[body_start:] if body_start < len(data) else memoryview(b"")
     line_numbers = None
-    irregular = body.startswith(b"\n") or b"\n\n" in body or (
-        comment is not None and (body.startswith(comment.encode()) or b"\n" + comment.encode() in body)
-    ) or (body.strip() == b"" and body != b"")
+    cb = comment.encode() if comment is not None else None
+    irregular = data.find(b"\n\n", body_start) >= 0 or data.startswith(b"\n", body_start) or (
+        cb is not None and (data.startswith(cb, body_start) or data.find(b"\n" + cb, body_start) >= 0)
+    )
     if irregular:
-        body, line_numbers = _line_table(body, first_data, comment)
+        body, line_numbers = _line_table(bytes(body), first_data, comment)
+        body = memoryview(body)
     include = list(header) if all_columns else list(dict.fromkeys(actual.values()))
-    if not body.strip():
-        df = pd.DataFrame({c: pd.Series(dtype=str) for c in include})
+    if len(body) == 0 or bytes(body[:64]).isspace() and bytes(body).isspace():
+        tab = pa.table({c: pa.array([], type=pa.string()) for c in include})
         line_numbers = np.zeros(0, dtype=np.int64)
     else:
+        types = {c: pa.string() for c in include}
+        if float_columns:
+            types.update({c: pa.float64() for c in float_columns if c in include})
         try:
             tab = pacsv.read_csv(
-                io.BytesIO(body),
+                pa.BufferReader(pa.py_buffer(body)),
                 read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 24),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False, newlines_in_values=False),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=include,
-                    column_types={c: pa.string() for c in include},
+                    column_types=types,
                     strings_can_be_null=False,
+                    null_values=list(MISSING) + ["-NaN", "-nan", "#N/A"],
                 ),
             )
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            lines = line_numbers if line_numbers is not None else np.arange(first_data, first_data + body.count(b"\n") + 1)
-            err = _locate_field_count(spath, body, lines, len(header), delimiter)
+            if float_columns and "conversion error" in str(exc).lower():
+                # a non-numeric cell: re-read as text so the caller's check can name its line
+                return read_table(path, columns=columns, required=required, delimiter=delimiter, comment=comment,
+                                  skip_lines=skip_lines, names=names, all_columns=all_columns, data=data)
+            raw = bytes(body)
+            lines = line_numbers if line_numbers is not None else np.arange(first_data, first_data + raw.count(b"\n") + 1)
+            err = _locate_field_count(spath, raw, lines, len(header), delimiter)
             if err.line is None:
                 err = InputError(f"could not parse table ({exc})", path=spath)
             raise err from None
-        df = tab.to_pandas()
     if not all_columns:
-        df = pd.DataFrame({k: df[v] for k, v in actual.items()}, index=df.index)
-    return Table(spath, header, df, header_line, first_data, line_numbers, actual)
+        tab = pa.table({k: tab.column(v) for k, v in actual.items()})
+    return Table(spath, header, tab, header_line, first_data, line_numbers, actual)
 
 
 def is_missing(values: pd.Series) -> np.ndarray:
-    return values.str.strip().isin(MISSING).to_numpy()
+    """Missing-value tokens in a pandas string Series."""
+    return values.astype(str).str.strip().isin(MISSING).to_numpy()
+
+
+def _arrow_missing(arr) -> np.ndarray:
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.fill_null(pc.is_in(arr, value_set=pa.array(MISSING)), True).to_numpy(zero_copy_only=False)
+
+
+def stripped(tab: Table, col: str) -> pa.ChunkedArray:
+    """Column as trimmed strings (arrow)."""
+    c = tab.col(col)
+    return pc.utf8_trim_whitespace(c) if pa.types.is_string(c.type) else pc.cast(c, pa.string())
 
 
 def to_float(
@@ -221,30 +265,43 @@ def to_float(
     allow_missing: bool = True,
     lo: float | None = None,
     hi: float | None = None,
-    values: pd.Series | None = None,
 ) -> np.ndarray:
     """Column ``col`` as float64; ``NaN`` where missing (if allowed). Bad values -> InputError."""
-    s = tab.df[col] if values is None else values
-    missing = is_missing(s)
-    num = pd.to_numeric(s.where(~missing, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.isnan(num) & ~missing
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise tab.error(f"{what}: {s.iloc[i]!r} is not a number", row=i, column=col)
+    c = tab.col(col)
+    if pa.types.is_floating(c.type) or pa.types.is_integer(c.type):
+        num = pc.cast(c, pa.float64()).to_numpy().astype(np.float64, copy=False)
+        missing = np.isnan(num)
+        text = None
+    else:
+        missing = _arrow_missing(c)
+        cleaned = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), pc.utf8_trim_whitespace(c))
+        try:
+            num = pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            s = pd.Series(cleaned.to_pylist(), dtype=object)
+            num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            bad = np.isnan(num) & ~missing
+            i = int(np.flatnonzero(bad)[0]) if bad.any() else 0
+            raise tab.error(f"{what}: {c[i].as_py()!r} is not a number", row=i, column=col) from None
+        text = c
+
+    def shown(i: int) -> str:
+        return repr(text[i].as_py()) if text is not None else f"{num[i]!r}"
+
     if not allow_missing and missing.any():
         i = int(np.flatnonzero(missing)[0])
-        raise tab.error(f"{what}: missing value {s.iloc[i]!r} (NA/NaN not allowed)", row=i, column=col)
-    finite = np.isfinite(num) | np.isnan(num)
-    if not finite.all():
-        i = int(np.flatnonzero(~finite)[0])
-        raise tab.error(f"{what}: {s.iloc[i]!r} is not finite", row=i, column=col)
+        raise tab.error(f"{what}: missing value {shown(i)} (NA/NaN not allowed)", row=i, column=col)
+    inf = np.isinf(num)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise tab.error(f"{what}: {shown(i)} is not finite", row=i, column=col)
     for bound, test, word in ((lo, np.less, "below"), (hi, np.greater, "above")):
         if bound is not None:
             with np.errstate(invalid="ignore"):
                 out = test(num, bound)
             if out.any():
                 i = int(np.flatnonzero(out)[0])
-                raise tab.error(f"{what}: {s.iloc[i]!r} is {word} {bound:g}", row=i, column=col)
+                raise tab.error(f"{what}: {shown(i)} is {word} {bound:g}", row=i, column=col)
     return num
 
 
@@ -254,16 +311,16 @@ def to_int(tab: Table, col: str, *, what: str, lo: int | None = None) -> np.ndar
     frac = num != np.round(num)
     if frac.any():
         i = int(np.flatnonzero(frac)[0])
-        raise tab.error(f"{what}: {tab.df[col].iloc[i]!r} is not an integer", row=i, column=col)
+        raise tab.error(f"{what}: {tab.col(col)[i].as_py()!r} is not an integer", row=i, column=col)
     return num.astype(np.int64)
 
 
 def require_nonempty(tab: Table, col: str, *, what: str) -> None:
     """Error at the first row where ``col`` is empty/missing."""
-    miss = is_missing(tab.df[col])
+    miss = _arrow_missing(tab.col(col))
     if miss.any():
         i = int(np.flatnonzero(miss)[0])
         raise tab.error(f"{what} is empty", row=i, column=col)
 
 
-__all__ = ["Table", "read_table", "resolve_columns", "to_float", "to_int", "require_nonempty", "is_missing", "MISSING"]
+__all__ = ["Table", "read_table", "resolve_columns", "to_float", "to_int", "require_nonempty", "is_missing", "stripped", "MISSING"]

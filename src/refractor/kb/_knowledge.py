@@ -373,6 +373,7 @@ class KnowledgeBase:
         with_strategy = {l.mechanism for s in self.strategies.values() for l in s.addresses}
         with_evidence = {e.subject.id for e in self.evidence.values() if e.subject.kind == "mechanism"}
         levels = Counter(e.level for e in self.evidence.values())
+        seen = Counter(i for recs in self._records.values() for i in recs)
         return {
             "name": self.name,
             "version": self.version,
@@ -380,6 +381,8 @@ class KnowledgeBase:
             "counts": {kind: len(recs) for kind, recs in self._records.items()},
             "scoring_rules": len(self.scoring.rules) if self.scoring else 0,
             "evidence_levels": {lv.value: levels.get(lv, 0) for lv in EvidenceLevel},
+            # ids used by more than one kind: `get(id)` returns the first; pass kind= to choose
+            "ambiguous_ids": sorted(i for i, n in seen.items() if n > 1),
             "coverage_gaps": {
                 "mechanisms_without_biomarkers": [m for m in self.mechanisms if m not in with_biomarker],
                 "mechanisms_without_strategies": [m for m in self.mechanisms if m not in with_strategy],

@@ -208,8 +208,15 @@ class _RefChecker:
                     self.refs(kind, rid, "diseases", "diseases", rec.diseases)
         for rid, d in r["diseases"].items():
             self.ref("diseases", rid, ("parent",), "diseases", d.parent)
-            if d.parent == rid:
-                self.problem("diseases", rid, ("parent",), "a disease cannot be its own parent")
+            chain, node = [rid], d
+            while node is not None and node.parent is not None:
+                if node.parent in chain:  # reported once per disease on the loop itself
+                    if node.parent == rid:
+                        self.problem("diseases", rid, ("parent",),
+                                     f"parent chain loops: {' -> '.join([*chain, node.parent])}")
+                    break
+                chain.append(node.parent)
+                node = r["diseases"].get(node.parent)
         for rid, a in r["agents"].items():
             self.refs("agents", rid, "targets", "genes", a.targets)
             self.refs("agents", rid, "components", "agents", a.components)

@@ -167,12 +167,19 @@ def _plan(spec_module: Any, spec: Any, calls: list[Mapping[str, Any]], kb_terms:
     for call in calls:
         slug = call["mechanism"]
         linked = [p for p in spec.perturbations if slug in p.mechanisms]
-        if kb_terms.get(slug) in perts and perts[kb_terms[slug]] not in linked:
-            linked.append(perts[kb_terms[slug]])
+        term = kb_terms.get(slug)
+        if not linked and term:  # KB model_term: a perturbation name, else a unique parameter
+            by_param = [p for p in spec.perturbations if p.parameter == term]
+            linked = [perts[term]] if term in perts else by_param if len(by_param) == 1 else []
         if not linked:
             continue
         covered.add(slug)
         obs = list(call.get("observations") or [])
+        if len(linked) > 1:  # e.g. a BCL2-family block: keep the genes the sample measured
+            genes = {o.get("gene") for o in obs}
+            hit = [p for p in linked if any(p.name in _gene_term(spec_module, spec, g, set(perts))
+                                            for g in genes)]
+            linked = hit or linked
         for pert in linked:
             value, how, assumed = pert.value, None, []
             for o in obs:
