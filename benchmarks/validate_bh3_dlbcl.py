@@ -113,6 +113,17 @@ def main(folder: Path) -> int:
         print(f"{line:8s} {cells}  {','.join(sorted(pred)) or '-':18s} "
               f"{','.join(sorted(kill)) or '-':16s} {'yes' if ok else 'NO':5s}  [{a1[line]:.3g}]")
     print(f"\nagreement: {agree}/{len(lv_all)} lines")
+    # robustness: the alternative normalisation shipped with the data (per-protein means)
+    alt = _read(mf / "Bcl2_exp_normt_mean.csv").set_index("Cell")
+    agree_alt, calls = 0, []
+    for line in lv_all:
+        lv = {LEVEL_PARAMETERS[PROTEIN_MAP[p]]: float(alt.loc[line, p]) for p in PROTEIN_MAP}
+        ic = predict(model, lv)
+        pred = {a for a, x in ic.items() if np.isfinite(x) and x <= KILL_NM}
+        agree_alt += pred == rep[line][0]
+        calls.append(f"{line}: {','.join(sorted(pred)) or '-'}")
+    print(f"with Bcl2_exp_normt_mean.csv levels instead: {agree_alt}/{len(lv_all)} "
+          f"({'; '.join(calls)})")
     print("sources of 'reported':")
     for line, (_, src) in rep.items():
         print(f"  {line:8s} {src}")

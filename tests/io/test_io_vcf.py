@@ -64,3 +64,24 @@ def test_vcf_errors(tmp_path, data):
     assert e.value.line == 1
     with pytest.raises(InputError, match="declares GRCh38"):
         read_vcf(data / "vep.vcf", build="GRCh37")
+
+
+def test_malformed_record_line(tmp_path):
+    p = tmp_path / "bad.vcf"
+    p.write_text(
+        "##fileformat=VCFv4.2\n"
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. Format: Allele|Consequence|SYMBOL|HGVSp">\n'
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        "##contig=<ID=chr1>\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tT\n"
+        "chr1\t100\t.\tA\tG\t50\tPASS\tCSQ=G|missense_variant|BCL2|p.Gly101Val\tGT\t0/1\n"
+        "chr1\t300\t.\tA\tG\t50\tPASS\tCSQ=G|missense_variant|BCL2\tGT\t0/1\n"
+    )
+    with pytest.raises(InputError) as e:
+        read_vcf(p)
+    assert e.value.line == 7 and "wrong number" in e.value.problem
+    q = tmp_path / "badpos.vcf"
+    q.write_text(p.read_text().replace("chr1\t300", "chr1\tnotanumber"))
+    with pytest.raises(InputError) as e:
+        read_vcf(q)
+    assert e.value.line == 7 and e.value.path == str(q)

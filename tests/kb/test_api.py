@@ -42,6 +42,8 @@ def test_error_shape_is_pinned(client):
     assert r.json() == {"error": "InputError", "message": "column q: String should have at most 200 characters",
                         "path": None, "line": None, "column": "q",
                         "problem": "String should have at most 200 characters"}
+    r = client.get("/kb/item/" + "x" * 201)
+    assert r.status_code == 422 and r.json()["column"] == "id"
     r = client.get("/kb/mechanismz")
     assert r.status_code == 422 and r.json()["error"] == "InputError" and r.json()["column"] == "kind"
     r = client.get("/kb/mechanisms")  # agent missing

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 
 import pytest
 
@@ -104,3 +105,16 @@ def test_cache_dir_from_environment(monkeypatch, tmp_path):
 def test_valid_fixture_is_unchanged_by_builds():
     assert not list(VALID.rglob("*.sqlite")) and not any(p.name.startswith(".") for p in VALID.rglob("*"))
     assert os.access(VALID, os.R_OK)
+
+
+def test_unwritable_cache_falls_back_to_temp(monkeypatch, tmp_path, mini_kb):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("REFRACTOR_CACHE_DIR", str(blocker / "cache"))  # cannot mkdir under a file
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    mini_kb._db_path = None
+    db = mini_kb.database()
+    assert db.parent == tmp_path / "tmp" / "refractor-cache" and db.exists()
+    assert _rows(db, "SELECT value FROM meta WHERE key = 'content_hash'") == [(mini_kb.content_hash,)]
+    assert "bcl2-g101v" in set(mini_kb.search("G101V").id)

@@ -112,6 +112,9 @@ def test_from_records_runs_the_same_checks():
         KnowledgeBase.from_records(sources=[src], genes=[gene], agents=[agent], mechanisms=[mech])
     assert [str(p) for p in info.value.problems] == [
         "<records> [crbn-loss] .diseases.0: unknown disease 'MM'"]
+    with pytest.raises(KnowledgeBaseError) as info:
+        KnowledgeBase.from_records(sources=[src], mechanisms=[mech | {"category": "target"}])
+    assert "[crbn-loss] .category: Input should be 'drug_target'" in str(info.value)
     kb = KnowledgeBase.from_records(sources=[src], genes=[gene], agents=[agent],
                                     mechanisms=[Mechanism(**(mech | {"diseases": ["MM"]}))],
                                     diseases=[{"id": "MM", "name": "multiple myeloma",

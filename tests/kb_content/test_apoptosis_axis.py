@@ -10,13 +10,13 @@ state of other helpers' files.
 References for the facts asserted (each verified with the search tool):
 * BCL2 G101V: Blombery et al., Cancer Discov 2019;9:342 (PMID 30514704) - 7/15 patients, ~180-fold.
 * NPM1 / IDH2 / FLT3-ITD / RAS / TP53: DiNardo et al., Blood 2020;135:791 (PMID 31932844).
-* IDH1/2 -> BCL2 dependence: Chan et al., Nat Med 2015 (doi:10.1038/nm.3788).
+* IDH1/2 -> BCL2 dependence: Nat Med 2015 (doi:10.1038/nm.3788).
 * BAX mutations in 17% of venetoclax relapses: Moujalled et al., Blood 2023 (PMID 36219880).
 * Monocytic AML resistance: Pei et al., Cancer Discov 2020 (PMID 31974170).
-* t(11;14): Kumar et al., Blood 2017;130:2401 - ORR 40% in t(11;14) vs 21% overall.
+* t(11;14): Blood 2017;130:2401 (venetoclax monotherapy, R/R MM) - ORR 40% in t(11;14) vs 21% overall.
 * VIALE-A: DiNardo et al., N Engl J Med 2020;383:617 - median OS 14.7 vs 9.6 months, HR 0.66.
 * XIAP / type II signalling: Kaufmann, Strasser & Jost, Cell Death Differ 2012 (doi:10.1038/cdd.2011.121).
-* c-FLIP: Irmler et al., Nature 1997 (doi:10.1038/40657); decoy TRID: Pan et al., Science 1997 (PMID 9242610).
+* c-FLIP: Irmler et al., Nature 1997 (doi:10.1038/40657); decoy TRID: Science 1997 (PMID 9242610).
 """
 from __future__ import annotations
 
@@ -81,6 +81,8 @@ def _scoring() -> Scoring:
 def kb() -> KnowledgeBase:
     """My files + the seed entities they reference, validated with every cross reference."""
     kinds = {k: _load(k, SEEDS.get(k, []) + MINE.get(k, [])) for k in set(SEEDS) | set(MINE)}
+    # the one immune-axis mechanism a BCL2 strategy links to (seed 000: BCL2 inhibition + immunotherapy)
+    kinds["mechanisms"] += [m for m in _load("mechanisms", ["immune.yaml"]) if m["id"] == "tme-immune-evasion"]
     return KnowledgeBase.from_records(scoring=_scoring(), **kinds)
 
 
@@ -202,7 +204,8 @@ def test_seed_000_unattributed_claims_are_review_statements(kb) -> None:
 
 def test_strategies_link_mechanisms_to_the_right_drugs(kb) -> None:
     mcl1 = {s.id for s in kb.strategies_for_mechanism("mcl1-upregulation")}
-    assert "mcl1-inhibitor-combination" in mcl1
+    assert {"mcl1-inhibitor-combination", "cdk9-inhibitor-mcl1-suppression"} <= mcl1
+    assert kb.agents["azd4573"].targets == ["CDK9"]
     combo = kb.strategies["mcl1-inhibitor-combination"]
     assert {kb.agents[a].agent_class for a in combo.agents} >= {"mcl1_inhibitor", "bh3_mimetic"}
     assert "bclxl-targeting" in {s.id for s in kb.strategies_for_mechanism("bclxl-upregulation")}

@@ -6,9 +6,11 @@ References
 * Albeck et al., PLoS Biol 2008;6:e299 (doi:10.1371/journal.pbio.0060299, PMID 19053173):
   IC-RP / IMS-RP / EC-RP reporter trajectories at 50 ng/mL TRAIL; caspase-8 activity sets the
   delay to MOMP; XIAP controls effector-caspase activation.
-* Spencer et al., Nature 2009;459:428 (doi:10.1038/nature08012): single-cell Bcl-2, Bcl-xL,
-  Bid and Bax levels vs time to MOMP/death (50 ng/mL TRAIL + CHX); endogenous levels from the
-  Supplementary captions (Fig. S5-S8): Bcl-2 30,000, Bcl-xL 7,700, Bid 28,000, Bax 224,000 /cell.
+* Spencer et al., Nature 2009;459:428 (doi:10.1038/nature08012): single-cell GFP-tagged protein
+  level vs time to MOMP/death (50 ng/mL TRAIL + CHX). Per xpdata/message.txt the Bid data are
+  Fig. 4 of that paper, the Bcl-2 data from the companion modelling paper, Bcl-xL and Bax
+  unpublished (shared with EARM). Endogenous levels from the Supplementary captions (Fig.
+  S5-S8): Bcl-2 30,000, Bcl-xL 7,700, Bid 28,000, Bax 224,000 molecules per HeLa cell.
 * Pan et al., Science 1997 (PMID 9242610): decoy receptor protects from TRAIL.
 * Irmler et al., Nature 1997 (doi:10.1038/40657): c-FLIP inhibits death-receptor signalling.
 """
@@ -154,9 +156,9 @@ def test_single_cell_protein_levels_give_the_measured_correlation_signs():
 @needs_data
 @pytest.mark.slow
 def test_single_cell_rank_correlation_size_bclxl_and_bid():
-    """With cell-to-cell variation of every other protein (log-normal CV 0.25, assumed; HeLa
-    protein CVs of 0.2-0.3 in Spencer 2009), the model's rho for Bcl-xL and Bid is within 0.2
-    of the measured rho (measured +0.79 and -0.81; model about +0.77 and -0.82)."""
+    """With cell-to-cell variation of every other protein (log-normal CV 0.25: an assumed,
+    typical extrinsic-noise level, not a measured one), the model's rho for Bcl-xL and Bid is
+    within 0.2 of the measured rho (measured +0.79 and -0.81; model about +0.77 and -0.82)."""
     for name in ("BclxL_0", "Bid_0"):
         gfp, t, params = _cells(name, None, 0.25)
         rho_data = spearmanr(gfp, t).statistic

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from refractor.api._app import get_kb
 from refractor.kb import KnowledgeBase
@@ -45,7 +45,7 @@ def strategies(
 
 
 @router.get("/evidence/{id}", summary="Evidence about an entry, strongest first")
-def evidence(id: str, kb: KnowledgeBase = Depends(get_kb)) -> list[dict[str, Any]]:
+def evidence(id: str = Path(..., **_ID), kb: KnowledgeBase = Depends(get_kb)) -> list[dict[str, Any]]:
     return [kb.item(e.id, "evidence") for e in kb.evidence_for(id)]
 
 
@@ -56,14 +56,14 @@ def export(kb: KnowledgeBase = Depends(get_kb)) -> dict[str, Any]:
 
 @router.get("/item/{id}", summary="One entry and the ids linked to it")
 def item(
-    id: str,
+    id: str = Path(..., **_ID),
     kind: str | None = Query(None, description="Look only in this kind.", max_length=40),
     kb: KnowledgeBase = Depends(get_kb),
 ) -> dict[str, Any]:
     record = kb.item(id, kind)
-    return {"item": record, "related": kb.related(id) if kind is None else {}}
+    return {"item": record, "related": kb.related(id, kind)}
 
 
 @router.get("/{kind}", summary="Every entry of one kind")
-def list_kind(kind: str, kb: KnowledgeBase = Depends(get_kb)) -> list[dict[str, Any]]:
+def list_kind(kind: str = Path(..., max_length=40), kb: KnowledgeBase = Depends(get_kb)) -> list[dict[str, Any]]:
     return kb.items(kind)

@@ -120,7 +120,7 @@ def show(
     """Show one entry with all its fields and the ids linked to it."""
     kb = _load(ctx)
     item = kb.item(id, kind)
-    related = kb.related(id) if kind is None or kb.kind_of(id) == item["kind"] else {}
+    related = kb.related(id, kind)
     if as_json:
         _echo_json({"item": item, "related": related})
         return

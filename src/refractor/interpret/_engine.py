@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from refractor.interpret._assemble import Assembler
 from refractor.interpret._cohort_result import CohortResult
-from refractor.interpret._kbview import KBView
+from refractor.interpret._kbview import KBView, view_of
 from refractor.interpret._mechanisms import (
     MATCHED, NOT_APPLICABLE, UNKNOWN, UNMATCHED, status_matrix,
 )
@@ -15,7 +14,7 @@ from refractor.interpret._prepare import Prepared, iter_features, prepare
 from refractor.interpret._results import Observation, ResultWarning
 from refractor.interpret._scalar import ScalarEvaluator
 from refractor.interpret._scoring import levels_of, score_matrix
-from refractor.interpret._vector import VectorEvaluator
+from refractor.interpret._vector import OBS_COLUMNS, VectorEvaluator
 from refractor.io.cohort import Cohort
 
 KINDS = ("variant", "copy_number", "expression", "splicing", "methylation", "protein",
@@ -39,16 +38,16 @@ def _sample_context(prep: Prepared, i: int):
     return (None if disease is None else str(disease)), assessed, sets
 
 
-def _to_obs(bid: str, r) -> Observation:
+def _to_obs(bid, kind, gene, detail, resolution, value, threshold, comparison, unit, source,
+            assumed) -> Observation:
     def num(x):
         return None if x is None or x != x else float(x)
 
     def txt(x):
         return None if x is None or (isinstance(x, float) and x != x) else x
 
-    return Observation(bid, r.kind, txt(r.gene), r.detail, r.resolution, num(r.value),
-                       num(r.threshold), txt(r.comparison), txt(r.unit), txt(r.source),
-                       bool(r.assumed))
+    return Observation(bid, kind, txt(gene), detail, resolution, num(value), num(threshold),
+                       txt(comparison), txt(unit), txt(source), bool(assumed))
 
 
 def interpret(cohort: Cohort, kb) -> CohortResult:
@@ -67,29 +66,33 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
         Sample x mechanism statuses and sample x agent scores/levels, computed with column
         operations over all samples; per-sample results (with traces) are built on demand.
     """
-    view = KBView(kb)
+    view = view_of(kb)
     prep = prepare(cohort, view)
     ev = VectorEvaluator(prep, view)
     n, nb = prep.n, len(view.biomarkers)
     app = _applicability(view, prep)
     states = np.full((n, nb), UNKNOWN, dtype=np.int8)
-    frames = []
+    frames: list[tuple[str, object]] = []
     for j, b in enumerate(view.biomarkers):
         tr = ev.evaluate(b.profile)
         col = np.where(tr.t, MATCHED, np.where(tr.f, UNMATCHED, UNKNOWN))
         states[:, j] = np.where(app[:, j], col, NOT_APPLICABLE)
-        o = tr.obs[app[tr.obs["sidx"].to_numpy(), j]] if len(tr.obs) else tr.obs
+        o = tr.obs.select(app[:, j]) if len(tr.obs) else tr.obs
         if len(o):
-            frames.append(o.assign(biomarker=b.id))
+            frames.append((b.id, o))
     status = status_matrix(view, states)
 
     def hist(status_name: str):
         long = ev._hist[status_name]
 
+        cache: dict[frozenset, np.ndarray] = {}
+
         def flags(agents) -> np.ndarray:
-            out = np.zeros(n, bool)
-            out[long.loc[long["agent"].isin(agents), "sidx"].to_numpy()] = True
-            return out
+            if agents not in cache:
+                out = np.zeros(n, bool)
+                out[long.loc[long["agent"].isin(agents), "sidx"].to_numpy()] = True
+                cache[agents] = out
+            return cache[agents]
         return flags
 
     scores, assessable = score_matrix(view, status, {"refractory": hist("refractory"),
@@ -97,16 +100,17 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
                                       prep.assessed["history"])
     levels = levels_of(view, scores) if scores.size else np.zeros(scores.shape, np.int8)
 
-    obs = pd.concat(frames, ignore_index=True) if frames else None
     assembler = Assembler(view)
     warn_masks = ev.sample_warnings
     grouped: dict[int, list[tuple[str, Observation]]] = {}
 
     def observations(i: int) -> list[tuple[str, Observation]]:
         # built once, on the first sample asked for: one pass over all observations
-        if obs is not None and not grouped:
-            for r in obs.itertuples(index=False):
-                grouped.setdefault(r.sidx, []).append((r.biomarker, _to_obs(r.biomarker, r)))
+        if frames and not grouped:
+            for bid, o in frames:
+                c = o.cols
+                for row in zip(*(c[k] for k in OBS_COLUMNS)):
+                    grouped.setdefault(int(row[0]), []).append((bid, _to_obs(bid, *row[1:])))
             grouped.setdefault(-1, [])
         return grouped.get(i, [])
 
@@ -135,7 +139,7 @@ def interpret_per_sample(cohort: Cohort, kb) -> CohortResult:
     Slower than :func:`interpret`; used by tests and the benchmark to check that the
     vectorised engine makes identical calls.
     """
-    view = KBView(kb)
+    view = view_of(kb)
     prep = prepare(cohort, view)
     ev = ScalarEvaluator(prep, view)
     assembler = Assembler(view)

@@ -28,6 +28,19 @@ LINK_RANK = {"seed": 0, "literature": 1, "inferred": 2}
 RESISTANCE_SIGNIFICANCE = {"resistance", "reduced_sensitivity", "sensitivity"}
 
 
+_VIEWS: dict[int, tuple[object, "KBView"]] = {}
+
+
+def view_of(kb: Any) -> "KBView":
+    """One cached view per knowledge-base object (records are immutable)."""
+    hit = _VIEWS.get(id(kb))
+    if hit is None or hit[0] is not kb:
+        if len(_VIEWS) > 8:
+            _VIEWS.clear()
+        hit = _VIEWS[id(kb)] = (kb, KBView(kb))
+    return hit[1]
+
+
 class KBView:
     """Pre-resolved lookups over a :class:`refractor.kb.KnowledgeBase` (or a typed stand-in)."""
 
@@ -109,6 +122,7 @@ class KBView:
                 seen.setdefault(a, None)
         return list(seen)
 
+    @lru_cache(maxsize=None)
     def rules_for(self, agent: str) -> list[AgentRule]:
         return [
             r for r in self.scoring.rules
@@ -158,4 +172,4 @@ class KBView:
         return CONFIDENCE_OF_LEVEL[best], f"strongest evidence is {why}"
 
 
-__all__ = ["KBView", "CONFIDENCE_OF_LEVEL", "LINK_RANK"]
+__all__ = ["KBView", "view_of", "CONFIDENCE_OF_LEVEL", "LINK_RANK"]

@@ -9,6 +9,8 @@ so the floating-point sums are identical.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from refractor.interpret._kbview import KBView
@@ -39,6 +41,7 @@ def levels_of(view: KBView, scores: np.ndarray) -> np.ndarray:
     return codes[i]
 
 
+@lru_cache(maxsize=4096)
 def referenced(view: KBView, agent: str) -> tuple[list[str], bool]:
     """Mechanisms referenced by the agent's rules, and whether any history term exists."""
     mechs: list[str] = []

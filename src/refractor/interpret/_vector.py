@@ -23,33 +23,61 @@ OBS_COLUMNS = ["sidx", "kind", "gene", "detail", "resolution", "value", "thresho
                "comparison", "unit", "source", "assumed"]
 
 
+class Obs:
+    """Observation rows as parallel numpy arrays (cheaper than a DataFrame per feature)."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self, cols: dict[str, np.ndarray]) -> None:
+        self.cols = cols
+
+    def __len__(self) -> int:
+        return len(self.cols["sidx"])
+
+    @classmethod
+    def make(cls, sidx, kind, gene, detail, resolution, value=None, threshold=None,
+             comparison=None, unit=None, source=None, assumed=False) -> "Obs":
+        sidx = np.asarray(sidx, dtype=np.int64)
+        n = len(sidx)
+
+        def col(x, dtype=object):
+            if isinstance(x, (list, np.ndarray, pd.Series)):
+                return np.asarray(x, dtype=dtype)
+            out = np.empty(n, dtype=dtype)
+            out[:] = np.nan if (x is None and dtype is float) else x
+            return out
+
+        return cls({"sidx": sidx, "kind": col(kind), "gene": col(gene), "detail": col(detail),
+                    "resolution": col(resolution), "value": col(value, float),
+                    "threshold": col(threshold, float), "comparison": col(comparison),
+                    "unit": col(unit), "source": col(source), "assumed": col(assumed, bool)})
+
+    @classmethod
+    def empty(cls) -> "Obs":
+        return cls.make([], "", None, "", "")
+
+    def select(self, keep: np.ndarray) -> "Obs":
+        """Rows whose sample is flagged in ``keep`` (a per-sample boolean array)."""
+        m = keep[self.cols["sidx"]]
+        return Obs({k: v[m] for k, v in self.cols.items()})
+
+    @classmethod
+    def concat(cls, parts: list["Obs"]) -> "Obs":
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return cls({k: np.concatenate([p.cols[k] for p in parts]) for k in OBS_COLUMNS})
+
+
 @dataclass
 class Truth:
     """Kleene truth per sample and the observations (one row per matching datum)."""
 
     t: np.ndarray
     f: np.ndarray
-    obs: pd.DataFrame
-
-
-def _obs(sidx, kind, gene, detail, resolution, value=None, threshold=None, comparison=None,
-         unit=None, source=None, assumed=False) -> pd.DataFrame:
-    n = len(sidx)
-
-    def col(x):
-        return x if isinstance(x, (list, np.ndarray, pd.Series)) else [x] * n
-
-    return pd.DataFrame({
-        "sidx": np.asarray(sidx, dtype=np.int64), "kind": col(kind), "gene": col(gene),
-        "detail": col(detail), "resolution": col(resolution),
-        "value": np.asarray(col(value), dtype=float), "threshold": np.asarray(col(threshold), dtype=float),
-        "comparison": col(comparison), "unit": col(unit), "source": col(source),
-        "assumed": np.asarray(col(assumed), dtype=bool),
-    }, columns=OBS_COLUMNS)
-
-
-def _empty_obs() -> pd.DataFrame:
-    return _obs([], "", None, "", "")
+    obs: Obs
 
 
 def _flag(n: int, sidx) -> np.ndarray:
@@ -58,12 +86,24 @@ def _flag(n: int, sidx) -> np.ndarray:
     return out
 
 
+def _group(df: pd.DataFrame, by: str) -> dict[str, dict[str, np.ndarray]]:
+    """``by`` value -> {column: numpy array} (one pass; rows keep their order)."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    if df.empty:
+        return out
+    for key, idx in df.groupby(by, sort=False).indices.items():
+        out[key] = {c: df[c].to_numpy()[idx] for c in df.columns}
+    return out
+
+
 class VectorEvaluator:
     """Evaluates biomarker profiles for all samples of a prepared cohort."""
 
     def __init__(self, prep: Prepared, view: KBView) -> None:
         self.p, self.view, self.n = prep, view, prep.n
-        self._by_gene = {k: g for k, g in prep.variants.groupby("gene", sort=False)}
+        self._by_gene = {name: _group(getattr(prep, name), "gene") for name in
+                         ("variants", "copy_number", "expression", "splicing", "protein")}
+        self._by_feature = _group(prep.methylation, "feature")
         self._cache: dict[str, Truth] = {}
         self.sample_warnings: list[tuple[np.ndarray, ResultWarning]] = []
         self._hist = {}
@@ -78,7 +118,7 @@ class VectorEvaluator:
         if isinstance(term, Logic):
             if term.not_ is not None:
                 c = self.evaluate(term.not_)
-                return Truth(c.f.copy(), c.t.copy(), _empty_obs())
+                return Truth(c.f.copy(), c.t.copy(), Obs.empty())
             kids = [self.evaluate(k) for k in (term.all or term.any)]
             if term.any is not None:
                 t = np.logical_or.reduce([k.t for k in kids])
@@ -86,95 +126,98 @@ class VectorEvaluator:
             else:
                 t = np.logical_and.reduce([k.t for k in kids])
                 f = np.logical_or.reduce([k.f for k in kids])
-            obs = pd.concat([k.obs for k in kids], ignore_index=True)
-            return Truth(t, f, obs[t[obs["sidx"].to_numpy()]].reset_index(drop=True))
+            return Truth(t, f, Obs.concat([k.obs for k in kids]).select(t))
         key = term.model_dump_json()
         if key not in self._cache:
             self._cache[key] = getattr(self, "_" + term.kind)(term)
         return self._cache[key]
 
-    def _known(self, kind: str, true_sidx, known_sidx, obs: pd.DataFrame) -> Truth:
+    def _known(self, kind: str, true_sidx, known_sidx, obs: Obs) -> Truth:
         t = _flag(self.n, true_sidx) & self.p.assessed[kind]
         f = _flag(self.n, known_sidx) & self.p.assessed[kind] & ~t
         return Truth(t, f, obs)
 
     # ------------------------------------------------------------------ features
+    def _rows(self, table: str, gene: str, mask=None) -> dict[str, np.ndarray]:
+        rows = self._by_gene[table].get(gene)
+        if rows is None:
+            return {"sidx": np.zeros(0, np.int64)}
+        if mask is not None:
+            m = mask(rows)
+            rows = {k: v[m] for k, v in rows.items()}
+        return rows
+
     def _variant(self, ft) -> Truth:
-        rows = self._by_gene.get(ft.gene)
+        rows = self._by_gene["variants"].get(ft.gene)
         assessed = self.p.assessed["variant"]
-        if rows is None or rows.empty:
-            return Truth(np.zeros(self.n, bool), assessed.copy(), _empty_obs())
-        m = rows["consequence"].isin(F.expand_consequences(ft.consequences)).to_numpy().copy()
-        exact = rows["protein_change"].isin(
-            {F.normalise_protein_change(p) for p in ft.protein_changes}).to_numpy()
-        codon = (rows["ref_aa"] + rows["pos"].astype(str)).isin(
-            {c.removeprefix("p.") for c in ft.codons}).to_numpy()
+        if rows is None:
+            return Truth(np.zeros(self.n, bool), assessed.copy(), Obs.empty())
+        cons = F.expand_consequences(ft.consequences)
+        m = np.fromiter((c in cons for c in rows["consequence"]), bool, len(rows["sidx"]))
+        exact_set = {F.normalise_protein_change(p) for p in ft.protein_changes}
+        codon_set = {c.removeprefix("p.") for c in ft.codons}
+        exact = np.fromiter((p in exact_set for p in rows["protein_change"]), bool, len(m))
+        codon = np.fromiter((f"{a}{p}" in codon_set for a, p in zip(rows["ref_aa"], rows["pos"])),
+                            bool, len(m))
         if ft.protein_changes or ft.codons or ft.positions is not None:
             allele = exact | codon
             if ft.positions is not None:
                 lo, hi = ft.positions
-                allele = allele | ((rows["pos"] >= lo) & (rows["pos"] <= hi)).to_numpy()
+                allele = allele | ((rows["pos"] >= lo) & (rows["pos"] <= hi))
             m &= allele
-        vaf = rows["vaf"].to_numpy()
-        unknown = np.zeros(len(rows), bool)
+        vaf = rows["vaf"].astype(float)
+        unknown = np.zeros(len(m), bool)
         if ft.min_vaf is not None:
             unknown = m & np.isnan(vaf)
             m &= vaf >= ft.min_vaf
-        hit = rows[m]
-        t = _flag(self.n, hit["sidx"])
-        f = assessed & ~t & ~_flag(self.n, rows["sidx"].to_numpy()[unknown])
+        sidx = rows["sidx"][m]
+        t = _flag(self.n, sidx)
+        f = assessed & ~t & ~_flag(self.n, rows["sidx"][unknown])
         res = [F.variant_resolution(ft, e, c) for e, c in zip(exact[m], codon[m])]
         det = [F.variant_detail(ft.gene, pc, c, x) for pc, c, x in
-               zip(hit["protein_change"], hit["consequence"], hit["vaf"])]
-        obs = _obs(hit["sidx"].to_numpy(), "variant", ft.gene, det, res, hit["vaf"].to_numpy(),
-                   ft.min_vaf, ">=" if ft.min_vaf is not None else None, "VAF",
-                   hit["source"].tolist())
+               zip(rows["protein_change"][m], rows["consequence"][m], vaf[m])]
+        obs = Obs.make(sidx, "variant", ft.gene, det, res, vaf[m], ft.min_vaf,
+                       ">=" if ft.min_vaf is not None else None, "VAF", rows["source"][m])
         return Truth(t, f, obs)
 
     def _numeric(self, kind, rows, col, ft, detail, resolution, unit, extra_ok=None) -> Truth:
-        vals = rows[col].to_numpy(float)
+        vals = rows[col].astype(float) if col in rows else np.zeros(0)
         ok = np.isfinite(vals) if extra_ok is None else (np.isfinite(vals) & extra_ok)
         hit = ok & F.OPS[ft.comparison](np.where(ok, vals, 0.0), ft.threshold)
-        h = rows[hit]
-        obs = _obs(h["sidx"].to_numpy(), kind, getattr(ft, "gene", None),
-                   [detail(r) for r in h.itertuples(index=False)], resolution, vals[hit],
-                   ft.threshold, ft.comparison, unit,
-                   h["source"].tolist() if "source" in h else None)
-        return self._known(kind, h["sidx"], rows["sidx"].to_numpy()[ok], obs)
+        h = {k: v[hit] for k, v in rows.items()}
+        dets = [detail({k: v[i] for k, v in h.items()}) for i in range(int(hit.sum()))]
+        obs = Obs.make(h["sidx"], kind, getattr(ft, "gene", None), dets, resolution, vals[hit],
+                       ft.threshold, ft.comparison, unit, h.get("source"))
+        return self._known(kind, h["sidx"], rows["sidx"][ok], obs)
 
     def _copy_number(self, ft) -> Truth:
-        cn = self.p.copy_number
-        rows = cn[cn["gene"] == ft.gene]
-        return self._numeric("copy_number", rows, "log2_ratio", ft,
-                             lambda r: F.cn_detail(ft.gene, r.log2_ratio),
+        return self._numeric("copy_number", self._rows("copy_number", ft.gene), "log2_ratio", ft,
+                             lambda r: F.cn_detail(ft.gene, r["log2_ratio"]),
                              "gene-level copy number", "log2_ratio")
 
     def _splicing(self, ft) -> Truth:
-        sp = self.p.splicing
-        rows = sp[(sp["gene"] == ft.gene) & (sp["event"] == ft.event)]
-        enough = (rows["reads"] >= ft.min_reads).to_numpy()
+        rows = self._rows("splicing", ft.gene, lambda r: r["event"] == ft.event)
+        enough = rows["reads"] >= ft.min_reads if "reads" in rows else np.zeros(0, bool)
         return self._numeric("splicing", rows, "psi", ft,
-                             lambda r: F.splicing_detail(ft.gene, ft.event, r.psi, r.reads),
+                             lambda r: F.splicing_detail(ft.gene, ft.event, r["psi"], r["reads"]),
                              "splice-junction PSI", "PSI", extra_ok=enough)
 
     def _methylation(self, ft) -> Truth:
-        me = self.p.methylation
-        rows = me[me["feature"] == ft.feature]
+        rows = self._by_feature.get(ft.feature, {"sidx": np.zeros(0, np.int64)})
         return self._numeric("methylation", rows, "beta", ft,
-                             lambda r: F.methylation_detail(ft.feature, r.beta),
+                             lambda r: F.methylation_detail(ft.feature, r["beta"]),
                              "methylation beta value", "beta")
 
     def _protein(self, ft) -> Truth:
-        pr = self.p.protein
-        rows = pr[(pr["gene"] == ft.gene) & (pr["unit"].str.lower() == ft.unit.lower())]
+        rows = self._rows("protein", ft.gene,
+                          lambda r: np.array([str(u).lower() == ft.unit.lower() for u in r["unit"]], bool))
         return self._numeric("protein", rows, "value", ft,
-                             lambda r: F.protein_detail(ft.gene, r.value, ft.unit),
+                             lambda r: F.protein_detail(ft.gene, r["value"], ft.unit),
                              "protein level", ft.unit)
 
     def _expression(self, ft) -> Truth:
-        ex = self.p.expression
-        rows = ex[(ex["gene"] == ft.gene) & np.isfinite(ex["value"])]
-        vals = rows["value"].to_numpy(float)
+        rows = self._rows("expression", ft.gene, lambda r: np.isfinite(r["value"].astype(float)))
+        vals = rows["value"].astype(float) if "value" in rows else np.zeros(0)
         n_ok = len(vals)
         if ft.percentile is not None and n_ok >= ft.min_cohort:
             thr = F.cohort_threshold(vals, ft.percentile)
@@ -194,14 +237,13 @@ class VectorEvaluator:
             if n_ok:
                 self.sample_warnings.append((_flag(self.n, rows["sidx"]), ResultWarning(
                     "ExtrapolationWarning", expression_fallback_message(ft, n_ok))))
-            return Truth(np.zeros(self.n, bool), np.zeros(self.n, bool), _empty_obs())
+            return Truth(np.zeros(self.n, bool), np.zeros(self.n, bool), Obs.empty())
         ok = np.isfinite(shown)
         hit = ok & F.OPS[ft.comparison](np.where(ok, shown, 0.0), thr)
-        h = rows[hit]
-        obs = _obs(h["sidx"].to_numpy(), "expression", ft.gene,
-                   [F.expression_detail(ft.gene, x, unit, how) for x in shown[hit]], resolution,
-                   shown[hit], thr, ft.comparison, unit, None, assumed)
-        return self._known("expression", h["sidx"], rows["sidx"].to_numpy()[ok], obs)
+        obs = Obs.make(rows["sidx"][hit], "expression", ft.gene,
+                       [F.expression_detail(ft.gene, x, unit, how) for x in shown[hit]], resolution,
+                       shown[hit], thr, ft.comparison, unit, None, assumed)
+        return self._known("expression", rows["sidx"][hit], rows["sidx"][ok], obs)
 
     def _history(self, ft) -> Truth:
         agents = self.view.agent_set(tuple(ft.agents), tuple(ft.agent_classes))
@@ -218,7 +260,7 @@ class VectorEvaluator:
         sets = self.p.refractory if ft.status == "refractory" else self.p.exposed
         idx = np.flatnonzero(t)
         det = [history_detail(ft.status, sets[i] & agents) for i in idx]
-        obs = _obs(idx, "history", None, det, "clinical history")
+        obs = Obs.make(idx, "history", None, det, "clinical history")
         return Truth(t, f, obs)
 
     def _subtype(self, ft) -> Truth:
@@ -230,7 +272,7 @@ class VectorEvaluator:
             ok = {d: self.view.applies(ft.diseases, d) for d in set(self.p.disease.tolist())}
             hit &= np.array([ok[d] for d in self.p.disease], dtype=bool)
         idx = np.flatnonzero(hit)
-        obs = _obs(idx, "subtype", None, [f"subtype {sub[i]}" for i in idx], "disease subtype")
+        obs = Obs.make(idx, "subtype", None, [f"subtype {sub[i]}" for i in idx], "disease subtype")
         return Truth(hit, known & ~hit, obs)
 
 
@@ -249,5 +291,5 @@ def expression_fallback_message(ft, n_ok: int) -> str:
             f"({ft.threshold_source or 'assumed, no source given'})")
 
 
-__all__ = ["VectorEvaluator", "Truth", "OBS_COLUMNS", "history_detail",
+__all__ = ["VectorEvaluator", "Truth", "Obs", "OBS_COLUMNS", "history_detail",
            "expression_fallback_message"]

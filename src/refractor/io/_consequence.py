@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # MAF Variant_Classification -> cohort consequence (GDC MAF specification vocabulary).
 MAF_CLASSES = {
@@ -46,9 +46,22 @@ SEVERITY = ["nonsense", "frameshift", "splice_site", "stop_lost", "start_lost", 
 _RANK = {c: i for i, c in enumerate(SEVERITY)}
 
 
-def maf_consequence(values: pd.Series) -> np.ndarray:
+def _map_unique(arr, fn) -> pa.Array:
+    """Apply ``fn`` to each distinct string of an arrow array; gather the results with ``take``."""
+    enc = pc.dictionary_encode(arr)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks() if enc.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+    mapped = pa.array([fn(v) for v in enc.dictionary.to_pylist()], type=pa.string())
+    idx = enc.indices
+    if idx.null_count:
+        mapped = pa.concat_arrays([mapped, pa.array([fn(None)], type=pa.string())])
+        idx = pc.fill_null(idx, len(mapped) - 1)
+    return pc.take(mapped, idx)
+
+
+def maf_consequence(values) -> pa.Array:
     """Vectorised Variant_Classification -> consequence (unknown classes -> ``other``)."""
-    return values.map(MAF_CLASSES).fillna("other").to_numpy(dtype=object)
+    return _map_unique(values, lambda v: MAF_CLASSES.get(v, "other") if v is not None else "other")
 
 
 def so_consequence(terms: str) -> str:
@@ -89,11 +102,9 @@ def short_protein_change(hgvsp: str) -> str:
     return "p." + s
 
 
-def normalise_protein_changes(values: pd.Series) -> np.ndarray:
-    """Vectorised :func:`short_protein_change` over unique values (missing -> ``""``)."""
-    uniq = pd.unique(values.to_numpy())
-    mapping = {u: ("" if u is None or u != u or str(u).strip() in ("", "NA", ".") else short_protein_change(str(u))) for u in uniq}
-    return values.map(mapping).to_numpy(dtype=object)
+def normalise_protein_changes(values) -> pa.Array:
+    """Vectorised :func:`short_protein_change` over distinct values (missing -> ``""``)."""
+    return _map_unique(values, lambda u: "" if u is None or u.strip() in ("", "NA", ".") else short_protein_change(u))
 
 
 __all__ = ["MAF_CLASSES", "SO_TERMS", "maf_consequence", "so_consequence", "short_protein_change", "normalise_protein_changes"]

@@ -10,23 +10,40 @@ import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._source import read_bytes
-from refractor.io._table import Table, is_missing, read_table
+from refractor.io._table import MISSING, Table, _split_prefix, is_missing, read_table, stripped
+
+
+def peek_header(data: bytes, *, skip_lines: int = 0, comment: str | None = "#", delimiter: str = "\t") -> list[str]:
+    """Column names of a delimited file's header line (without parsing the body)."""
+    pos, _ = _split_prefix(data, skip_lines, comment)
+    nl = data.find(b"\n", pos)
+    return [h.strip() for h in data[pos: len(data) if nl < 0 else nl].decode("utf-8").split(delimiter)]
 
 
 def _matrix(tab: Table, value_cols: list[str], what: str, lo: float | None, hi: float | None, allow_missing: bool) -> np.ndarray:
     """The value columns as a float matrix (rows x cols); bad cells -> InputError at line/column."""
-    block = tab.df[value_cols].to_numpy(dtype=object)
-    flat = pd.Series(block.ravel(order="C"), dtype=object)
-    missing = flat.isin(list(("", "NA", "N/A", "NaN", "nan", ".", "NULL"))).to_numpy()
-    num = pd.to_numeric(flat.where(~missing, None), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     ncol = len(value_cols)
+    typed = all(pa.types.is_floating(tab.col(c).type) for c in value_cols)
+    if typed:
+        mat = np.empty((len(tab), ncol), dtype=np.float64)
+        for j, c in enumerate(value_cols):
+            mat[:, j] = tab.col(c).to_numpy()
+        num = mat.ravel()
+        missing = np.isnan(num)
+        flat = None
+    else:
+        block = tab.df[value_cols].to_numpy(dtype=object)
+        flat = pd.Series(block.ravel(order="C"), dtype=object)
+        missing = flat.astype(str).str.strip().isin(MISSING).to_numpy()
+        num = pd.to_numeric(flat.where(~missing, None), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
     def fail(mask: np.ndarray, msg: str) -> InputError:
         k = int(np.flatnonzero(mask)[0])
         r, c = divmod(k, ncol)
-        return InputError(f"{what}: {flat.iloc[k]!r} {msg}", path=tab.path, line=tab.line(r), column=value_cols[c])
+        shown = repr(flat.iloc[k]) if flat is not None else ("NA" if np.isnan(num[k]) else repr(float(num[k])))
+        return InputError(f"{what}: {shown} {msg}", path=tab.path, line=tab.line(r), column=value_cols[c])
 
-    if (np.isnan(num) & ~missing).any():
+    if flat is not None and (np.isnan(num) & ~missing).any():
         raise fail(np.isnan(num) & ~missing, "is not a number")
     if not allow_missing and missing.any():
         raise fail(missing, "is missing (NA/NaN not allowed)")
@@ -37,7 +54,7 @@ def _matrix(tab: Table, value_cols: list[str], what: str, lo: float | None, hi: 
             raise fail(num < lo, f"is below {lo:g}")
         if hi is not None and (num > hi).any():
             raise fail(num > hi, f"is above {hi:g}")
-    return num.reshape(len(tab.df), ncol)
+    return num.reshape(len(tab), ncol)
 
 
 def _check_unique(tab: Table, values: pd.Series, col: str, what: str) -> None:
@@ -78,23 +95,25 @@ def read_expression(path: str | Path) -> pd.DataFrame:
     data = read_bytes(path)
     gct = data.startswith(b"#1.2")
     if gct:
-        tab = read_table(path, data=data, comment=None, skip_lines=2, all_columns=True)
+        head = peek_header(data, skip_lines=2, comment=None)
+        tab = read_table(path, data=data, comment=None, skip_lines=2, all_columns=True, float_columns=head[2:])
         if len(tab.header) < 3 or [h.lower() for h in tab.header[:2]] != ["name", "description"]:
             raise InputError("GCT header must start with Name<TAB>Description", path=path, line=3)
         sample_cols = tab.header[2:]
-        names = tab.df[tab.header[0]].str.strip()
-        desc = tab.df[tab.header[1]].str.strip()
+        names = pd.Series(stripped(tab, tab.header[0]).to_pylist(), dtype=object)
+        desc = pd.Series(stripped(tab, tab.header[1]).to_pylist(), dtype=object)
         ensembl = names.str.match(r"^ENS[A-Z]*G\d+").to_numpy()
         use_desc = ensembl & ~is_missing(desc)
         genes = pd.Series(np.where(use_desc, desc.to_numpy(dtype=object), names.to_numpy(dtype=object)))
         sum_dups = bool(use_desc.any())
         gene_col = tab.header[0]
     else:
-        tab = read_table(path, data=data, all_columns=True)
+        head = peek_header(data)
+        tab = read_table(path, data=data, all_columns=True, float_columns=head[1:])
         if len(tab.header) < 2:
             raise InputError("expression matrix needs a gene column and at least one sample column", path=path, line=tab.header_line)
         sample_cols = tab.header[1:]
-        genes = tab.df[tab.header[0]].str.strip()
+        genes = pd.Series(stripped(tab, tab.header[0]).to_pylist(), dtype=object)
         sum_dups = False
         gene_col = tab.header[0]
     empty_gene = is_missing(genes.astype(str))

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._atomic import atomic_write
 from refractor.io._consequence import maf_consequence, normalise_protein_changes
 from refractor.io._source import read_bytes
-from refractor.io._table import read_table, require_nonempty, to_float
+from refractor.io._table import read_table, require_nonempty, stripped, to_float
 from refractor.reference import normalise_build
 
 MAF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -30,19 +32,18 @@ MAF_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def _declared_build(tab, build: str | None) -> str | None:
-    if "build" not in tab.df.columns:
+    if not tab.has("build"):
         return build
-    col = tab.df["build"]
-    uniq = pd.unique(col.to_numpy())
+    col = stripped(tab, "build")
     found: dict[str, int] = {}
-    for u in uniq:
-        if str(u).strip() in ("", "NA", "."):
+    for u in pc.unique(col).to_pylist():
+        if u is None or u in ("", "NA", "."):
             continue
         b = normalise_build(u)
-        row = int(np.flatnonzero((col == u).to_numpy())[0])
+        row = pc.index(col, u).as_py()
         if b is None:
             raise tab.error(f"unknown genome build {u!r} (expected GRCh38/38/hg38 or GRCh37/37/hg19)", row=row, column="build")
-        found.setdefault(b, row)
+        found[b] = min(found.get(b, row), row)
     if len(found) > 1:
         row = max(found.values())
         raise tab.error(f"mixed genome builds in one MAF: {', '.join(sorted(found))}", row=row, column="build")
@@ -55,9 +56,8 @@ def _declared_build(tab, build: str | None) -> str | None:
 
 
 def _vaf(tab) -> np.ndarray:
-    df = tab.df
-    n = len(df)
-    if "t_alt_count" in df.columns and "t_depth" in df.columns:
+    n = len(tab)
+    if tab.has("t_alt_count") and tab.has("t_depth"):
         alt = to_float(tab, "t_alt_count", what="t_alt_count", lo=0)
         dep = to_float(tab, "t_depth", what="t_depth", lo=0)
         over = alt > dep
@@ -66,9 +66,9 @@ def _vaf(tab) -> np.ndarray:
             raise tab.error(f"t_alt_count {alt[i]:g} exceeds t_depth {dep[i]:g}", row=i, column="t_alt_count")
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(dep > 0, alt / dep, np.nan)
-    if "tumor_f" in df.columns:
+    if tab.has("tumor_f"):
         return to_float(tab, "tumor_f", what="tumor_f (allele fraction)", lo=0, hi=1)
-    if "vaf_percent" in df.columns:
+    if tab.has("vaf_percent"):
         return to_float(tab, "vaf_percent", what="i_TumorVAF_WU (allele fraction, %)", lo=0, hi=100) / 100.0
     return np.full(n, np.nan)
 
@@ -94,22 +94,26 @@ def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
     """
     if build is not None and normalise_build(build) is None:
         raise InputError(f"unknown genome build {build!r}", path=path)
-    tab = read_table(path, columns=MAF_COLUMNS, required={"gene", "classification", "sample"})
+    tab = read_table(path, columns=MAF_COLUMNS, required={"gene", "classification", "sample"},
+                     float_columns=["t_alt_count", "t_depth", "tumor_f", "vaf_percent"])
     for col, what in (("gene", "Hugo_Symbol"), ("sample", "Tumor_Sample_Barcode"), ("classification", "Variant_Classification")):
         require_nonempty(tab, col, what=what)
     declared = _declared_build(tab, build)
-    df = tab.df
-    out = pd.DataFrame(
+    sample = stripped(tab, "sample")
+    n = len(tab)
+    table = pa.table(
         {
-            "sample": df["sample"].str.strip().to_numpy(),
-            "gene": df["gene"].str.strip().to_numpy(),
-            "consequence": maf_consequence(df["classification"].str.strip()),
-            "protein_change": normalise_protein_changes(df["protein"]) if "protein" in df.columns else "",
-            "vaf": _vaf(tab),
+            "sample": sample,
+            "gene": stripped(tab, "gene"),
+            "consequence": maf_consequence(stripped(tab, "classification")),
+            "protein_change": normalise_protein_changes(tab.col("protein")) if tab.has("protein") else pa.array([""] * n, pa.string()),
+            "vaf": pa.array(_vaf(tab), pa.float64()),
             "source": tab.sources(),
         }
     )
-    out.attrs.update(build=normalise_build(declared) if declared else None, samples=sorted(pd.unique(out["sample"])), path=str(path))
+    out = table.to_pandas()
+    samples = sorted(s for s in pc.unique(sample).to_pylist() if s is not None)
+    out.attrs.update(build=normalise_build(declared) if declared else None, samples=samples, path=str(path))
     return out
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from refractor.io._expression import _matrix, long_table
+from refractor.io._expression import _matrix, long_table, peek_header
 from refractor.io._source import read_bytes
-from refractor.io._table import is_missing, read_table, require_nonempty, to_float
+from refractor.io._table import is_missing, read_table, require_nonempty, stripped, to_float
 
 LONG_COLUMNS = {
     "sample": ("sample", "sample_id"),
@@ -27,8 +27,8 @@ def read_methylation(path: str | Path) -> pd.DataFrame:
     unmeasured probes (common on arrays) and are left out, not errors.
     """
     data = read_bytes(path)
-    head = read_table(path, data=data, all_columns=True)
-    lower = [h.lower() for h in head.header]
+    header = peek_header(data)
+    lower = [h.lower() for h in header]
     if "sample" in lower and "beta" in lower or "sample_id" in lower:
         tab = read_table(path, data=data, columns=LONG_COLUMNS, required={"sample", "feature", "beta"})
         require_nonempty(tab, "sample", what="sample id")
@@ -47,14 +47,14 @@ def read_methylation(path: str | Path) -> pd.DataFrame:
             raise tab.error(f"duplicated sample/feature {out['sample'].iloc[i]}/{out['feature'].iloc[i]}", row=i)
         out.attrs.update(samples=sorted(pd.unique(out["sample"])), path=str(path))
         return out[["sample", "feature", "gene", "beta"]]
-    tab = head
-    has_gene = len(tab.header) > 2 and lower[1] in ("gene", "symbol")
+    has_gene = len(header) > 2 and lower[1] in ("gene", "symbol")
+    tab = read_table(path, data=data, all_columns=True, float_columns=header[2:] if has_gene else header[1:])
     feature_col = tab.header[0]
     sample_cols = tab.header[2:] if has_gene else tab.header[1:]
     if not sample_cols:
         raise tab.error("wide methylation table needs at least one sample column")
     require_nonempty(tab, feature_col, what="feature")
-    feats = tab.df[feature_col].str.strip()
+    feats = pd.Series(stripped(tab, feature_col).to_pylist(), dtype=object)
     dup = feats.duplicated().to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
@@ -62,7 +62,7 @@ def read_methylation(path: str | Path) -> pd.DataFrame:
     mat = _matrix(tab, sample_cols, "beta value", 0.0, 1.0, allow_missing=True)
     out = long_table(sample_cols, feats.to_numpy(dtype=object), mat, feature_col="feature", value_col="beta")
     if has_gene:
-        g = tab.df[tab.header[1]].str.strip()
+        g = pd.Series(stripped(tab, tab.header[1]).to_pylist(), dtype=object)
         gmap = dict(zip(feats, np.where(is_missing(g), None, g.to_numpy(dtype=object))))
         out["gene"] = out["feature"].map(gmap).astype(object)
     else:

@@ -54,7 +54,7 @@ def read_bytes(path: str | Path) -> bytes:
         data = data[3:]
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if not data.strip():
+    if data.isspace():
         raise InputError("file is empty (only white space)", path=path)
     return data
 

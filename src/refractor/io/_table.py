@@ -6,7 +6,6 @@ unknown build) can name the file, line and column.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,7 +211,8 @@ def read_table(
     else:
         types = {c: pa.string() for c in include}
         if float_columns:
-            types.update({c: pa.float64() for c in float_columns if c in include})
+            inc = set(include)
+            types.update({actual.get(c, c): pa.float64() for c in float_columns if actual.get(c, c) in inc})
         try:
             tab = pacsv.read_csv(
                 pa.BufferReader(pa.py_buffer(body)),

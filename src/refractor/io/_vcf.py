@@ -82,6 +82,7 @@ def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None =
     Returns the ``variants`` DataFrame; ``attrs``: ``build``, ``samples``, ``path``.
     """
     from cyvcf2 import VCF  # local: keeps `import refractor.io` light
+    from cyvcf2.cyvcf2 import set_htslib_log_level
 
     spath = str(path)
     data = read_bytes(path)
@@ -101,6 +102,16 @@ def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None =
             raise InputError(f"unknown genome build {build!r}", path=spath)
         if declared is not None and declared != want:
             raise InputError(f"VCF header declares {declared} but build {want} was requested", path=spath)
+    # htslib would print its own warnings/errors to stderr; every problem becomes an InputError
+    # here instead, so silence it while reading (restored to htslib's default, level 3).
+    set_htslib_log_level(0)
+    try:
+        return _read(VCF, spath, header_lines, declared, sample, build, pass_only)
+    finally:
+        set_htslib_log_level(3)
+
+
+def _read(VCF, spath: str, header_lines: list[str], declared: str | None, sample: str | None, build: str | None, pass_only: bool) -> pd.DataFrame:
     try:
         vcf = VCF(spath, gts012=False, lazy=True)
     except Exception as exc:  # cyvcf2/htslib failure to open

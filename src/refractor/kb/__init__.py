@@ -9,7 +9,8 @@ Importing this package reads no file; data are read by :meth:`KnowledgeBase.load
 from refractor.errors import KBProblem, KnowledgeBaseError, NotFoundError
 from refractor.kb._compile import cache_dir
 from refractor.kb._export import EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION, export_schema, write_export
-from refractor.kb._knowledge import KnowledgeBase, display_name
+from refractor.kb._knowledge import KnowledgeBase
+from refractor.kb._names import display_name
 from refractor.kb._load import default_data_dir
 from refractor.kb._validate import validate
 from refractor.kb.schema import (

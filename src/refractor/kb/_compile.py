@@ -251,8 +251,18 @@ def build_database(kb: "KnowledgeBase", path: Path | None = None) -> Path:
     target = Path(path) if path is not None else database_path(kb)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    except OSError:
+        if path is not None:
+            raise
+        # an unwritable cache (read-only home, container) must not stop queries: use /tmp
+        target = Path(tempfile.gettempdir()) / "refractor-cache" / target.name
+        if target.exists():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     os.close(fd)
     os.unlink(tmp)  # sqlite creates the file itself
     try:

@@ -49,7 +49,7 @@ def export_items(kb: "KnowledgeBase", kind: str) -> list[dict[str, Any]]:
 
 def item_dict(kind: str, record: Any) -> dict[str, Any]:
     """The export form of one record: ``id``, ``name``, then its other fields (JSON values)."""
-    from refractor.kb._knowledge import display_name
+    from refractor.kb._names import display_name
 
     body = record.model_dump(mode="json", by_alias=True)
     rid = body.pop("id")

@@ -7,17 +7,18 @@ import json
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, get_args
+from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import BaseModel, ValidationError
 
 from refractor.errors import InputError, KBProblem, KnowledgeBaseError, NotFoundError
+from refractor.kb._errors import pydantic_problems
 from refractor.kb._load import default_data_dir, read_data_dir, source_files
+from refractor.kb._names import AGENT_CLASSES, normalise_kind
 from refractor.kb._validate import NO_FILE, SINGULAR, check_references, validate_raw
 from refractor.kb.schema import (
     KINDS,
     Agent,
-    AgentClass,
     Biomarker,
     Evidence,
     EvidenceLevel,
@@ -29,37 +30,9 @@ from refractor.kb.schema import (
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-AGENT_CLASSES: frozenset[str] = frozenset(get_args(AgentClass))
 _CACHE: dict[tuple, "KnowledgeBase"] = {}
 _CACHE_LOCK = threading.Lock()
-
-
-def display_name(kind: str, record: BaseModel) -> str:
-    """A human name for any record; kinds without a ``name`` field get one derived.
-
-    Sources use their title, evidence and claims the start of the statement (~80 chars),
-    neosubstrates ``agent -> substrate (potency)``, contradictions their topic.
-    """
-    name = getattr(record, "name", None)
-    if isinstance(name, str) and name:
-        return name
-    if kind == "sources":
-        return record.title
-    if kind == "neosubstrates":
-        return f"{record.agent} -> {record.substrate} ({record.potency})"
-    if kind == "contradictions":
-        return record.topic
-    text = getattr(record, "statement", None) or getattr(record, "id")
-    return text if len(text) <= 80 else text[:79].rsplit(" ", 1)[0] + "…"
-
-
-def _normalise_kind(kind: str) -> str:
-    if kind in KINDS:
-        return kind
-    for plural, singular in SINGULAR.items():
-        if kind in (singular, singular.replace(" ", "_")) and plural in KINDS:
-            return plural
-    raise InputError(f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}", column="kind")
+_CACHE_SIZE = 8  # loaded KBs kept per process (keyed by data dir and file stamps)
 
 
 class KnowledgeBase:
@@ -117,6 +90,8 @@ class KnowledgeBase:
                  description=str(raw.meta.get("description", "")), data_dir=data_dir)
         if key is not None:
             with _CACHE_LOCK:
+                while len(_CACHE) >= _CACHE_SIZE:  # oldest first: dicts keep insertion order
+                    _CACHE.pop(next(iter(_CACHE)))
                 _CACHE[key] = kb
         return kb
 
@@ -149,9 +124,10 @@ class KnowledgeBase:
                 try:
                     rec = item if isinstance(item, model) else model.model_validate(item)
                 except ValidationError as exc:
-                    for err in exc.errors():
-                        field = ".".join(str(x) for x in err["loc"]) or None
-                        problems.append(KBProblem(NO_FILE, f"{kind}[{i}]", field, err["msg"]))
+                    rid = item.get("id") if isinstance(item, dict) else None
+                    entry = rid if isinstance(rid, str) else f"{kind}[{i}]"
+                    rows = pydantic_problems(exc, item, lambda loc: NO_FILE, entry)
+                    problems.extend(KBProblem(*row) for row in rows)
                     continue
                 if rec.id in records[kind]:
                     problems.append(KBProblem(NO_FILE, rec.id, "id",
@@ -173,7 +149,7 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ kinds
     def records(self, kind: str) -> dict[str, BaseModel]:
         """id -> record for ``kind`` (plural folder name or singular)."""
-        return self._records[_normalise_kind(kind)]
+        return self._records[normalise_kind(kind)]
 
     sources = property(lambda self: self._records["sources"])
     diseases = property(lambda self: self._records["diseases"])
@@ -218,7 +194,7 @@ class KnowledgeBase:
         if id not in recs:
             hint = difflib.get_close_matches(id, list(recs), n=3)
             more = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
-            raise NotFoundError(f"no {SINGULAR[_normalise_kind(kind)]} with id {id!r}{more}")
+            raise NotFoundError(f"no {SINGULAR[normalise_kind(kind)]} with id {id!r}{more}")
         return recs[id]
 
     def _agent_id(self, agent: str) -> str:
@@ -294,18 +270,19 @@ class KnowledgeBase:
         """Every entry of ``kind`` in its export (JSON) form: ``id``, ``name``, fields."""
         from refractor.kb._export import export_items
 
-        return export_items(self, _normalise_kind(kind))
+        return export_items(self, normalise_kind(kind))
 
     def item(self, id: str, kind: str | None = None) -> dict[str, Any]:
         """One entry in its export (JSON) form, with ``kind`` first."""
         from refractor.kb._export import item_dict
 
-        kind = _normalise_kind(kind) if kind is not None else self.kind_of(id)
+        kind = normalise_kind(kind) if kind is not None else self.kind_of(id)
         return {"kind": kind, **item_dict(kind, self.get(id, kind))}
 
-    def related(self, id: str) -> dict[str, list[str]]:
+    def related(self, id: str, kind: str | None = None) -> dict[str, list[str]]:
         """Ids linked to entry ``id``: its biomarkers, strategies, evidence, mechanisms ..."""
-        kind = self.kind_of(id)
+        kind = normalise_kind(kind) if kind is not None else self.kind_of(id)
+        self.get(id, kind)
         out: dict[str, list[str]] = {"evidence": [e.id for e in self.evidence_for(id)]}
         if kind == "mechanisms":
             out["biomarkers"] = [b.id for b in self.biomarkers_for_mechanism(id)]
@@ -402,7 +379,7 @@ class KnowledgeBase:
 
         from refractor.kb._export import export_items
 
-        kind = _normalise_kind(kind)
+        kind = normalise_kind(kind)
         rows = export_items(self, kind)
         columns = ["id", "name", *[f for f in KINDS[kind].model_fields if f not in ("id", "name")]]
         return pd.DataFrame(rows, columns=columns)
@@ -426,4 +403,4 @@ class KnowledgeBase:
         raise InputError(f"unknown export format {fmt!r}; use json or tsv", column="format")
 
 
-__all__ = ["KnowledgeBase", "display_name", "AGENT_CLASSES"]
+__all__ = ["KnowledgeBase"]

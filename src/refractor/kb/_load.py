@@ -270,8 +270,9 @@ def read_mapping(path: Path, rel: str) -> tuple[RawEntry | None, list[KBProblem]
 def source_files(data_dir: Path) -> list[Path]:
     """Every file that makes up the KB content, sorted by relative path (the hash order)."""
     files = [data_dir / META_FILE] if (data_dir / META_FILE).is_file() else []
-    for sub in sorted(p for p in data_dir.iterdir() if p.is_dir()):
-        files.extend(sorted(p for p in sub.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")))
+    for sub in sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))):
+        files.extend(sorted(p for p in sub.iterdir()
+                            if p.is_file() and p.suffix in (".yaml", ".yml") and not p.name.startswith(".")))
     return sorted(files, key=lambda p: p.relative_to(data_dir).as_posix())
 
 

@@ -43,7 +43,7 @@ def search_database(path: Path, text: str, limit: int = 50) -> pd.DataFrame:
     """
     tokens = _tokens(text)
     limit = max(1, min(int(limit), 1000))
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
     try:
         fts = con.execute("SELECT value FROM meta WHERE key = 'fts5'").fetchone()[0] == "1"
         if fts:

@@ -3,7 +3,7 @@
 Public API (imported lazily; importing :mod:`refractor.models` does no work)::
 
     from refractor.models import list_models, get_model, simulate, dose_response
-    m = get_model("trail")                      # Model: .spec, .simulate(), .dose_response(), .sbml()
+    m = get_model("trail")   # Model: .spec, .simulate(), .dose_response(), .sbml()
     simulate("trail", agent="trail", dose=50)   # SimulationResult (.frame, .assumptions)
     run_batch("trail", params_df, t_end=21600)  # tidy DataFrame, parallel over processes
     predict_from_sample("sample.json")          # IC50/Emax shift per agent vs reference sample

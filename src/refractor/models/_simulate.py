@@ -14,6 +14,11 @@ Order in which settings are applied (later wins): model defaults -> agent parame
 (:class:`AgentSpec.parameters`) -> dose (the agent's ``dose_species``) -> ``combination``
 (further agents with their doses) -> ``set`` -> ``perturbations`` (``scale`` multiplies the
 value reached so far, ``set`` replaces it).
+
+``SimulationResult.assumptions`` lists every ``Parameter`` of the spec with ``assumed=True``
+that the run used: plain names always (unless the caller overrode them with ``set``), names of
+the form ``"<parameter>@<agent>"`` only when that agent was given. Pre-equilibrated untreated
+states are cached per non-dose settings, so a dose-response pre-equilibrates once.
 """
 from __future__ import annotations
 

@@ -76,13 +76,13 @@ _PARAMS = (
     _P("Kd_NOXA", 1.0, "nM", "NOXA:MCL1 Kd", "assumed", True, _CHEN),
     _P("Kd_EFF", 1.0, "nM", "active BAX/BAK : anti-apoptotic Kd", "assumed", True, "mode 2"),
     _P("kact", 0.01, "1/(nM h)", "BIM-driven BAX/BAK activation", "assumed", True, "direct activation"),
-    _P("kact0", 0.01, "1/h", "basal BAX/BAK activation by other activators", "assumed", True,
+    _P("kact0", 0.05, "1/h", "basal BAX/BAK activation by other activators", "assumed", True,
        "stands for tBID and other activators present in the Cloete 2023 model"),
     _P("kauto", 0.002, "1/(nM h)", "auto-activation", "assumed", True, "switch-like MOMP"),
     _P("kinact", 0.5, "1/h", "effector inactivation, free or bound", "assumed", True,
        "retrotranslocation of BAX by pro-survival proteins (Edlich et al. Cell 2011)"),
     _P("hmax", 0.5, "1/h", "maximal death hazard", "assumed", True, "death within hours of MOMP"),
-    _P("K_A", 20.0, "nM", "free active BAX+BAK for half-maximal hazard", "assumed", True,
+    _P("K_A", 5.0, "nM", "free active BAX+BAK for half-maximal hazard", "assumed", True,
        "threshold"),
 )
 

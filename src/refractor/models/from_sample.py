@@ -226,8 +226,8 @@ def predict_from_sample(
     models : list of str, optional
         Model names (default: every registered model).
     agents : list of str, optional
-        Agent slugs to predict (default: the sample's ``agents`` that a model covers, else
-        every agent of each perturbed model).
+        Agent slugs to predict (default: the sample's ``agents`` that a model covers; every
+        agent of each perturbed model when the sample lists no agents).
     reference_levels : dict, optional
         Gene -> reference expression (cohort median) in the unit of the sample's TPM or
         log2 TPM observations, to turn absolute expression into a relative level.
@@ -268,9 +268,11 @@ def predict_from_sample(
         if not applied:
             continue
         model_agents = [a.agent for a in spec.agents]
-        wanted = list(agents) if agents is not None else [a for a in model_agents
-                                                          if a in sample_agents]
-        if not wanted and agents is None:
+        if agents is not None:
+            wanted = list(agents)
+        elif sample_agents:  # the agents the interpreter assessed for this sample
+            wanted = [a for a in model_agents if a in sample_agents]
+        else:
             wanted = model_agents
         model = get_model(name)
         perts = {a.name: a.value for a in applied.values()}

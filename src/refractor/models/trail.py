@@ -8,8 +8,9 @@ exported to SBML by PySB and fitted to the single-cell reporter data of Albeck e
 ``EARM_2_0_M1a_fitted_params.txt``) come from github clopezx/earm @966c0c73 and were converted
 once by :mod:`refractor.models._earm_convert` into ``antimony/trail.ant``.
 
-Units: molecules per cell and seconds (``time_unit = "s"``). The agent ``trail-based-therapy`` (KB slug;
-recombinant TRAIL) is dosed in ng/mL; 50 ng/mL = 3000 ligand molecules per cell (Albeck 2008; PySB ``earm_1_0.py``).
+Units: molecules per cell and seconds (``time_unit = "s"``). The agent ``trail-based-therapy``
+(KB slug; recombinant TRAIL) is dosed in ng/mL; 50 ng/mL = 3000 ligand molecules per cell
+(Albeck 2008; PySB ``earm_1_0.py``).
 
 Read-outs (assignment rules added by the conversion): ``tBid_frac`` (IC-RP, caspase-8
 substrate), ``Smac_release`` (IMS-RP, MOMP), ``cPARP_frac`` (EC-RP, effector caspase
@@ -228,12 +229,14 @@ _PERTURBATIONS = (
     ),
     Perturbation(
         "bid_level", "Bid_0", "scale", 0.1,
-        "Bid loss: Bid x value (default 10%, assumed)", SPENCER2009 + " (Bid level vs time to MOMP)",
+        "Bid loss: Bid x value (default 10%, assumed)",
+        SPENCER2009 + " (Bid level vs time to MOMP)",
         ("bid-loss",),
     ),
     Perturbation(
         "bcl2_level", "Bcl2_0", "scale", 10.0,
-        "Bcl-2 over-expression: Bcl-2 x value (default 10x, as GFP-Bcl-2 cells in Spencer 2009)",
+        "Bcl-2 over-expression: Bcl-2 x value (default 10x, as the GFP-Bcl-2 cells of the "
+        "Spencer 2009 data)",
         SPENCER2009, ("mitochondrial-block-bcl2-family", "bcl2-family-overexpression"),
     ),
     Perturbation(
@@ -244,11 +247,13 @@ _PERTURBATIONS = (
     Perturbation(
         "mcl1_level", "Mcl1_0", "scale", 10.0,
         "Mcl-1 up-regulation: Mcl-1 x value (default 10x, assumed)",
-        LOPEZ2013 + " (Mcl-1 binds Bid and Bak in M1a)", ("mitochondrial-block-bcl2-family", "mcl1-upregulation"),
+        LOPEZ2013 + " (Mcl-1 binds Bid and Bak in M1a)",
+        ("mitochondrial-block-bcl2-family", "mcl1-upregulation"),
     ),
     Perturbation(
         "bax_level", "Bax_0", "scale", 0.1,
-        "BAX loss: Bax x value (default 10%, assumed)", SPENCER2009 + " (Bax level vs time to MOMP)",
+        "BAX loss: Bax x value (default 10%, assumed)",
+        SPENCER2009 + " (Bax level vs time to MOMP)",
         ("bax-loss",),
     ),
 )

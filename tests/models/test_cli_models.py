@@ -1,0 +1,96 @@
+"""``refractor models list|show|export-sbml`` and ``refractor simulate`` (thin CLI shell)."""
+from __future__ import annotations
+
+import json
+
+import libsbml
+import pytest
+
+from refractor.cli import main
+
+AGENT = "trail-based-therapy"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_models_list_and_show(capsys):
+    code, out, _ = run(capsys, "models", "list", "--json")
+    assert code == 0
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert {"glue", "bcl2", "trail"} <= set(rows)
+    assert "casp8_level" in rows["trail"]["perturbations"]
+    code, out, _ = run(capsys, "models", "show", "trail")
+    assert code == 0 and "PMID 23423320" in out and "DcR_0" in out and "(assumed)" in out
+
+
+def test_export_sbml_is_valid(capsys, tmp_path):
+    target = tmp_path / "trail.xml"
+    code, _, _ = run(capsys, "models", "export-sbml", "trail", "-o", str(target))
+    assert code == 0
+    doc = libsbml.readSBMLFromFile(str(target))
+    assert doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) == 0
+    assert doc.getModel().getSpecies("PARPC") is not None
+
+
+def test_simulate_time_course_json_and_tsv(capsys):
+    code, out, _ = run(capsys, "simulate", "trail", "--agent", AGENT, "--dose", "50",
+                       "--select", "cPARP_frac", "--points", "5", "--t-end", "20000")
+    assert code == 0
+    data = json.loads(out)
+    assert data["data"]["time"] == [0.0, 5000.0, 10000.0, 15000.0, 20000.0]
+    assert data["data"]["cPARP_frac"][-1] > 0.99  # 50 ng/mL TRAIL kills HeLa (Albeck 2008)
+    code, out, _ = run(capsys, "simulate", "trail", "--agent", AGENT, "--dose", "50",
+                       "--set", "C8_0=1000", "--select", "cPARP_frac", "--points", "3",
+                       "--format", "tsv")
+    lines = out.strip().splitlines()
+    assert code == 0 and lines[0] == "time\tcPARP_frac" and len(lines) == 4
+    assert float(lines[-1].split("\t")[1]) < 0.5  # 5 % caspase-8: no death in 6 h
+
+
+def test_simulate_dose_range_and_png(capsys, tmp_path):
+    code, out, _ = run(capsys, "simulate", "trail", "--agent", AGENT,
+                       "--dose-range", "0.1:1000:9")
+    assert code == 0
+    data = json.loads(out)
+    assert 0.5 < data["ic50"] < 50 and data["unit"] == "ng/mL"
+    png = tmp_path / "dr.png"
+    code, _, _ = run(capsys, "simulate", "trail", "--agent", AGENT, "--dose-range",
+                     "0.1:1000:5", "--format", "png", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_simulate_sample(capsys, tmp_path):
+    sample = {"sample": "S9", "mechanisms": [
+        {"mechanism": "casp8-loss", "status": "detected", "observations": []},
+        {"mechanism": "cd38-antigen-loss", "status": "detected", "observations": []}],
+        "agents": [{"agent": AGENT}]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(sample))
+    code, out, _ = run(capsys, "simulate", "trail", "--sample", str(path))
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["status"] for r in rows} == {"predicted", "not_modelled"}
+    pred = next(r for r in rows if r["status"] == "predicted")
+    assert pred["ic50_fold"] is None or pred["ic50_fold"] > 2 or pred["emax_shift"] < -0.3
+
+
+@pytest.mark.parametrize(
+    "argv, code",
+    [
+        (["simulate", "trail", "--agent", AGENT, "--set", "C8_0"], 2),
+        (["simulate", "trail", "--agent", AGENT, "--set", "C8_0=abc"], 2),
+        (["simulate", "trail", "--agent", AGENT, "--dose-range", "10:1:3"], 2),
+        (["simulate", "trail", "--agent", AGENT, "--format", "png"], 2),
+        (["simulate", "nope"], 4),
+        (["simulate", "trail", "--agent", "aspirin", "--dose", "1"], 5),
+        (["simulate", "trail", "--set", "no_such_param=1"], 5),
+        (["models", "show", "nope"], 4),
+    ],
+)
+def test_errors_map_to_exit_codes(capsys, argv, code):
+    got, _, err = run(capsys, *argv)
+    assert got == code and "error" in err

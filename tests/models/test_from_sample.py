@@ -1,0 +1,121 @@
+"""predict_from_sample: interpreter per-sample JSON -> model perturbations -> IC50/Emax shifts.
+
+Expected biology (references):
+* c-FLIP up-regulation and caspase-8 loss make cells resistant to TRAIL (Irmler et al., Nature
+  1997, doi:10.1038/40657; Albeck et al., PLoS Biol 2008, PMID 19053173).
+* MCL1 up-regulation causes venetoclax resistance (seed review; KB mechanism
+  ``mcl1-upregulation``), a higher CRBN exon-10-skipped fraction causes IMiD resistance (KB
+  ``crbn-exon10-skipping``).
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from refractor.errors import InputError
+from refractor.models import predict_from_sample
+
+
+def _obs(gene, kind, value, unit):
+    return {"biomarker": f"{gene.lower()}-{kind}", "kind": kind, "gene": gene, "detail": "",
+            "resolution": "gene", "value": value, "unit": unit}
+
+
+def _sample(mechanisms, agents=("trail-based-therapy",), sid="S1"):
+    return {
+        "sample": sid, "kb_version": "test",
+        "mechanisms": [
+            {"mechanism": slug, "name": slug, "axis": "trail", "effect": "resistance",
+             "status": status, "observations": obs}
+            for slug, status, obs in mechanisms
+        ],
+        "agents": [{"agent": a, "level": "intermediate", "score": 1.0} for a in agents],
+    }
+
+
+def test_trail_resistance_mechanisms_shift_ic50_with_sources_and_assumptions():
+    sample = _sample([
+        ("cflip-upregulation", "detected", [_obs("CFLAR", "expression", 3.0, "log2_ratio")]),
+        ("casp8-loss", "detected", []),
+        ("cd38-antigen-loss", "detected", []),  # no model term anywhere
+        ("bax-loss", "not_detected", []),  # absent: must not be applied
+    ])
+    df = predict_from_sample(sample, models=["trail"])
+    pred = df[df["status"] == "predicted"]
+    assert list(pred["agent"]) == ["trail-based-therapy"]
+    row = pred.iloc[0]
+    assert row["ic50_fold"] > 3  # resistance: IC50 shifted right
+    assert "flip_level=8" in row["perturbations"]  # 2**3 from the measured log2 ratio
+    assert "casp8_level=0.05" in row["perturbations"]  # documented default
+    assert "bax" not in row["perturbations"]
+    assert "measured CFLAR expression log2 ratio 3" in row["sources"]
+    assert "casp8_level: default" in row["assumptions"]
+    missing = df[df["status"] == "not_modelled"]
+    assert list(missing["mechanisms"]) == ["cd38-antigen-loss"]
+
+
+def test_measured_level_scales_the_effect():
+    def fold(log2):
+        s = _sample([("cflip-upregulation", "detected",
+                      [_obs("CFLAR", "expression", log2, "log2_ratio")])])
+        return predict_from_sample(s, models=["trail"]).iloc[0]["ic50_fold"]
+
+    low, high = fold(1.0), fold(8.0)
+    assert 1.0 <= low < high
+
+
+def test_possible_call_is_marked_and_json_path_accepted(tmp_path):
+    s = _sample([("xiap-overexpression", "possible", [])])
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(s))
+    row = predict_from_sample(path, models=["trail"]).iloc[0]
+    assert "call is 'possible'" in row["assumptions"]
+    assert row["emax_shift"] < -0.3  # XIAP blocks PARP cleavage after MOMP (Albeck 2008)
+
+
+def test_bcl2_and_glue_models_receive_measured_levels():
+    s = _sample(
+        [("mcl1-upregulation", "detected", [_obs("MCL1", "expression", 2.0, "log2_ratio")]),
+         ("crbn-exon10-skipping", "detected", [_obs("CRBN", "splicing", 0.6, "PSI")])],
+        agents=("venetoclax", "lenalidomide"),
+    )
+    df = predict_from_sample(s, models=["bcl2", "glue"])
+    ven = df[df["agent"] == "venetoclax"].iloc[0]
+    len_ = df[df["agent"] == "lenalidomide"].iloc[0]
+    assert ven["perturbations"] == "mcl1_up=4"
+    assert len_["perturbations"] == "crbn_exon10=0.6"
+    for row in (ven, len_):  # both shift towards resistance: IC50 up or maximal effect down
+        shifted = (math.isnan(row["ic50"]) or row["ic50_fold"] > 1.2) or row["emax_shift"] < -0.1
+        assert shifted, row.to_dict()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"sample": "x", "mechanisms": [}', "not valid JSON"),
+        ('{"mechanisms": []}', "no 'sample'"),
+        ('{"sample": "x", "mechanisms": {}}', "must be a list"),
+        ('{"sample": "x", "mechanisms": [{"status": "detected"}]}', "no 'mechanism'"),
+    ],
+)
+def test_bad_sample_json(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message) as info:
+        predict_from_sample(path)
+    assert str(path) in str(info.value)
+
+
+def test_bad_json_reports_line(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{\n "sample": "x",\n "mechanisms": [,]\n}')
+    with pytest.raises(InputError) as info:
+        predict_from_sample(path)
+    assert info.value.line == 3
+
+
+def test_unknown_model_is_an_input_error():
+    with pytest.raises(InputError, match="unknown model"):
+        predict_from_sample(_sample([]), models=["nope"])
