@@ -115,3 +115,16 @@ def test_broken_overlays_exist():
     assert {p.name for p in BROKEN.iterdir() if p.is_dir()} >= {
         "yaml_syntax", "unknown_field", "bad_enum", "duplicate_id", "dangling_agent",
         "dangling_mechanism", "dangling_source", "evidence_no_source", "bad_scoring"}
+
+
+def test_every_kb_command_is_documented():
+    """docs/kb.md names every `refractor kb` command (a new command without docs fails here)."""
+    from pathlib import Path
+
+    from refractor.cli._kb import app
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "kb.md").read_text(encoding="utf-8")
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert len(names) == 11
+    missing = [n for n in names if f"`{n}" not in doc]
+    assert missing == []

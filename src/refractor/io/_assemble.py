@@ -47,7 +47,8 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
         # a single-sample file whose internal id differs from the samplesheet's: it is this sample
         df = df.assign(sample=wanted[0])
         present = wanted
-    missing = [r for r in rows if r.sample not in set(present)]
+    pset = set(present)
+    missing = [r for r in rows if r.sample not in pset]
     if missing and (not absent_ok or (not present and fset)):
         r = missing[0]
         shown = ", ".join(file_samples[:5]) + (" …" if len(file_samples) > 5 else "")
@@ -111,7 +112,7 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
     groups: dict[tuple[str, Path], list] = {}
     for r in rows:
         for col, p in r.paths.items():
-            groups.setdefault((col, p.resolve()), []).append(r)
+            groups.setdefault((col, p), []).append(r)  # paths arrive resolved
     for (col, p), rs in groups.items():
         if col == "junctions" and len(rs) > 1:
             raise InputError(f"junction file {p} is named for several samples (STAR SJ.out.tab is per sample)", **_where(rs[1], col, p))

@@ -66,6 +66,7 @@ def read_samplesheet(
     header: list[str] | None = None
     base = Path(path).resolve().parent
     seen: dict[str, int] = {}
+    resolved: dict[str, Path | None] = {}  # cohort-wide files repeat on every row: stat them once
     for lineno, rec in enumerate(reader, start=1):
         if not rec or all(not c.strip() for c in rec) or rec[0].startswith("#"):
             continue
@@ -97,11 +98,13 @@ def read_samplesheet(
         for k in PATH_COLUMNS:
             v = cells.get(k, "")
             if v:
-                p = Path(v)
-                p = p if p.is_absolute() else base / p
-                if not p.is_file():
+                if v not in resolved:
+                    p = Path(v)
+                    p = (p if p.is_absolute() else base / p).resolve()
+                    resolved[v] = p if p.is_file() else None
+                if resolved[v] is None:
                     raise InputError(f"{k} file not found: {v}", path=spath, line=lineno, column=k)
-                paths[k] = p
+                paths[k] = resolved[v]
         rb = cells.get("build", "") or None
         if rb is not None and normalise_build(rb) is None:
             raise InputError(f"unknown genome build {rb!r}", path=spath, line=lineno, column="build")
@@ -147,7 +150,7 @@ def cohort_from_flags(
             p = Path(v)
             if not p.is_file():
                 raise InputError(f"{k} file not found", path=p)
-            paths[k] = p
+            paths[k] = p.resolve()
     extra = {}
     if refractory is not None:
         extra["refractory_agents"] = [a.strip().lower() for a in refractory if a.strip()]
