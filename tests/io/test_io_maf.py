@@ -79,3 +79,23 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path):
             raise RuntimeError("boom")
     assert target.read_text() == "{}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_annotate_by_source_line(data, tmp_path):
+    v = read_maf(data / "mini.maf")
+    lines = v["source"].str.rsplit(":", n=1).str[1].astype(int)
+    extra = pd.DataFrame({"level": ["high"]}, index=[int(lines[v["gene"] == "TP53"].iloc[0])])
+    out = tmp_path / "a.maf"
+    write_annotated_maf(data / "mini.maf", extra, out, key="line")
+    got = out.read_text().splitlines()
+    assert got[6].startswith("TP53\t") and got[6].endswith("\thigh") and got[3].endswith("\t")
+
+
+def test_header_only_maf_is_assessed(tmp_path):
+    p = tmp_path / "none.maf"
+    p.write_text("#version 2.4\nHugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\n")
+    assert len(read_maf(p)) == 0
+    from refractor.io import cohort_from_flags
+
+    c = cohort_from_flags(sample="P1", disease="CLL", maf=p)
+    assert c.is_assessed("P1", "variant") and len(c.variants) == 0

@@ -101,3 +101,14 @@ def test_disease_contradiction(tmp_path, data):
     with pytest.raises(InputError) as e:
         read_samplesheet(p)
     assert e.value.path.endswith("clinical.tsv") and e.value.line == 3
+
+
+def test_row_build_and_single_sample_relabel(tmp_path, data):
+    shutil.copy(data / "S1_GRCh37.SJ.out.tab", tmp_path / "sj37.tab")
+    (tmp_path / "e.tsv").write_text("gene\tlibrary_42\nMCL1\t88.5\n")
+    p = tmp_path / "s.csv"
+    p.write_text("sample,disease,build,junctions,expression\nP1,MM,GRCh37,sj37.tab,e.tsv\n")
+    c = read_samplesheet(p)
+    assert c.build == "GRCh37"
+    assert c.splicing["psi"].iloc[0] == pytest.approx(10 / 90)
+    assert c.expression.values.tolist() == [["P1", "MCL1", 88.5]]  # one-sample file: its column is P1

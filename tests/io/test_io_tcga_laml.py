@@ -1,4 +1,5 @@
-"""Integration: the real TCGA-LAML cohort (maftools extdata; TCGA Research Network, NEJM 2013).
+"""Integration: the real TCGA-LAML cohort (maftools extdata of the Cancer Genome Atlas Research
+Network, N Engl J Med 2013;368:2059-74, doi:10.1056/NEJMoa1301689).
 
 hg19/GRCh37 MAF of 193 patients with 2,207 variants (maftools' `laml` example: "193 samples"),
 CBS segments of 191 patients (184 of them in the MAF) and FAB classes of 200 patients.
@@ -25,7 +26,8 @@ def test_laml_maf():
     assert maf.attrs["build"] == "GRCh37"  # NCBI_Build 37
     assert len(maf) == 2207 and len(maf.attrs["samples"]) == 193
     top = maf[maf["consequence"] != "silent"]["gene"].value_counts().head(5).index.tolist()
-    # the most recurrently mutated genes in TCGA-LAML (maftools oncoplot of this file: DNMT3A, FLT3, NPM1, ...)
+    # doi:10.1056/NEJMoa1301689: NPM1 mutated in 27 % of the 200 cases (abstract); FLT3 and DNMT3A are the
+    # other most recurrently mutated genes of that cohort (percentages not restated here: unverified)
     assert {"FLT3", "NPM1", "DNMT3A"} <= set(top)
 
 

@@ -5,6 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from refractor.cli import main
@@ -20,6 +21,9 @@ def test_profile_samplesheet(tmp_path, capsys):
     assert len(names) == 12 and "MM01.json" in names
     assert {"report.html", "cohort_levels.tsv", "mechanisms.tsv", "agents.tsv",
             "cohort.refractor.maf"} <= {p.name for p in out.iterdir()}
+    schema = json.loads((ROOT / "docs" / "schemas" / "sample-report.schema.json").read_text())
+    for f in (out / "samples").iterdir():  # real-KB outputs validate against the published schema
+        jsonschema.validate(json.loads(f.read_text()), schema)
     doc = json.loads((out / "samples" / "MM01.json").read_text())
     assert doc["schema"] == "refractor.sample-report" and doc["kb_version"]
 

@@ -157,19 +157,36 @@ class KBView:
         return tuple(items)
 
     def confidence(self, mechanisms: tuple[str, ...], agent: str) -> tuple[str, str]:
-        """Confidence (high / moderate / low) of a call resting on ``mechanisms``, and why."""
-        best, why = None, ""
+        """Confidence (high / moderate / low) of a call resting on ``mechanisms``, and why.
+
+        Only evidence that *supports* the mechanism counts; evidence that does not support it
+        is named as contesting the call.
+        """
+        best, why, against = None, "", []
         for m in mechanisms:
-            ev = self.evidence(m, agent)
-            if ev:
-                level, src = ev[0].level, f"evidence {ev[0].id}"
+            items = self.evidence(m, agent)
+            pro = [e for e in items if e.direction.value == "supports"]
+            against += [e for e in items if e.direction.value != "supports"]
+            if pro:
+                level, src = pro[0].level, f"evidence {pro[0].id}"
             else:
-                level, src = self.mechanisms[m].evidence_level, f"mechanism {m} (no evidence item)"
+                level, src = self.mechanisms[m].evidence_level, f"mechanism {m} (no supporting evidence item)"
             if best is None or level.rank < best.rank:
                 best, why = level, f"{src}: {level.value}"
         if best is None:
             return "low", "no knowledge-base mechanism behind the score"
-        return CONFIDENCE_OF_LEVEL[best], f"strongest evidence is {why}"
+        text = f"strongest supporting evidence is {why}"
+        if against:
+            text += "; contested by " + ", ".join(f"{e.id} ({e.level.value})" for e in against[:3])
+        return CONFIDENCE_OF_LEVEL[best], text
+
+    def in_context(self, restricted_to: list[str], disease: str | None) -> bool:
+        """Is ``disease`` related (itself, an ancestor or a descendant) to any listed disease?"""
+        if not restricted_to:
+            return True
+        mine = self.lineage(disease)
+        return bool(mine & set(restricted_to)) or any(
+            disease in self.lineage(d) for d in restricted_to if disease)
 
 
 __all__ = ["KBView", "view_of", "CONFIDENCE_OF_LEVEL", "LINK_RANK"]

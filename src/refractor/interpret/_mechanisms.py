@@ -99,7 +99,7 @@ def mechanism_call(
         biomarkers=tuple(listed),
         observations=observations,
         missing_data=missing,
-        in_disease_context=view.applies(rec.diseases, disease),
+        in_disease_context=view.in_context(rec.diseases, disease),
     )
 
 

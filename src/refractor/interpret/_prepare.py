@@ -78,6 +78,7 @@ def _index(df: pd.DataFrame, idx: dict[str, int], name: str, warnings: list) -> 
             f"(e.g. {df.loc[unknown, 'sample'].iloc[0]!r}); they were not used",
         ))
     out = df.loc[~unknown].copy()
+    out.attrs = {}
     out.insert(0, "sidx", sidx[~unknown].astype(np.int64).to_numpy())
     return out.drop(columns=["sample"]).reset_index(drop=True)
 
@@ -85,6 +86,7 @@ def _index(df: pd.DataFrame, idx: dict[str, int], name: str, warnings: list) -> 
 def prepare(cohort: Cohort, view: KBView) -> Prepared:
     """Index and normalise the cohort's tables for rule evaluation."""
     s = cohort.samples.reset_index(drop=True)
+    s.attrs = {}
     ids = s["sample"].astype(str).to_numpy()
     dup = pd.Series(ids).duplicated()
     if dup.any():
@@ -114,7 +116,9 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
         assessed[kind] = m
 
     def table(name: str, keep: pd.Series | None) -> pd.DataFrame:
-        df = cohort.table(name)
+        # readers attach ``attrs`` (sample lists); pandas deep-copies attrs on every operation
+        df = cohort.table(name).copy(deep=False)
+        df.attrs = {}
         if keep is not None:
             df = df.loc[keep]
         return _index(df, idx, name, warnings)

@@ -91,8 +91,9 @@ def _group(df: pd.DataFrame, by: str) -> dict[str, dict[str, np.ndarray]]:
     out: dict[str, dict[str, np.ndarray]] = {}
     if df.empty:
         return out
+    cols = {c: df[c].to_numpy() for c in df.columns}
     for key, idx in df.groupby(by, sort=False).indices.items():
-        out[key] = {c: df[c].to_numpy()[idx] for c in df.columns}
+        out[key] = {c: v[idx] for c, v in cols.items()}
     return out
 
 

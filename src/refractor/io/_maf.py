@@ -117,15 +117,20 @@ def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
     return out
 
 
-def write_annotated_maf(maf_path: str | Path, extra_columns: pd.DataFrame, out_path: str | Path) -> None:
+def write_annotated_maf(
+    maf_path: str | Path, extra_columns: pd.DataFrame, out_path: str | Path, *, key: str = "row"
+) -> None:
     """Write a copy of ``maf_path`` with ``extra_columns`` appended, atomically.
 
     Comment lines, the header and every original column are kept byte-for-byte in their
     order; the new columns are appended at the right. ``extra_columns`` is indexed by the
-    0-based data-row number (the index of :func:`read_maf`'s result); rows it lacks get empty
-    cells, NaN becomes empty. ``out_path`` ending in ``.gz`` is gzip-compressed. The output
-    appears only when complete (:func:`~refractor.io.atomic_write`).
+    0-based data-row number (``key="row"``: the index of :func:`read_maf`'s result) or by the
+    1-based file line (``key="line"``: the number after the colon in a variant's ``source``).
+    Rows it lacks get empty cells, NaN becomes empty. ``out_path`` ending in ``.gz`` is
+    gzip-compressed. The output appears only when complete (:func:`~refractor.io.atomic_write`).
     """
+    if key not in ("row", "line"):
+        raise ValueError("key must be 'row' or 'line'")
     data = read_bytes(maf_path)
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -140,6 +145,12 @@ def write_annotated_maf(maf_path: str | Path, extra_columns: pd.DataFrame, out_p
     if clash:
         raise InputError(f"annotation columns already present in the MAF: {', '.join(map(str, clash))}", path=maf_path, line=header_i + 1)
     n = len(data_idx)
+    if key == "line":
+        row_of = {i + 1: r for r, i in enumerate(data_idx)}
+        unknown = [ln for ln in extra_columns.index if ln not in row_of]
+        if unknown:
+            raise InputError(f"annotation line {unknown[0]} is not a data line of the MAF", path=maf_path)
+        extra_columns = extra_columns.set_axis([row_of[ln] for ln in extra_columns.index], axis=0)
     bad = extra_columns.index[(extra_columns.index < 0) | (extra_columns.index >= n)] if n else extra_columns.index
     if len(bad):
         raise InputError(f"annotation row {bad[0]} is outside the MAF's {n} data rows", path=maf_path)

@@ -53,15 +53,15 @@ def read_segment_table(path: str | Path) -> pd.DataFrame:
     )
 
 
-def _string_source(path: str, first: np.ndarray, last: np.ndarray) -> pa.Array:
-    """``path:first-last`` strings, built once per distinct line pair and gathered with ``take``."""
+def _string_source(path: str, first: np.ndarray, last: np.ndarray) -> pd.Categorical:
+    """``path:first-last`` per row, as a Categorical: few distinct values over millions of rows."""
     code = (first.astype(np.int64) << 32) | last.astype(np.int64)
     idx, uniq = pd.factorize(code)
     texts = [
         f"{path}:{f}" if f == la else f"{path}:{f}-{la}"
         for f, la in zip((uniq >> 32).tolist(), (uniq & 0xFFFFFFFF).tolist())
     ]
-    return pc.take(pa.array(texts, type=pa.string()), pa.array(idx))
+    return pd.Categorical.from_codes(idx, categories=pd.Index(texts, dtype=object))
 
 
 def gene_level(
@@ -151,10 +151,11 @@ def gene_level(
             "sample": pc.take(pa.array(np.asarray(suniq, dtype=object), type=pa.string()), pa.array(rs)),
             "gene": pc.take(pa.array(gnames, type=pa.string()), pa.array(rg)),
             "log2_ratio": pa.array(np.concatenate(vals), type=pa.float64()),
-            "source": _string_source(path, first, last),
         }
     )
-    return table.to_pandas()
+    out = table.to_pandas()
+    out["source"] = _string_source(path, first, last)
+    return out
 
 
 def read_segments(
@@ -186,7 +187,8 @@ def read_segments(
 
     Returns
     -------
-    DataFrame ``sample gene log2_ratio source`` (``source`` = ``path:first-last segment line``);
+    DataFrame ``sample gene log2_ratio source`` (``source`` = ``path:first-last segment line``,
+    a pandas Categorical because millions of rows share a few thousand values);
     ``attrs``: ``build``, ``samples`` (every sample with segments), ``path``.
     """
     b = normalise_build(build) if build is not None else DEFAULT_BUILD

@@ -56,6 +56,8 @@ def read_bytes(path: str | Path) -> bytes:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if data.isspace():
         raise InputError("file is empty (only white space)", path=path)
+    if data.endswith(b"\n\n"):
+        data = data.rstrip(b"\n") + b"\n"  # trailing blank lines: drop cheaply (no line renumbering needed)
     return data
 
 
