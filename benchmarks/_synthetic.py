@@ -27,11 +27,9 @@ DISEASES = ["MM", "AML", "CLL", "DLBCL"]
 
 
 def _gene_table() -> pd.DataFrame:
-    from importlib import resources
+    from refractor.reference import gene_table
 
-    path = resources.files("refractor.reference").joinpath("genes_GRCh38.tsv.gz")
-    with resources.as_file(path) as p:
-        return pd.read_csv(p, sep="\t")
+    return pd.DataFrame(gene_table("GRCh38")).astype({"gene": object, "chrom": object})
 
 
 def generate(outdir: Path, n_samples: int = 10_000, maf_rows: int = 1_000_000,

@@ -83,6 +83,16 @@ def check(case: dict, kb) -> list[str]:
     for agent in case.get("not_assessable", []):
         if levels[agent].assessable:
             diffs.append(f"agent {agent}: expected not assessable")
+    suggested = [x.strategy for x in r.strategies]
+    flagged = [x.strategy for x in r.flagged_harmful]
+    for sid in case.get("suggested", []):
+        if sid not in suggested:
+            diffs.append(f"strategy {sid}: expected suggested, got {suggested}")
+    for sid in case.get("flagged", []):
+        if sid not in flagged or sid in suggested:
+            diffs.append(f"strategy {sid}: expected flagged harmful (flagged {flagged})")
+    if any(x.harmful for x in r.strategies):
+        diffs.append("a harmful strategy was suggested")
     cats = {w.category for w in r.warnings}
     for w in case.get("warnings", []):
         if w not in cats:

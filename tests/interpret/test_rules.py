@@ -193,3 +193,33 @@ def test_min_vaf_unknown_is_not_assessable():
     # S: VAF unknown -> the LoF rule is not assessable but the missense 'possible' rule ran
     assert st == ["not_detected", "not_detected", "detected"]
     assert r.mechanism_frame().equals(q.mechanism_frame())
+
+
+def test_unknown_disease_and_empty_disease_are_recorded(kb):
+    r = _one(kb, {"disease": "XYZ", "subtype": "M5"}, ["variant"],
+             variants=[_var("CRBN", "nonsense", "p.Q99*")])
+    assert any(w.category == "DataWarning" and "XYZ" in w.message for w in r.warnings)
+    # unrestricted biomarkers still apply; the AML-restricted subtype rule does not
+    assert r.mechanism("crbn-lof").status == "detected"
+    assert r.mechanism("monocytic").status == "not_assessable"
+    r = _one(kb, {"disease": None}, [])
+    assert any("no disease given" in w.message for w in r.warnings)
+
+
+def test_duplicate_sample_ids_are_an_input_error(kb):
+    from refractor.errors import InputError
+
+    c = make_cohort([{"sample": "S", "disease": "MM"}, {"sample": "S", "disease": "AML"}])
+    with pytest.raises(InputError, match="duplicated sample id"):
+        interpret(c, kb)
+
+
+def test_json_round_trip_is_plain(kb):
+    import json
+
+    r = _one(kb, {"disease": "MM", "refractory_agents": ["lenalidomide"]}, ["variant", "history"],
+             variants=[_var("CRBN", "nonsense", "p.Q99*", vaf=float("nan"))])
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    obs = d["mechanisms"][0]["observations"][0]
+    assert obs["value"] is None and obs["source"] == "t.maf:CRBN"
+    assert d["agents"][0]["trace"][0]["observations"][0]["detail"].startswith("CRBN p.Q99*")

@@ -119,3 +119,35 @@ def test_bad_json_reports_line(tmp_path):
 def test_unknown_model_is_an_input_error():
     with pytest.raises(InputError, match="unknown model"):
         predict_from_sample(_sample([]), models=["nope"])
+
+
+def test_tpm_is_scaled_by_the_cohort_median_and_umbrella_not_applied_twice(tmp_path):
+    """CRBN 2 TPM against a cohort median of 25 TPM -> CRBN level 0.08 (low CRBN: IMiD
+    resistance, KB ``crbn-low-expression``); the composite CRBN mechanism that only repeats
+    the exon-10 PSI observation is not applied a second time."""
+    table = tmp_path / "expr.tsv"
+    table.write_text("gene\tA\tB\tC\nCRBN\t25\t2\t30\nMCL1\t150\t150\t900\n")
+    psi = _obs("CRBN", "splicing", 0.55, "PSI")
+    s = _sample(
+        [("crbn-low-expression", "detected", [_obs("CRBN", "expression", 2.0, "TPM")]),
+         ("crbn-exon10-skipping", "detected", [psi]),
+         ("crbn-genetic-alteration-composite", "detected", [psi])],
+        agents=("lenalidomide",),
+    )
+    row = predict_from_sample(s, models=["glue"], reference_levels=table).iloc[0]
+    assert row["perturbations"] == "crbn_low=0.08;crbn_exon10=0.55"
+    assert "not applied twice" in row["assumptions"]
+    assert "2 TPM / reference 25 TPM" in row["sources"]
+    assert row["emax_shift"] < -0.1 or math.isnan(row["ic50"]) or row["ic50_fold"] > 1.2
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("gene\tA\nCRBN\tlots\n")
+    with pytest.raises(InputError) as info:
+        predict_from_sample(s, models=["glue"], reference_levels=bad)
+    assert info.value.line == 2
+
+
+def test_perturbed_model_without_sample_agents_is_reported():
+    s = _sample([("casp8-loss", "detected", [])], agents=("venetoclax",))
+    df = predict_from_sample(s, models=["trail"])
+    assert list(df["status"]) == ["no_agent"]
+    assert df.iloc[0]["perturbations"] == "casp8_level=0.05"

@@ -71,6 +71,10 @@ def test_bad_usage_exit_2(tmp_path, capsys):
     assert main(["profile", str(DEMO / "samplesheet.csv"), "--sample", "X", "-o", str(out)]) == 2
     assert main(["profile", "--sample", "X", "-o", str(out)]) == 2  # a sample with no data
     assert not out.exists()
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert main(["profile", str(DEMO / "samplesheet.csv"), "-o", str(afile)]) == 2
+    assert afile.read_text() == "x"
 
 
 def test_demo_command(tmp_path, capsys, monkeypatch):

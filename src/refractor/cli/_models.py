@@ -203,6 +203,9 @@ def simulate_cmd(
         None, "--dose-range", help="LO:HI:N log-spaced doses -> dose-response with IC50/Emax."),
     sample: Optional[Path] = typer.Option(
         None, "--sample", help="Interpreter per-sample JSON -> predicted IC50/Emax shifts."),
+    reference: Optional[Path] = typer.Option(
+        None, "--reference-expression",
+        help="Gene x sample TPM table; its per-gene median is the reference for --sample."),
     fmt: Format = typer.Option(Format.json, "--format", help="json, tsv or png."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
 ) -> None:
@@ -219,7 +222,7 @@ def simulate_cmd(
         perts_arg = {k: (spec_default.get(k, math.nan) if v is None else v)
                      for k, v in perts.items()}
     if sample is not None:
-        df = predict_from_sample(sample, models=[model])
+        df = predict_from_sample(sample, models=[model], reference_levels=reference)
         if fmt is Format.png:
             raise InputError("--sample supports --format json or tsv", column="--format")
         text = (df.to_csv(sep="\t", index=False) if fmt is Format.tsv

@@ -126,6 +126,8 @@ def profile(
         raise InputError("give either a SAMPLESHEET or --sample with data files, not both")
     if samplesheet is None and not sample:
         raise InputError("give a SAMPLESHEET or --sample with at least one data file / clinical value")
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError("output path exists and is not a directory", path=outdir)
     kb = KnowledgeBase.load(kb_path)
     genes = _kb_genes(kb)
     if samplesheet is not None:

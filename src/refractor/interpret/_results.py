@@ -6,7 +6,7 @@ the vectorised cohort engine can be compared with the plain per-sample reference
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 SCHEMA_NAME = "refractor.sample-report"
@@ -22,15 +22,19 @@ STATUSES: tuple[str, ...] = ("not_assessable", "not_detected", "possible", "dete
 LEVELS: tuple[str, ...] = ("susceptible", "low", "intermediate", "high")
 
 
-def _clean(value):
-    """Recursively turn tuples into lists and NaN into None for JSON."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None
-    return value
+def _plain(obj) -> dict:
+    """Shallow field dict of a dataclass instance (cheaper than a recursive asdict)."""
+    return dict(obj.__dict__)
+
+
+def _clean(d: dict) -> dict:
+    """One level: tuples -> lists, NaN -> None (nested records convert themselves)."""
+    for k, v in d.items():
+        if isinstance(v, tuple):
+            d[k] = list(v)
+        elif isinstance(v, float) and v != v:
+            d[k] = None
+    return d
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class ResultWarning:
     message: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class Observation:
     assumed: bool = False
 
     def to_dict(self) -> dict:
-        return _clean(asdict(self))
+        return _clean(_plain(self))
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class MechanismCall:
     in_disease_context: bool = True
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = _plain(self)
         d["observations"] = [o.to_dict() for o in self.observations]
         return _clean(d)
 
@@ -108,7 +112,7 @@ class TraceTerm:
     comment: str | None = None
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = _plain(self)
         d["observations"] = [o.to_dict() for o in self.observations]
         return _clean(d)
 
@@ -131,7 +135,7 @@ class AgentCall:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = _plain(self)
         d["trace"] = [t.to_dict() for t in self.trace]
         return _clean(d)
 
@@ -153,7 +157,7 @@ class StrategySuggestion:
     rank: int = 0
 
     def to_dict(self) -> dict:
-        return _clean(asdict(self))
+        return _clean(_plain(self))
 
 
 @dataclass(frozen=True)

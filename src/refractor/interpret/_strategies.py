@@ -5,7 +5,8 @@ mechanisms addressed, then the strategy's evidence level (clinical trial first),
 strongest link to an addressed mechanism (seed > literature > inferred), then id.
 Strategies the KB marks ``harmful: true`` are never suggested; they are returned separately
 as ``flagged_harmful`` whenever they address a mechanism found in the sample.
-Strategies restricted to diseases are offered only for those diseases (and their children).
+Strategies restricted to diseases are offered when the sample's disease is related to one of them
+(itself, a parent or a child: an "MM" sample of unknown state sees strategies for "MM-LEN-REF").
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def rank_strategies(
             seen.setdefault(s.id, s)
     rows = []
     for s in seen.values():
-        if s.diseases and not view.applies(s.diseases, disease):
+        if s.diseases and not view.in_context(s.diseases, disease):
             continue
         links = [a for a in s.addresses if a.mechanism in status]
         det = sorted({a.mechanism for a in links if status[a.mechanism] == "detected"})

@@ -95,6 +95,31 @@ def load_sample(sample: Mapping[str, Any] | str | Path) -> tuple[dict, str | Non
     return dict(data), path
 
 
+def cohort_reference(path: str | Path) -> dict[str, float]:
+    """Per-gene cohort median from a gene x sample expression table (TSV/CSV, TPM).
+
+    The first column holds gene symbols, every other column one sample (the layout of the
+    samplesheet's ``expression`` file). Used as ``reference_levels`` so that a sample's TPM
+    becomes a level relative to the cohort median.
+    """
+    path = Path(path)
+    sep = "," if path.suffix.lower() == ".csv" else "\t"
+    try:
+        table = pd.read_csv(path, sep=sep, index_col=0)
+    except FileNotFoundError:
+        raise InputError("reference expression file not found", path=str(path)) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"cannot parse reference expression table: {exc}", path=str(path)) from None
+    values = table.apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() & table.notna()
+    if bad.to_numpy().any():
+        row, col = np.argwhere(bad.to_numpy())[0]
+        raise InputError(f"not a number: {table.iat[row, col]!r}", path=str(path),
+                         line=int(row) + 2, column=str(table.columns[col]))
+    med = values.median(axis=1, skipna=True)
+    return {str(g): float(v) for g, v in med.items() if math.isfinite(v) and v > 0}
+
+
 def _status(call: Mapping[str, Any]) -> str:
     return str(call.get("status", call.get("call", "detected")))
 
@@ -123,7 +148,9 @@ def measured_value(pert: Any, obs: Mapping[str, Any],
     if kind == "splicing" or kind == "variant":
         return None
     if unit in ("log2_ratio", "log2 ratio", "log2ratio"):
-        return 2.0 ** value, f"measured {gene} {kind} log2 ratio {value:.3g} -> x{2 ** value:.3g}"
+        note = " (activity assumed proportional to gene dosage)" if kind == "copy_number" else ""
+        return 2.0 ** value, (f"measured {gene} {kind} log2 ratio {value:.3g} -> "
+                              f"x{2 ** value:.3g}{note}")
     if unit in ("relative", "fold", "ratio"):
         return float(value), f"measured {gene} {kind} x{value:.3g} of reference"
     ref = (reference_levels or {}).get(str(gene))
@@ -158,11 +185,22 @@ def _gene_term(spec_module: Any, spec: Any, gene: str | None, pert_names: set[st
             if any(p.name.startswith(s) or p.parameter.startswith(s) for s in stems)]
 
 
+def _obs_key(o: Mapping[str, Any]) -> tuple:
+    return (o.get("gene"), o.get("kind"), o.get("value"), o.get("unit"))
+
+
 def _plan(spec_module: Any, spec: Any, calls: list[Mapping[str, Any]], kb_terms: dict[str, str],
-          reference_levels: Mapping[str, float] | None) -> tuple[dict[str, _Applied], set[str]]:
-    """Perturbations of one model for the active mechanism calls; returns (applied, covered)."""
+          reference_levels: Mapping[str, float] | None
+          ) -> tuple[dict[str, _Applied], set[str], list[str]]:
+    """Perturbations of one model for the active mechanism calls.
+
+    Returns (applied perturbations, covered mechanism slugs, notes). A mechanism whose
+    observations were all already turned into measured values by another mechanism (an
+    umbrella such as ``crbn-genetic-alteration-composite`` next to ``crbn-exon10-skipping``)
+    is not applied a second time at a default value; a note says so.
+    """
     perts = {p.name: p for p in spec.perturbations}
-    applied: dict[str, _Applied] = {}
+    entries: list[tuple[Mapping[str, Any], list[tuple[Any, float, str | None, tuple]]]] = []
     covered: set[str] = set()
     for call in calls:
         slug = call["mechanism"]
@@ -180,15 +218,31 @@ def _plan(spec_module: Any, spec: Any, calls: list[Mapping[str, Any]], kb_terms:
             hit = [p for p in linked if any(p.name in _gene_term(spec_module, spec, g, set(perts))
                                             for g in genes)]
             linked = hit or linked
+        found = []
         for pert in linked:
-            value, how, assumed = pert.value, None, []
+            value, how, key = pert.value, None, ()
             for o in obs:
                 if pert.name not in _gene_term(spec_module, spec, o.get("gene"), set(perts)):
                     continue
                 got = measured_value(pert, o, reference_levels)
                 if got is not None:
-                    value, how = got
+                    (value, how), key = got, _obs_key(o)
                     break
+            found.append((pert, value, how, key))
+        entries.append((call, found))
+
+    applied: dict[str, _Applied] = {}
+    notes: list[str] = []
+    for call, found in entries:
+        slug = call["mechanism"]
+        obs_keys = {_obs_key(o) for o in call.get("observations") or []}
+        used_elsewhere = {k for c, f in entries if c is not call for *_, k in f if k}
+        if obs_keys and all(how is None for _, _, how, _ in found) and obs_keys <= used_elsewhere:
+            notes.append(f"{slug}: its observations are already applied as measured values "
+                         "by another mechanism; not applied twice")
+            continue
+        for pert, value, how, _key in found:
+            assumed = []
             if how is None:
                 assumed.append(f"{pert.name}: default {pert.mode} {pert.value:g} "
                                "(no measured level in the sample)")
@@ -198,11 +252,12 @@ def _plan(spec_module: Any, spec: Any, calls: list[Mapping[str, Any]], kb_terms:
             if how is not None:
                 a.value = value
                 a.assumptions = [x for x in a.assumptions if not x.startswith(pert.name + ":")]
+            elif any(src.startswith("measured") for src in a.sources):
                 assumed = [x for x in assumed if not x.startswith(pert.name + ":")]
             a.mechanisms.append(slug)
             a.sources.append(how or f"{pert.name} default ({pert.reference})")
             a.assumptions += [x for x in assumed if x not in a.assumptions]
-    return applied, covered
+    return applied, covered, notes
 
 
 def _grid(unit: str) -> list[float]:
@@ -214,7 +269,7 @@ def predict_from_sample(
     models: Sequence[str] | None = None,
     *,
     agents: Sequence[str] | None = None,
-    reference_levels: Mapping[str, float] | None = None,
+    reference_levels: Mapping[str, float] | str | Path | None = None,
     doses: Mapping[str, Sequence[float]] | None = None,
 ) -> pd.DataFrame:
     """Predicted IC50/DC50 and Emax shift per agent for one interpreted sample.
@@ -228,9 +283,12 @@ def predict_from_sample(
     agents : list of str, optional
         Agent slugs to predict (default: the sample's ``agents`` that a model covers; every
         agent of each perturbed model when the sample lists no agents).
-    reference_levels : dict, optional
+    reference_levels : dict or path, optional
         Gene -> reference expression (cohort median) in the unit of the sample's TPM or
-        log2 TPM observations, to turn absolute expression into a relative level.
+        log2 TPM observations, to turn absolute expression into a relative level; or the path
+        of a gene x sample expression table whose per-gene median is used
+        (:func:`cohort_reference`). Without it, TPM observations cannot be scaled and the
+        perturbation default is used (marked as an assumption).
     doses : dict, optional
         Agent -> dose grid (the agent's ``dose_unit``); default a wide log grid.
 
@@ -239,12 +297,16 @@ def predict_from_sample(
     pandas.DataFrame
         One row per (model, agent) with ``status = "predicted"`` (``ic50_fold`` =
         perturbed/reference IC50 or DC50, ``emax_shift`` = perturbed - reference Emax/Dmax,
-        ``perturbations`` as ``name=value``, ``sources`` and ``assumptions``), plus one row per
-        active mechanism no model represents (``status = "not_modelled"``).
+        ``perturbations`` as ``name=value``, ``sources`` and ``assumptions``), one row per
+        model whose perturbations apply but which has none of the sample's agents
+        (``status = "no_agent"``), and one row per active mechanism no model represents
+        (``status = "not_modelled"``).
     """
     from refractor.models._registry import _MODULES, get_model
 
     data, _path = load_sample(sample)
+    if isinstance(reference_levels, (str, Path)):
+        reference_levels = cohort_reference(reference_levels)
     sample_id = data["sample"]
     calls = [m for m in data.get("mechanisms", []) if _status(m) in ACTIVE]
     names = list(models) if models is not None else list(_MODULES)
@@ -263,7 +325,7 @@ def predict_from_sample(
             rows.append({"sample": sample_id, "model": name, "status": "model_unavailable"})
             continue
         spec = module.SPEC
-        applied, covered = _plan(module, spec, calls, kb_terms, reference_levels)
+        applied, covered, notes = _plan(module, spec, calls, kb_terms, reference_levels)
         covered_all |= covered
         if not applied:
             continue
@@ -276,12 +338,21 @@ def predict_from_sample(
             wanted = model_agents
         model = get_model(name)
         perts = {a.name: a.value for a in applied.values()}
-        for agent in [a for a in wanted if a in model_agents]:
+        wanted = [a for a in wanted if a in model_agents]
+        if not wanted:  # perturbations apply, but none of the sample's agents is in this model
+            rows.append({
+                "sample": sample_id, "model": name, "status": "no_agent",
+                "mechanisms": ";".join(sorted({m for a in applied.values() for m in a.mechanisms})),
+                "perturbations": ";".join(f"{k}={v:.4g}" for k, v in perts.items()),
+                "assumptions": "none of the sample's agents is an agent of this model; "
+                f"model agents: {', '.join(model_agents)}",
+            })
+        for agent in wanted:
             grid = list(doses[agent]) if doses and agent in doses else _grid(
                 spec.agent(agent).dose_unit)
             ref = model.dose_response(agent=agent, doses=grid)
             alt = model.dose_response(agent=agent, doses=grid, perturbations=perts)
-            assumptions = [x for a in applied.values() for x in a.assumptions]
+            assumptions = [x for a in applied.values() for x in a.assumptions] + notes
             assumptions += [f"IC50 flag: {f}" for f in (*ref.flags, *alt.flags)]
             fold = alt.ic50 / ref.ic50 if ref.ic50 and math.isfinite(ref.ic50) else math.nan
             rows.append({
@@ -304,4 +375,4 @@ def predict_from_sample(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-__all__ = ["predict_from_sample", "load_sample", "measured_value"]
+__all__ = ["predict_from_sample", "load_sample", "measured_value", "cohort_reference"]

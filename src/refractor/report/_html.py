@@ -6,7 +6,7 @@ from importlib import resources
 
 import jinja2
 
-from refractor.interpret import DISCLAIMER, CohortResult
+from refractor.interpret import DISCLAIMER, LEVELS, CohortResult
 from refractor.report._plots import level_distribution, mechanism_landscape
 
 MAX_TABLE_ROWS = 500
@@ -40,15 +40,12 @@ def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
                              trim_blocks=True, lstrip_blocks=True)
     template = env.from_string(text)
     n = len(result)
-    levels = result.to_frame()
-    scores = result.score_frame()
-    ok = result.assessable_frame()
     rows = []
     for i, s in enumerate(result.samples[:MAX_TABLE_ROWS]):
         rows.append({"sample": s, "anchor": re.sub(r"[^A-Za-z0-9_-]", "_", s),
                      "disease": result.diseases[i],
-                     "cells": [(levels.at[s, a], f"{scores.at[s, a]:g}", bool(ok.at[s, a]))
-                               for a in result.agents]})
+                     "cells": [(LEVELS[lv], f"{sc:g}", bool(ok)) for lv, sc, ok in
+                               zip(result.levels[i], result.scores[i], result.assessable[i])]})
     samples = []
     for i in range(min(n, MAX_DRILLDOWN)):
         r = result[i]

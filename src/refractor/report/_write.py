@@ -135,7 +135,8 @@ def write_outputs(
         names = sample_filenames(result.samples)
         (stage / "samples").mkdir()
         for r in result:
-            text = json.dumps(r.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
+            text = json.dumps(r.to_dict(), ensure_ascii=False, allow_nan=False,
+                              separators=(",", ":"))
             (stage / "samples" / names[r.sample]).write_text(text + "\n", encoding="utf-8")
         levels = result.to_frame()
         levels.insert(0, "disease", result.diseases)
@@ -149,7 +150,10 @@ def write_outputs(
             target = f"{_safe(name)}.refractor.maf"
             write_annotated_maf(p, maf_annotations(result, p), stage / target)
             mafs[f"maf:{p.name}"] = target
-        # everything complete: move into place
+        # everything complete: usual permissions (temp files are 0600), then move into place
+        for f in stage.rglob("*"):
+            if f.is_file():
+                os.chmod(f, 0o644)
         final: dict[str, Path] = {}
         sdir = outdir / "samples"
         sdir.mkdir(exist_ok=True)
