@@ -23,8 +23,9 @@ real pipeline (``read_samplesheet`` -> ``interpret``), exactly as a user would:
 - Clinical TSV: disease from ``Diagnosis`` mapped to KB disease codes (``DISEASE_MAP``),
   subtype ``t(11;14)`` where flagged.
 
-Response: mean viability over the 5 concentrations of venetoclax (``D_081``; 0.0015-0.15 uM ...
-see pace_concentrations_uM.csv) and navitoclax (``D_001``); lower = more sensitive. Printed:
+Response: mean viability (fraction of DMSO control) over the 5 concentrations of venetoclax
+(``D_081``) and navitoclax (``D_001``), both 0.004, 0.016, 0.063, 0.25 and 1 uM
+(pace_concentrations_uM.csv); lower = more sensitive. Printed:
 n per disease; Spearman rho between score and mean viability (all, CLL only); AUROC of the
 score for "resistant" (viability above the cohort median); level distribution by disease;
 the lineage check (CLL/MCL sensitive vs T-PLL/healthy resistant: median viability per group

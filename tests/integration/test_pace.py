@@ -7,8 +7,8 @@ cll_pace_bcmo2017). The full scoring (Spearman, AUROC, per-disease levels) is pr
 the KB's weights are:
 
 - in the DATA, venetoclax (D_081) kills CLL cells far better than T-PLL or healthy
-  mononuclear cells (lineage BCL2 dependence; Dietrich 2018 Fig. 1 shows BH3-mimetic
-  sensitivity as a CLL/B-cell feature), so median viability CLL < T-PLL and < hMNC;
+  mononuclear cells (disease-lineage BCL2 dependence, the check the validation README names
+  for this folder), so median viability CLL < T-PLL and < hMNC;
 - the conversion into standard files and ``read_samplesheet -> interpret`` run on all 249
   patients without error, every patient gets a venetoclax call, and patients whose genetics
   were not measured get ``not_assessable`` (never a silent ``not_detected``) for variant-based
