@@ -129,9 +129,12 @@ def test_history_with_regimen_and_alias(kb):
     assert [x.term for x in t] == ["history"] and t[0].contribution == 30
     r = _one(kb, {"disease": "MM", "refractory_agents": ["CC-5013"]}, ["history"])
     assert r.agent("lenalidomide").score == 30
-    # exposure is not refractoriness
+    assert r.agent("lenalidomide").assessable  # a history term fired: the call rests on it
+    # exposure is not refractoriness: no term fired and no mechanism had data, so the call is
+    # not assessable (a history that does not fire says nothing about the agent's mechanisms)
     r = _one(kb, {"disease": "MM", "prior_agents": ["lenalidomide"]}, ["history"])
-    assert r.agent("lenalidomide").score == 0 and r.agent("lenalidomide").assessable
+    a = r.agent("lenalidomide")
+    assert a.score == 0 and not a.assessable and a.level == "susceptible"
 
 
 def test_scoring_max_all_override_possible_factor_negative(kb):

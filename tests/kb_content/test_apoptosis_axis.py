@@ -43,6 +43,12 @@ MINE = {
     "evidence": ["bcl2_axis.yaml", "trail_axis.yaml"],
     "claims": ["apoptosis.yaml"],
 }
+# the venetoclax rule (rules_bcl2.yaml) references the disease-lineage mechanism, curated in its
+# own files (interpreter follow-up: kind `disease` features); loaded with this axis
+LINEAGE = {"sources": ["lineage.yaml"], "mechanisms": ["lineage.yaml"],
+           "biomarkers": ["lineage.yaml"], "evidence": ["lineage.yaml"]}
+for _k, _ns in LINEAGE.items():
+    MINE[_k] = MINE[_k] + _ns
 SEEDS = {"sources": ["seeds.yaml", "seed_refs.yaml"], "diseases": ["seeds.yaml"],
          "genes": ["seeds.yaml"], "agents": ["seeds.yaml"]}
 RULE_FILES = ["rules_bcl2.yaml", "rules_trail.yaml"]

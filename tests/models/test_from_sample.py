@@ -151,3 +151,50 @@ def test_perturbed_model_without_sample_agents_is_reported():
     df = predict_from_sample(s, models=["trail"])
     assert list(df["status"]) == ["no_agent"]
     assert df.iloc[0]["perturbations"] == "casp8_level=0.05"
+
+
+# ---- reference sample of the BCL2-family model ----------------------------------------------
+# The reference is a CLL-like BCL2-dependent, BIM-primed cell (Del Gaizo Moore et al. J Clin
+# Invest 2007, PMID 17200714). Against it:
+# * BCL2 G101V lowers venetoclax affinity ~180-fold (Blombery et al. Cancer Discov 2019,
+#   PMID 30514704) -> venetoclax IC50 shift of the same order (>= 50-fold);
+# * MCL1 up-regulation confers venetoclax resistance of >= 1 order of magnitude (Cloete et al.
+#   npj Syst Biol Appl 2023 doi:10.1038/s41540-023-00286-5; seed reviews);
+# * a sample without any modelled mechanism is the reference itself (fold 1).
+
+
+def _bcl2_fold(mechanisms, agent="venetoclax"):
+    df = predict_from_sample(_sample(mechanisms, agents=(agent,)), models=["bcl2"])
+    row = df[(df["status"] == "predicted") & (df["agent"] == agent)].iloc[0]
+    return row
+
+
+def test_bcl2_reference_is_bcl2_dependent_and_named_in_every_row():
+    row = _bcl2_fold([])
+    # venetoclax kills CLL cells at low-nM concentrations (Souers et al. Nat Med 2013)
+    assert row["ic50_ref"] < 10 and row["unit"] == "nM"
+    assert row["ic50_fold"] == pytest.approx(1.0)
+    assert "CLL-like BCL2-dependent" in row["reference"] and "17200714" in row["reference"]
+    assert "nothing" in row["assumptions"] or "no modelled mechanism" in row["assumptions"]
+
+
+def test_g101v_sample_shifts_venetoclax_ic50_by_the_published_order():
+    row = _bcl2_fold([("bcl2-g101v", "detected",
+                       [_obs("BCL2", "variant", 0.3, "VAF")])])
+    assert row["perturbations"] == "bcl2_g101v=180"
+    assert row["ic50_fold"] >= 50, row.to_dict()
+
+
+def test_mcl1_upregulation_sample_shifts_venetoclax_ic50_tenfold():
+    row = _bcl2_fold([("mcl1-upregulation", "detected", [])])
+    assert row["perturbations"] == "mcl1_up=4"
+    assert row["ic50_fold"] >= 10, row.to_dict()
+
+
+def test_every_model_row_states_its_reference():
+    s = _sample([("casp8-loss", "detected", []), ("crbn-low-expression", "detected", [])],
+                agents=("trail-based-therapy", "lenalidomide", "venetoclax"))
+    df = predict_from_sample(s)
+    rows = df[df["status"].isin(["predicted", "no_agent"])]
+    assert set(rows["model"]) == {"glue", "bcl2", "trail"}
+    assert rows["reference"].str.len().min() > 20

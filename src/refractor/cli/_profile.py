@@ -65,7 +65,8 @@ def _summary(result, paths: dict[str, Path], console) -> None:
 
     if len(result) <= 40:
         t = Table(title="resistance calls (research use only, not a treatment recommendation)")
-        for col in ("sample", "disease", "mechanisms found", "agents above 'susceptible'"):
+        for col in ("sample", "disease", "mechanisms found", "agents above 'susceptible'",
+                    "not assessable"):
             t.add_column(col, overflow="fold")
         for r in result:
             found = [f"{m.mechanism}{'' if m.status == 'detected' else '?'}"
@@ -75,15 +76,23 @@ def _summary(result, paths: dict[str, Path], console) -> None:
             shown = ", ".join(f"{a.agent} {a.level}" for a in calls[:6])
             if len(calls) > 6:
                 shown += f" (+{len(calls) - 6} more)"
-            t.add_row(r.sample, r.disease or "", ", ".join(found) or "-", shown or "-")
+            na = [a.agent for a in r.agents if not a.assessable]
+            na_text = ", ".join(na[:6]) + (f" (+{len(na) - 6} more)" if len(na) > 6 else "")
+            t.add_row(r.sample, r.disease or "", ", ".join(found) or "-", shown or "-",
+                      na_text or "-")
         console.print(t)
         console.print("('?' = possible, not detected)")
     else:
-        levels = result.to_frame()
-        counts = {a: int((levels[a] != "susceptible").sum()) for a in levels.columns}
+        levels = result.call_frame()
+        counts = {a: int((~levels[a].isin(["susceptible", "not_assessable"])).sum())
+                  for a in levels.columns}
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:8]
         console.print(f"{len(result)} samples; agents with most non-susceptible calls: "
                       + ", ".join(f"{a} ({n})" for a, n in top))
+        na = int((levels == "not_assessable").to_numpy().sum())
+        if na:
+            console.print(f"{na} sample x agent call(s) not assessable (no scored mechanism "
+                          "could be assessed with the data given)")
     kinds = {}
     for w in result.warnings:
         kinds[w.category] = kinds.get(w.category, 0) + 1

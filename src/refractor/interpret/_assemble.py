@@ -6,9 +6,9 @@ the per-sample reference loop, so both return identical objects for identical st
 from __future__ import annotations
 
 from refractor.interpret._kbview import KBView
-from refractor.interpret._mechanisms import biomarker_kinds, mechanism_call
+from refractor.interpret._mechanisms import MATCHED, biomarker_kinds, mechanism_call
 from refractor.interpret._results import Observation, ResultWarning, SampleResult
-from refractor.interpret._scoring import score_agent
+from refractor.interpret._scoring import FIRING, referenced, score_agent
 from refractor.interpret._strategies import rank_strategies
 
 
@@ -20,6 +20,41 @@ class Assembler:
         self.kinds = biomarker_kinds(view)
         self.order = {b: i for i, b in enumerate(view.biomarker_ids)}
         self._strategies: dict = {}
+        # Calls that no observation enters are pure functions of a few codes, so they are built
+        # once per distinct input and shared between samples (records are immutable):
+        # mechanisms without a matched biomarker, keyed by their biomarkers' states, the
+        # assessed data kinds and the disease; agents for which no referenced mechanism and no
+        # history term fired, keyed by the status and missing data of their mechanisms.
+        self._bm_ids = {m: tuple(b.id for b in bs) for m, bs in view.biomarkers_by_mechanism.items()}
+        self._quiet_mech: dict = {}
+        self._quiet_agent: dict = {}
+        self._agent_mechs = {a: referenced(view, a)[0] for a in view.covered_agents}
+        self._agent_mechset = {a: frozenset(m) for a, m in self._agent_mechs.items()}
+
+    def _mechanism(self, m, states, obs, assessed, akey, disease):
+        ids = self._bm_ids[m]
+        sub = tuple(states.get(b) for b in ids)
+        if MATCHED in sub:
+            return mechanism_call(self.view, m, states, obs, assessed, disease, self.kinds,
+                                  self.order)
+        key = (m, sub, akey, disease)
+        c = self._quiet_mech.get(key)
+        if c is None:
+            c = self._quiet_mech[key] = mechanism_call(self.view, m, states, obs, assessed,
+                                                       disease, self.kinds, self.order)
+        return c
+
+    def _agent(self, a, calls, sets, hist_assessed, firing):
+        if not self._agent_mechset[a].isdisjoint(firing) or any(
+                sets[h] & agents for h, agents in self.view.history_terms(a)):
+            return score_agent(self.view, a, calls, sets, hist_assessed, firing)
+        # nothing fired: the call depends only on the status and missing data of its mechanisms
+        key = (a, tuple([(c.status, c.missing_data) for c in
+                         (calls[m] for m in self._agent_mechs[a] if m in calls)]))
+        call = self._quiet_agent.get(key)
+        if call is None:
+            call = self._quiet_agent[key] = score_agent(self.view, a, calls, sets, hist_assessed)
+        return call
 
     def assemble(
         self,
@@ -33,10 +68,12 @@ class Assembler:
         warnings: list[ResultWarning],
     ) -> SampleResult:
         v = self.view
-        calls = {m: mechanism_call(v, m, states, obs, assessed, disease, self.kinds, self.order)
+        akey = frozenset(assessed)
+        calls = {m: self._mechanism(m, states, obs, assessed, akey, disease)
                  for m in v.mechanism_ids}
-        agents = tuple(score_agent(v, a, calls, sets, "history" in assessed)
-                       for a in v.covered_agents)
+        hist = "history" in assessed
+        firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
+        agents = tuple(self._agent(a, calls, sets, hist, firing) for a in v.covered_agents)
         found = tuple(sorted((m, c.status) for m, c in calls.items()
                              if c.status in ("detected", "possible")))
         key = (found, disease)

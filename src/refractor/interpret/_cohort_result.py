@@ -8,6 +8,10 @@ import pandas as pd
 
 from refractor.interpret._results import LEVELS, STATUSES, ResultWarning, SampleResult
 
+#: what the cohort TSV, the HTML report and the CLI show for an agent call that could not be
+#: assessed (instead of its nominal level ``susceptible``)
+NOT_ASSESSABLE_CALL = "not_assessable"
+
 
 class CohortResult:
     """Calls for every sample of a cohort.
@@ -70,6 +74,15 @@ class CohortResult:
         lv = np.array(LEVELS, dtype=object)[self.levels] if self.levels.size else self.levels
         return pd.DataFrame(lv, index=pd.Index(self.samples, name="sample"), columns=self.agents)
 
+    def call_frame(self) -> pd.DataFrame:
+        """Sample x agent calls as shown to people: the level, or ``not_assessable`` where no
+        mechanism scored for the agent could be assessed and no clinical-history term fired
+        (the JSON keeps ``level`` and says ``assessable: false``)."""
+        frame = self.to_frame()
+        if self.assessable.size:
+            frame = frame.where(self.assessable, NOT_ASSESSABLE_CALL)
+        return frame
+
     def score_frame(self) -> pd.DataFrame:
         """Sample x agent scores."""
         return pd.DataFrame(self.scores, index=pd.Index(self.samples, name="sample"),
@@ -108,4 +121,4 @@ class CohortResult:
                    factory=results.__getitem__)
 
 
-__all__ = ["CohortResult"]
+__all__ = ["CohortResult", "NOT_ASSESSABLE_CALL"]

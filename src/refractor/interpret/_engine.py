@@ -18,7 +18,7 @@ from refractor.interpret._vector import OBS_COLUMNS, VectorEvaluator
 from refractor.io.cohort import Cohort
 
 KINDS = ("variant", "copy_number", "expression", "splicing", "methylation", "protein",
-         "history", "subtype")
+         "history", "subtype", "disease")
 
 
 def _applicability(view: KBView, prep: Prepared) -> np.ndarray:
@@ -115,7 +115,7 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
         return grouped.get(i, [])
 
     def factory(i: int):
-        st = {b.id: int(states[i, j]) for j, b in enumerate(view.biomarkers)}
+        st = dict(zip(view.biomarker_ids, states[i].tolist()))
         by_bm: dict[str, list[Observation]] = {}
         for bid, o in observations(i):
             by_bm.setdefault(bid, []).append(o)

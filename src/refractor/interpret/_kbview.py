@@ -129,6 +129,32 @@ class KBView:
             if agent in self.agent_set(tuple(r.agents), tuple(r.agent_classes))
         ]
 
+    @lru_cache(maxsize=None)
+    def history_terms(self, agent: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        """(history status, agent set) of every history term in the agent's rules (also inside
+        ``max`` groups), each once: a quick test of whether any history term can fire."""
+        out: dict[tuple[str, frozenset[str]], None] = {}
+        for rule in self.rules_for(agent):
+            for t in rule.terms:
+                for m in getattr(t, "max", None) or [t]:
+                    if getattr(m, "history", None) is not None:
+                        out.setdefault(
+                            (m.history, self.agent_set(tuple(m.agents), tuple(m.agent_classes))),
+                            None)
+        return tuple(out)
+
+    @cached_property
+    def level_bands(self) -> tuple[list[float], list[str]]:
+        """Score-to-level table sorted by ``min`` (inclusive lower bounds) and its labels."""
+        b = sorted(self.scoring.score_to_level, key=lambda x: x.min)
+        return [float(x.min) for x in b], [x.level for x in b]
+
+    # ------------------------------------------------------------------ strategies
+    @lru_cache(maxsize=None)
+    def strategies_for(self, mechanism: str) -> tuple:
+        """Strategies addressing ``mechanism`` (the KB's order), resolved once per mechanism."""
+        return tuple(self.kb.strategies_for_mechanism(mechanism))
+
     def agent_info(self, agent: str) -> tuple[str, str]:
         rec = self.kb.agents.get(agent)
         return (rec.name, rec.agent_class) if rec is not None else (agent, "other")
@@ -156,6 +182,7 @@ class KBView:
         items.sort(key=lambda e: (e.level.rank, e.id))
         return tuple(items)
 
+    @lru_cache(maxsize=None)
     def confidence(self, mechanisms: tuple[str, ...], agent: str) -> tuple[str, str]:
         """Confidence (high / moderate / low) of a call resting on ``mechanisms``, and why.
 

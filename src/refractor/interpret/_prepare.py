@@ -160,6 +160,7 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
 
     assessed["history"] |= np.array([bool(x) for x in exposed], dtype=bool)
     assessed["subtype"] = subtype != ""
+    assessed["disease"] = np.array([bool(d) for d in disease], dtype=bool).reshape(n)
 
     unknown = sorted({d for d in disease if d and d not in view.kb.diseases})
     if unknown:

@@ -27,6 +27,11 @@ def _plain(obj) -> dict:
     return dict(obj.__dict__)
 
 
+def _f(x):
+    """A float field in JSON form (NaN -> None)."""
+    return None if x is not None and x != x else x
+
+
 def _clean(d: dict) -> dict:
     """One level: tuples -> lists, NaN -> None (nested records convert themselves)."""
     for k, v in d.items():
@@ -74,7 +79,11 @@ class Observation:
     assumed: bool = False
 
     def to_dict(self) -> dict:
-        return _clean(_plain(self))
+        # explicit (field order kept): called for every observation of every written sample
+        return {"biomarker": self.biomarker, "kind": self.kind, "gene": self.gene,
+                "detail": self.detail, "resolution": self.resolution, "value": _f(self.value),
+                "threshold": _f(self.threshold), "comparison": self.comparison, "unit": self.unit,
+                "source": self.source, "assumed": self.assumed}
 
 
 @dataclass(frozen=True)
@@ -92,9 +101,11 @@ class MechanismCall:
     in_disease_context: bool = True
 
     def to_dict(self) -> dict:
-        d = _plain(self)
-        d["observations"] = [o.to_dict() for o in self.observations]
-        return _clean(d)
+        return {"mechanism": self.mechanism, "name": self.name, "axis": self.axis,
+                "effect": self.effect, "status": self.status, "biomarkers": list(self.biomarkers),
+                "observations": [o.to_dict() for o in self.observations],
+                "missing_data": list(self.missing_data),
+                "in_disease_context": self.in_disease_context}
 
 
 @dataclass(frozen=True)
@@ -112,9 +123,11 @@ class TraceTerm:
     comment: str | None = None
 
     def to_dict(self) -> dict:
-        d = _plain(self)
-        d["observations"] = [o.to_dict() for o in self.observations]
-        return _clean(d)
+        return {"rule": self.rule, "term": self.term, "weight": _f(self.weight),
+                "contribution": _f(self.contribution), "mechanisms": list(self.mechanisms),
+                "status": self.status, "resolution": self.resolution,
+                "observations": [o.to_dict() for o in self.observations],
+                "comment": self.comment}
 
 
 @dataclass(frozen=True)
@@ -135,9 +148,11 @@ class AgentCall:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        d = _plain(self)
-        d["trace"] = [t.to_dict() for t in self.trace]
-        return _clean(d)
+        return {"agent": self.agent, "name": self.name, "agent_class": self.agent_class,
+                "level": self.level, "score": _f(self.score), "mechanisms": list(self.mechanisms),
+                "evidence": list(self.evidence), "trace": [t.to_dict() for t in self.trace],
+                "confidence": self.confidence, "confidence_reason": self.confidence_reason,
+                "assessable": self.assessable, "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import numpy as np
 
 from refractor.interpret import _format as F
 from refractor.interpret._kbview import KBView
-from refractor.interpret._prepare import Prepared, norm_subtype
+from refractor.interpret._prepare import Prepared, iter_features, norm_subtype
 from refractor.interpret._results import Observation, ResultWarning
-from refractor.interpret._vector import expression_fallback_message, history_detail
+from refractor.interpret._vector import disease_detail, expression_fallback_message, history_detail
 from refractor.kb.schema import Logic
 
 
@@ -37,6 +37,29 @@ class ScalarEvaluator:
         for r in prep.expression.itertuples(index=False):
             if math.isfinite(r.value):
                 self._expr_cohort[r.gene].append(r.value)
+        # Cohort-wide quantities depend on the gene only, not on the sample: computed once here
+        # (per (gene, percentile) threshold; per gene for the z-score), not once per sample.
+        self._n_cohort = {g: len(v) for g, v in self._expr_cohort.items()}
+        self._thresholds: dict[tuple[str, float], float] = {}
+        self._zcohort: dict[str, np.ndarray] = {}
+        for b in view.biomarkers:
+            for ft in iter_features(b.profile):
+                if ft.kind != "expression":
+                    continue
+                vals = self._expr_cohort.get(ft.gene, [])
+                if ft.percentile is not None and len(vals) >= ft.min_cohort:
+                    key = (ft.gene, ft.percentile)
+                    if key not in self._thresholds:
+                        self._thresholds[key] = F.cohort_threshold(np.array(vals), ft.percentile)
+                if ft.unit == "z_score" and ft.gene not in self._zcohort:
+                    self._zcohort[ft.gene] = np.array(vals)
+
+    def _transform(self, v: float, ft) -> float:
+        """One TPM value in the feature's unit (the z-score uses the cohort's mean and SD)."""
+        cohort = self._zcohort.get(ft.gene) if ft.unit == "z_score" else None
+        if cohort is None:
+            cohort = np.zeros(0)
+        return float(F.transform(np.array([v]), ft.unit, cohort)[0])
 
     def evaluate(self, term, i: int, bm: str) -> tuple[bool | None, list[Observation]]:
         if isinstance(term, Logic):
@@ -133,20 +156,20 @@ class ScalarEvaluator:
     def _expression(self, ft, i, bm):
         if not self._assessed("expression", i):
             return None, []
-        cohort = self._expr_cohort.get(ft.gene, [])
+        n_cohort = self._n_cohort.get(ft.gene, 0)
         mine = [r.value for r in self.rows["expression"].get(i, [])
                 if r.gene == ft.gene and math.isfinite(r.value)]
         if not mine:
             return None, []
         v = mine[0]
-        if ft.percentile is not None and len(cohort) >= ft.min_cohort:
-            thr = F.cohort_threshold(np.array(cohort), ft.percentile)
+        if ft.percentile is not None and n_cohort >= ft.min_cohort:
+            thr = self._thresholds[(ft.gene, ft.percentile)]
             shown, unit, assumed = v, "TPM", False
-            how = f"cohort P{ft.percentile:g} = {thr:.1f} TPM, n={len(cohort)}"
+            how = f"cohort P{ft.percentile:g} = {thr:.1f} TPM, n={n_cohort}"
             resolution = "expression vs cohort percentile"
         elif ft.threshold is not None:
             thr, unit = ft.threshold, ft.unit
-            shown = float(F.transform(np.array([v]), unit, np.array(cohort))[0])
+            shown = self._transform(v, ft)
             assumed = F.is_assumed(ft.threshold_source)
             how = f"absolute threshold {ft.comparison} {thr:g} {unit}"
             resolution = "expression vs absolute threshold"
@@ -162,11 +185,13 @@ class ScalarEvaluator:
 
     def expression_warning(self, ft, i) -> ResultWarning | None:
         """The extrapolation warning an expression feature gives this sample, if any."""
-        cohort = self._expr_cohort.get(ft.gene, [])
+        n_cohort = self._n_cohort.get(ft.gene, 0)
+        if ft.percentile is None or n_cohort >= ft.min_cohort:
+            return None
         has = any(r.gene == ft.gene and math.isfinite(r.value)
                   for r in self.rows["expression"].get(i, []))
-        if has and ft.percentile is not None and len(cohort) < ft.min_cohort:
-            return ResultWarning("ExtrapolationWarning", expression_fallback_message(ft, len(cohort)))
+        if has:
+            return ResultWarning("ExtrapolationWarning", expression_fallback_message(ft, n_cohort))
         return None
 
     def _history(self, ft, i, bm):
@@ -195,6 +220,14 @@ class ScalarEvaluator:
             ok = self.view.applies(ft.diseases, self.p.disease[i])
         if ok:
             return True, [Observation(bm, "subtype", None, f"subtype {sub}", "disease subtype")]
+        return False, []
+
+    def _disease(self, ft, i, bm):
+        d = self.p.disease[i]
+        if not d:
+            return None, []
+        if self.view.applies(ft.diseases, d):
+            return True, [Observation(bm, "disease", None, disease_detail(d, ft), "disease lineage")]
         return False, []
 
 

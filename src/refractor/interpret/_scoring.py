@@ -9,6 +9,7 @@ so the floating-point sums are identical.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import lru_cache
 
 import numpy as np
@@ -20,6 +21,7 @@ from refractor.interpret._vector import history_detail
 from refractor.kb.schema import AllTerm, HistoryTerm, MaxTerm, MechanismTerm
 
 FIRING = ("detected", "possible")
+HISTORY = ("refractory", "exposed")
 
 
 def bands(view: KBView) -> tuple[np.ndarray, list[str]]:
@@ -28,9 +30,9 @@ def bands(view: KBView) -> tuple[np.ndarray, list[str]]:
 
 
 def level_of(view: KBView, score: float) -> str:
-    mins, labels = bands(view)
-    i = int(np.searchsorted(mins, score, side="right")) - 1
-    return labels[max(i, 0)]
+    """The level of one score (same rule as :func:`levels_of`: ``min`` inclusive)."""
+    mins, labels = view.level_bands
+    return labels[max(bisect_right(mins, score) - 1, 0)]
 
 
 def levels_of(view: KBView, scores: np.ndarray) -> np.ndarray:
@@ -78,14 +80,19 @@ def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object], h
         factor = np.where(code == DETECTED, 1.0, f)
         return fired, np.where(fired, w * factor, 0.0)
 
+    hist_fired = np.zeros(n, bool)
+
     def member(t, ov):
+        nonlocal hist_fired
         if isinstance(t, MechanismTerm):
             return mech(t.mechanism, ov.get(t.mechanism, t.weight))
         fired = history[t.history](view.agent_set(tuple(t.agents), tuple(t.agent_classes)))
+        hist_fired = hist_fired | fired
         return fired, np.where(fired, t.weight, 0.0)
 
     for k, agent in enumerate(agents):
         s = np.zeros(n)
+        hist_fired = np.zeros(n, bool)
         for rule in view.rules_for(agent):
             ov = rule.overrides.get(agent, {})
             for t in rule.terms:
@@ -110,9 +117,9 @@ def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object], h
         mechs, has_hist = referenced(view, agent)
         idx = [mi[m] for m in mechs if m in mi]
         a = (status[:, idx] != NOT_ASSESSABLE).any(axis=1) if idx else np.zeros(n, bool)
-        if has_hist:
-            a = a | hist_assessed
-        assessable[:, k] = a
+        # clinical history makes the call assessable only when a history term fired: a
+        # history that does not mention the agent says nothing about its mechanisms
+        assessable[:, k] = a | hist_fired
     return scores, assessable
 
 
@@ -142,55 +149,88 @@ def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
                      (ob,), t.comment)
 
 
+@lru_cache(maxsize=4096)
+def _plan(view: KBView, agent: str) -> tuple:
+    """The agent's terms in rule order, each with the mechanisms and history tests that can
+    make it fire (a term none of which fired is skipped without being evaluated)."""
+    out = []
+    for rule in view.rules_for(agent):
+        ov = rule.overrides.get(agent, {})
+        for t in rule.terms:
+            members = t.max if isinstance(t, MaxTerm) else [t]
+            mechs: set[str] = set()
+            hist = []
+            for m in members:
+                if isinstance(m, MechanismTerm):
+                    mechs.add(m.mechanism)
+                elif isinstance(m, AllTerm):
+                    mechs.update(m.all)
+                elif isinstance(m, HistoryTerm):
+                    hist.append((m.history, view.agent_set(tuple(m.agents), tuple(m.agent_classes))))
+            out.append((rule, t, ov, frozenset(mechs), tuple(hist)))
+    return tuple(out)
+
+
 def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
-                sets: dict[str, frozenset], hist_assessed: bool) -> AgentCall:
-    """Score one agent for one sample and keep the trace of every term that fired."""
+                sets: dict[str, frozenset], hist_assessed: bool = False,
+                firing: frozenset[str] | None = None) -> AgentCall:
+    """Score one agent for one sample and keep the trace of every term that fired.
+
+    ``firing`` (optional) is the set of mechanisms called detected or possible in ``calls``;
+    given once per sample it saves recomputing it for every agent. ``hist_assessed`` is kept
+    for callers; assessability now needs a history term that fired (see below).
+    """
     name, agent_class = view.agent_info(agent)
     f = view.scoring.possible_factor
     trace: list[TraceTerm] = []
     score = 0.0
-    for rule in view.rules_for(agent):
-        ov = rule.overrides.get(agent, {})
-        for t in rule.terms:
-            tt = None
-            if isinstance(t, MaxTerm):
-                fired = [x for x in (_member(view, rule, m, ov, calls, sets) for m in t.max) if x]
-                if fired:
-                    best = fired[0]
-                    for x in fired[1:]:
-                        if x.contribution > best.contribution:
-                            best = x
-                    others = [", ".join(x.mechanisms) or x.status for x in fired if x is not best]
-                    note = (t.comment or "largest of alternatives on one axis")
-                    if others:
-                        note += f" (also firing, not added: {'; '.join(others)})"
-                    tt = TraceTerm(rule.id, "max", best.weight, best.contribution, best.mechanisms,
-                                   best.status, best.resolution, best.observations,
-                                   note if best.comment is None else f"{best.comment}; {note}")
-            elif isinstance(t, AllTerm):
-                cs = [calls.get(m) for m in t.all]
-                if all(c is not None and c.status in FIRING for c in cs):
-                    detected = all(c.status == "detected" for c in cs)
-                    obs = tuple(o for c in cs for o in c.observations)
-                    tt = TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f),
-                                   tuple(t.all), "detected" if detected else "possible",
-                                   _resolution(obs), obs, t.comment)
-            else:
-                tt = _member(view, rule, t, ov, calls, sets)
-            if tt is not None:
-                trace.append(tt)
-                score = score + tt.contribution
+    if firing is None:
+        firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
+    for rule, t, ov, tmechs, thist in _plan(view, agent):
+        if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
+            continue  # nothing this term looks at fired: it cannot add to the score or trace
+        tt = None
+        if isinstance(t, MaxTerm):
+            fired = [x for x in (_member(view, rule, m, ov, calls, sets) for m in t.max) if x]
+            if fired:
+                best = fired[0]
+                for x in fired[1:]:
+                    if x.contribution > best.contribution:
+                        best = x
+                others = [", ".join(x.mechanisms) or x.status for x in fired if x is not best]
+                note = (t.comment or "largest of alternatives on one axis")
+                if others:
+                    note += f" (also firing, not added: {'; '.join(others)})"
+                tt = TraceTerm(rule.id, "max", best.weight, best.contribution, best.mechanisms,
+                               best.status, best.resolution, best.observations,
+                               note if best.comment is None else f"{best.comment}; {note}")
+        elif isinstance(t, AllTerm):
+            cs = [calls.get(m) for m in t.all]
+            if all(c is not None and c.status in FIRING for c in cs):
+                detected = all(c.status == "detected" for c in cs)
+                obs = tuple(o for c in cs for o in c.observations)
+                tt = TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f),
+                               tuple(t.all), "detected" if detected else "possible",
+                               _resolution(obs), obs, t.comment)
+        else:
+            tt = _member(view, rule, t, ov, calls, sets)
+        if tt is not None:
+            trace.append(tt)
+            score = score + tt.contribution
     level = level_of(view, score)
     mechs, has_hist = referenced(view, agent)
     present = [m for m in mechs if m in calls]
-    assessable = any(calls[m].status != "not_assessable" for m in present) or (has_hist and hist_assessed)
+    hist_fired = any(t.status in HISTORY for t in trace)
+    assessable = any(calls[m].status != "not_assessable" for m in present) or hist_fired
     notes: list[str] = []
     if not assessable:
         missing = sorted({k for m in present for k in calls[m].missing_data})
         notes.append(
             f"not assessable: none of the {len(present)} mechanism(s) scored for {agent} could be "
             f"evaluated with the data given" + (f" (missing: {', '.join(missing)})" if missing else "")
-            + f"; the level '{level}' only reflects the absence of data")
+            + ("; no clinical-history term of its rule fired" if has_hist else "")
+            + f"; the level '{level}' only reflects the absence of data, it is not a call of "
+            "susceptibility")
     fired = tuple(dict.fromkeys(m for t in trace for m in t.mechanisms))
     positive = tuple(dict.fromkeys(m for t in trace if t.contribution > 0 for m in t.mechanisms))
     evidence = tuple(dict.fromkeys(e.id for m in fired for e in view.evidence(m, agent)))
@@ -207,7 +247,8 @@ def _confidence(view, agent, level, trace, positive, present, calls, assessable)
             conf, why = "high", "clinical history of this patient: " + history[0].observations[0].detail
         return conf, why or "no mechanism with evidence behind the score"
     if not assessable:
-        return "low", "no scored mechanism could be assessed"
+        return "low", (f"not assessable: none of the {len(present)} scored mechanism(s) could be "
+                       "assessed with the data given and no clinical-history term fired")
     done = sum(calls[m].status != "not_assessable" for m in present)
     conf = "moderate" if present and 2 * done >= len(present) else "low"
     return conf, (f"no resistance mechanism fired; {done} of {len(present)} scored mechanism(s) "

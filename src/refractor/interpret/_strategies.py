@@ -21,7 +21,7 @@ def rank_strategies(
     status = dict(found)
     seen: dict[str, object] = {}
     for m, _ in found:
-        for s in view.kb.strategies_for_mechanism(m):
+        for s in view.strategies_for(m):
             seen.setdefault(s.id, s)
     rows = []
     for s in seen.values():

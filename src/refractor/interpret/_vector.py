@@ -276,6 +276,19 @@ class VectorEvaluator:
         obs = Obs.make(idx, "subtype", None, [f"subtype {sub[i]}" for i in idx], "disease subtype")
         return Truth(hit, known & ~hit, obs)
 
+    def _disease(self, ft) -> Truth:
+        known = self.p.assessed["disease"]
+        ok = {d: bool(d) and self.view.applies(ft.diseases, d) for d in set(self.p.disease.tolist())}
+        hit = np.array([ok[d] for d in self.p.disease], dtype=bool).reshape(self.n) & known
+        idx = np.flatnonzero(hit)
+        obs = Obs.make(idx, "disease", None, [disease_detail(self.p.disease[i], ft) for i in idx],
+                       "disease lineage")
+        return Truth(hit, known & ~hit, obs)
+
+
+def disease_detail(disease: str, ft) -> str:
+    return f"disease {disease} (lineage: {', '.join(ft.diseases)})"
+
 
 def history_detail(status: str, agents: frozenset) -> str:
     return f"{status} to {', '.join(sorted(agents))}"
@@ -292,5 +305,5 @@ def expression_fallback_message(ft, n_ok: int) -> str:
             f"({ft.threshold_source or 'assumed, no source given'})")
 
 
-__all__ = ["VectorEvaluator", "Truth", "Obs", "OBS_COLUMNS", "history_detail",
+__all__ = ["VectorEvaluator", "Truth", "Obs", "OBS_COLUMNS", "history_detail", "disease_detail",
            "expression_fallback_message"]

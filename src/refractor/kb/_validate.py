@@ -28,6 +28,7 @@ from refractor.kb.schema import (
     Provenanced,
     Scoring,
     SubtypeFeature,
+    DiseaseFeature,
 )
 
 #: a readable singular for each kind, used in messages
@@ -191,7 +192,7 @@ class _RefChecker:
             for i, a in enumerate(term.agents):
                 self.ref("biomarkers", rid, (*loc, "agents", i), "agents", a)
             return
-        if isinstance(term, SubtypeFeature):
+        if isinstance(term, (SubtypeFeature, DiseaseFeature)):
             for i, d in enumerate(term.diseases):
                 self.ref("biomarkers", rid, (*loc, "diseases", i), "diseases", d)
             return

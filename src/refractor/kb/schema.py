@@ -368,6 +368,14 @@ class SubtypeFeature(_Record):
     diseases: list[DiseaseId] = Field(default_factory=list)
 
 
+class DiseaseFeature(_Record):
+    """The sample's disease is one of ``diseases`` or a descendant of one (KB disease hierarchy),
+    e.g. a lineage whose cells depend on BCL2. Assessable whenever the sample has a disease."""
+
+    kind: Literal["disease"]
+    diseases: list[DiseaseId] = Field(min_length=1)
+
+
 Feature = Annotated[
     Union[
         VariantFeature,
@@ -378,6 +386,7 @@ Feature = Annotated[
         ProteinFeature,
         HistoryFeature,
         SubtypeFeature,
+        DiseaseFeature,
     ],
     Field(discriminator="kind"),
 ]

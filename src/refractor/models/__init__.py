@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "Parameter": "refractor.models._spec",
     "AgentSpec": "refractor.models._spec",
     "Perturbation": "refractor.models._spec",
+    "ReferenceSample": "refractor.models._spec",
 }
 
 __all__ = sorted(_EXPORTS)

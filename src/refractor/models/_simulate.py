@@ -113,10 +113,13 @@ class _Compiled:
     def key(self, name: str) -> str:
         return f"init({name})" if name in self.parameters else f"init([{name}])"
 
-    def restore(self) -> None:
+    def restore(self, keep: Mapping[str, float] | None = None) -> None:
+        """Put every changed value back to its default (except those about to be set)."""
         m = self.rr.model
+        keep = keep or {}
         for name in self.dirty:
-            m.setValue(self.key(name), self.defaults[name])
+            if name not in keep:
+                m.setValue(self.key(name), self.defaults[name])
         self.dirty.clear()
 
     def current(self, name: str) -> float:
@@ -162,17 +165,38 @@ class Model:
         self.spec = spec
         self.rtol = rtol
         self.atol = atol
+        self._sbml_text: str | None = None
+
+    @classmethod
+    def from_sbml(cls, sbml: str, *, name: str = "sbml", rtol: float = RTOL,
+                  atol: float = ATOL) -> Model:
+        """A Model of a raw SBML string (no agents, perturbations or documented parameters).
+
+        Used by :func:`~refractor.models.run_batch` for SBML input (e.g. a PySB export), so
+        that raw SBML runs through the same code path as the packaged models.
+        """
+        spec = ModelSpec(name=name, title=f"SBML model {name}", antimony_file="",
+                         description="raw SBML", parameters=())
+        model = cls(spec, rtol=rtol, atol=atol)
+        model._sbml_text = sbml
+        return model
+
+    def __getstate__(self) -> dict[str, Any]:  # the compiled RoadRunner stays per process
+        return {k: v for k, v in self.__dict__.items() if k != "_cached"}
 
     # -- compilation -------------------------------------------------------------------
     def _key(self) -> tuple[str, str]:
-        text = self.spec.antimony()
-        return (self.spec.name, hashlib.sha1(text.encode()).hexdigest())
+        text = self._sbml_text if self._sbml_text is not None else self.spec.antimony()
+        kind = "sbml" if self._sbml_text is not None else self.spec.name
+        return (kind, hashlib.sha1(text.encode()).hexdigest())
 
     def sbml(self) -> str:
         """The model as an SBML Level 3 string (converted from Antimony, cached)."""
         key = self._key()
         if key not in _CACHE:
-            _CACHE[key] = (_to_sbml(self.spec.antimony(), self.spec.name), None)
+            text = self._sbml_text if self._sbml_text is not None else _to_sbml(
+                self.spec.antimony(), self.spec.name)
+            _CACHE[key] = (text, None)
         return _CACHE[key][0]
 
     def _compiled(self) -> _Compiled:
@@ -281,7 +305,7 @@ class Model:
                     put(pert.parameter, v, f"perturbation {name!r} parameter")
                 else:
                     raise ModelError(f"perturbation {name!r}: mode must be 'scale' or 'set'")
-        c.restore()
+        c.restore(keep=values)
         c.apply(values)
         return {k: v for k, v in values.items() if v != c.defaults.get(k)}
 
@@ -299,64 +323,116 @@ class Model:
         return out
 
     # -- running ------------------------------------------------------------------------
-    def _run(self, c: _Compiled, t_end: float, points: int, sel: list[str],
-             dose_ids: Sequence[str], key: tuple | None = None) -> np.ndarray:
+    def _run(self, c: _Compiled, grid: tuple[float, int] | np.ndarray, sel: list[str],
+             key: tuple | None = None) -> np.ndarray:
+        """Pre-equilibrate (if the model asks for it) and integrate the configured model.
+
+        ``grid`` is ``(t_end, points)`` (uniform) or an array of output times starting at 0.
+        During pre-equilibration every agent's dose species is 0 (the untreated state).
+        """
         rr = c.rr
         pre = float(rr.model.getValue("pre_equilibration_time")) if (
             "pre_equilibration_time" in c.parameters) else 0.0
-        cached = c.pre_cache.get(key) if (pre > 0 and key is not None and c.cacheable) else None
-        if cached is not None:
-            rr.model.setFloatingSpeciesAmounts(cached)
-            if "pre_equilibration_flag" in c.parameters:
-                rr.model.setValue("pre_equilibration_flag", 0.0)
-        elif pre > 0:
-            keys = [d if d in c.parameters else f"[{d}]" for d in dose_ids]
-            values = [float(rr.model.getValue(k)) for k in keys]
+        if pre > 0:
+            cached = c.pre_cache.get(key) if (key is not None and c.cacheable) else None
             flag = "pre_equilibration_flag" in c.parameters
-            for k in keys:
-                rr.model.setValue(k, 0.0)
-            if flag:
-                rr.model.setValue("pre_equilibration_flag", 1.0)
-            rr.simulate(0.0, pre, 2, ["time"])
-            for k, v in zip(keys, values):
-                rr.model.setValue(k, v)
+            if cached is not None:
+                rr.model.setFloatingSpeciesAmounts(cached)
+            else:
+                dose_ids = sorted({a.dose_species for a in self.spec.agents})
+                keys = [d if d in c.parameters else f"[{d}]" for d in dose_ids]
+                values = [float(rr.model.getValue(k)) for k in keys]
+                for k in keys:
+                    rr.model.setValue(k, 0.0)
+                if flag:
+                    rr.model.setValue("pre_equilibration_flag", 1.0)
+                rr.simulate(0.0, pre, 2, ["time"])
+                for k, v in zip(keys, values):
+                    rr.model.setValue(k, v)
+                if key is not None and c.cacheable:
+                    if len(c.pre_cache) > 512:
+                        c.pre_cache.clear()
+                    c.pre_cache[key] = np.array(rr.model.getFloatingSpeciesAmounts())
             if flag:
                 rr.model.setValue("pre_equilibration_flag", 0.0)
-            if key is not None and c.cacheable:
-                if len(c.pre_cache) > 512:
-                    c.pre_cache.clear()
-                c.pre_cache[key] = np.array(rr.model.getFloatingSpeciesAmounts())
-        return np.asarray(rr.simulate(0.0, t_end, points, sel))
+        if isinstance(grid, tuple):
+            return np.asarray(rr.simulate(0.0, grid[0], grid[1], sel))
+        rr.timeCourseSelections = sel
+        return np.asarray(rr.simulate(times=list(grid)))
 
-    def _integrate(self, c: _Compiled, t_end: float, points: int, sel: list[str],
-                   dose_ids: Sequence[str] = (), key: tuple | None = None) -> np.ndarray:
+    def _integrate(self, c: _Compiled, grid: tuple[float, int] | np.ndarray, sel: list[str],
+                   key: tuple | None = None, warn: bool = True,
+                   ) -> tuple[np.ndarray, RuntimeError | None]:
+        """Integrate; on a CVODE failure retry once with 100x looser tolerances.
+
+        Returns (data, the first error if the retry was needed else None); raises
+        :class:`ModelError` when the retry fails too. With ``warn`` a :class:`SolverWarning`
+        is issued before the retry (``run_batch`` collects retries and warns once instead).
+        """
         integ = c.rr.integrator
         integ.relative_tolerance = self.rtol
         integ.absolute_tolerance = self.atol
         integ.maximum_num_steps = MAX_STEPS
         try:
-            return self._run(c, t_end, points, sel, dose_ids, key)
+            return self._run(c, grid, sel, key), None
         except RuntimeError as exc:
             first = exc
-        # retry once with relaxed tolerances, warning the caller
-        warnings.warn(
-            f"model {self.spec.name!r}: CVODE failed at rtol={self.rtol:g}, atol={self.atol:g} "
-            f"({first}); retried with 100x looser tolerances",
-            SolverWarning,
-            stacklevel=3,
-        )
+        if warn:
+            warnings.warn(
+                f"model {self.spec.name!r}: CVODE failed at rtol={self.rtol:g}, "
+                f"atol={self.atol:g} ({first}); retried with 100x looser tolerances",
+                SolverWarning,
+                stacklevel=4,
+            )
         try:
             integ.relative_tolerance = self.rtol * 100
             integ.absolute_tolerance = self.atol * 100
             integ.maximum_num_steps = MAX_STEPS * 10
             c.rr.resetAll()
-            return self._run(c, t_end, points, sel, dose_ids)
+            return self._run(c, grid, sel), first
         except RuntimeError as exc:
             raise ModelError(f"model {self.spec.name!r}: integration failed: {exc}") from exc
         finally:
             integ.relative_tolerance = self.rtol
             integ.absolute_tolerance = self.atol
             integ.maximum_num_steps = MAX_STEPS
+
+    def _execute(
+        self, c: _Compiled, grid: tuple[float, int] | np.ndarray, sel: list[str], *,
+        agent: str | None = None, dose: float = 0.0,
+        set: Mapping[str, float] | None = None,  # noqa: A002
+        perturbations: Mapping[str, float] | Sequence[str] | None = None,
+        combination: Mapping[str, float] | None = None,
+        warn: bool = True,
+    ) -> tuple[np.ndarray, dict[str, float], RuntimeError | None]:
+        """The one run path (:meth:`simulate` and :func:`~refractor.models.run_batch`).
+
+        Configure (defaults -> agent -> dose -> combination -> set -> perturbations),
+        pre-equilibrate, integrate. Caller holds ``c.lock``. Returns (data with time in
+        column 0, settings changed from defaults, first CVODE error if a retry was needed).
+        """
+        settings = self.configure(
+            agent=agent, dose=dose, set=set, perturbations=perturbations,
+            combination=combination,
+        )
+        key = None
+        if c.cacheable and "pre_equilibration_time" in c.parameters:
+            dose_ids = {a.dose_species for a in self.spec.agents}
+            key = (self.rtol, self.atol) + tuple(
+                sorted((k, v) for k, v in settings.items() if k not in dose_ids))
+        data, retried = self._integrate(c, grid, sel, key, warn)
+        return data, settings, retried
+
+    def selection_ids(self, names: Sequence[str]) -> list[str]:
+        """RoadRunner selection strings (``time`` first) for ids; ModelError if unknown."""
+        c = self._compiled()
+        known = set_of(c)
+        bad = [n for n in names if n not in known]
+        if bad:
+            raise ModelError(
+                f"model {self.spec.name!r}: unknown selection(s) {bad}; valid: {sorted(known)}"
+            )
+        return ["time"] + [f"[{n}]" if n in c.species or n in c.boundary else n for n in names]
 
     def simulate(
         self,
@@ -401,23 +477,13 @@ class Model:
         names = list(selections) if selections else c.species + c.assigned
         if self.spec.readout and self.spec.readout not in names and not selections:
             names.append(self.spec.readout)
-        known = set_of(c)
-        bad = [n for n in names if n not in known]
-        if bad:
-            raise ModelError(
-                f"model {self.spec.name!r}: unknown selection(s) {bad}; valid: {sorted(known)}"
-            )
-        sel = ["time"] + [f"[{n}]" if n in c.species or n in c.boundary else n for n in names]
+        sel = self.selection_ids(names)
+        agents = ([agent] if agent else []) + list(combination or {})
         with c.lock:
-            settings = self.configure(
-                agent=agent, dose=dose, set=set, perturbations=perturbations,
-                combination=combination,
+            data, settings, _ = self._execute(
+                c, (t_end, points), sel, agent=agent, dose=dose, set=set,
+                perturbations=perturbations, combination=combination,
             )
-            agents = ([agent] if agent else []) + list(combination or {})
-            dose_ids = sorted({self.spec.agent(a).dose_species for a in agents})
-            key = (self.rtol, self.atol) + tuple(
-                sorted((k, v) for k, v in settings.items() if k not in dose_ids))
-            data = self._integrate(c, t_end, points, sel, dose_ids, key)
         if not np.all(np.isfinite(data)):
             raise ModelError(f"model {self.spec.name!r}: integration produced NaN/inf")
         frame = pd.DataFrame(data, columns=["time"] + names)

@@ -58,6 +58,32 @@ class Perturbation:
 
 
 @dataclass(frozen=True)
+class ReferenceSample:
+    """The untreated reference cell that sample predictions are compared against.
+
+    ``set`` holds the parameter values (usually relative protein levels) that turn the model's
+    defaults into the reference cell; it is applied in both the reference and the perturbed
+    run of :func:`~refractor.models.predict_from_sample`, so a perturbation of ``scale`` mode
+    multiplies the reference level. ``assumed`` marks values chosen to match a qualitative
+    profile from ``source`` rather than measured numbers.
+    """
+
+    name: str
+    description: str
+    source: str
+    set: dict[str, float] = field(default_factory=dict)
+    diseases: tuple[str, ...] = ()
+    assumed: bool = False
+    note: str | None = None
+
+    def label(self) -> str:
+        """One-line description used in reports (``reference`` column)."""
+        vals = ", ".join(f"{k}={v:g}" for k, v in self.set.items()) or "model defaults"
+        flag = "; levels assumed" if self.assumed else ""
+        return f"{self.name} ({vals}; {self.source}{flag})"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str  # "glue", "bcl2", "trail"
     title: str
@@ -71,6 +97,7 @@ class ModelSpec:
     t_end: float = 0.0
     time_unit: str = "h"
     references: tuple[str, ...] = ()
+    reference_sample: ReferenceSample | None = None  # reference cell for sample predictions
 
     def antimony(self) -> str:
         """The model's Antimony source text, read from the package."""
@@ -93,4 +120,4 @@ class ModelSpec:
         raise KeyError(slug)
 
 
-__all__ = ["Parameter", "AgentSpec", "Perturbation", "ModelSpec"]
+__all__ = ["Parameter", "AgentSpec", "Perturbation", "ModelSpec", "ReferenceSample"]

@@ -1,15 +1,15 @@
 """Run one model for many parameter sets, in parallel, and return a tidy DataFrame.
 
 Used for dose-response grids, sensitivity analysis, virtual cohorts and the EARM benchmark.
-Each worker process holds one compiled libRoadRunner instance, built once from the model's
-SBML (on Linux the pool is forked after the parent has compiled the model, so workers inherit
-the compiled code and pay no JIT cost); a parameter set costs one ``resetAll`` + one
-``simulate`` call.
+Every parameter set runs through :meth:`Model._execute`, the same code path as
+:meth:`Model.simulate` (settings in the same order, pre-equilibration for models that define
+``pre_equilibration_time``, the same CVODE tolerances and retry). Each worker process uses the
+process-wide compiled libRoadRunner instance of the model (on Linux the pool is forked after the
+parent has compiled the model, so workers inherit the compiled code and pay no JIT cost).
 """
 from __future__ import annotations
 
 import math
-import os
 import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -22,114 +22,55 @@ from refractor.errors import InputError, ModelError, SolverWarning
 
 DEFAULT_RTOL = 1e-8
 DEFAULT_ATOL = 1e-10
-_MAX_STEPS = 50_000
-
-# Per-process state: key -> (RoadRunner, settable-name -> "init(...)" key, defaults, dirty)
-_WORKER: dict[str, Any] = {}
 
 
-def _sbml_of(model: Any) -> tuple[str, str, dict[str, float], float | None, float, float]:
-    """(key, sbml, base settings, default t_end, rtol, atol) for a Model, a model name or SBML."""
+def _as_model(model: Any, rtol: float | None, atol: float | None) -> Any:
+    """A :class:`Model` for a Model, a registered model name or an SBML string."""
     from refractor.models._simulate import Model
 
     if isinstance(model, str) and model.lstrip().startswith("<"):
-        import hashlib
-
-        return hashlib.sha1(model.encode()).hexdigest(), model, {}, None, DEFAULT_RTOL, DEFAULT_ATOL
-    if isinstance(model, str):
+        model = Model.from_sbml(model, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
+    elif isinstance(model, str):
         from refractor.models._registry import get_model
 
         model = get_model(model)
     if not isinstance(model, Model):
         raise InputError(f"run_batch: model must be a Model, a model name or an SBML string, "
                          f"not {type(model).__name__}")
-    key = "spec:" + ":".join(model._key())
-    return key, model.sbml(), {}, model.spec.t_end, model.rtol, model.atol
-
-
-def _load(key: str, sbml: str, rtol: float, atol: float) -> tuple[Any, dict[str, str]]:
-    """Compile ``sbml`` once per process (cached under ``key``); restore its defaults."""
-    hit = _WORKER.get(key)
-    if hit is not None:
-        rr, keys, defaults, dirty = hit
-        for name in dirty:
-            rr.model.setValue(keys[name], defaults[name])
-        dirty.clear()
-        integ = rr.integrator
-        integ.relative_tolerance = rtol
-        integ.absolute_tolerance = atol
-        return rr, keys
-    import roadrunner
-
-    try:
-        rr = roadrunner.RoadRunner(sbml)
-    except Exception as exc:
-        raise ModelError(f"libRoadRunner could not load the model: {exc}") from exc
-    integ = rr.integrator
-    integ.relative_tolerance = rtol
-    integ.absolute_tolerance = atol
-    integ.maximum_num_steps = _MAX_STEPS
-    m = rr.model
-    rules = set(rr.getAssignmentRuleIds()) | set(rr.getRateRuleIds())
-    ia = set(rr.getInitialAssignmentIds())
-    keys: dict[str, str] = {}
-    for p in m.getGlobalParameterIds():
-        if p not in rules and p not in ia:
-            keys[p] = f"init({p})"
-    for s in list(m.getFloatingSpeciesIds()) + list(m.getBoundarySpeciesIds()):
-        if s not in ia:
-            keys[s] = f"init([{s}])"
-    defaults = {name: float(m.getValue(k)) for name, k in keys.items()}
-    _WORKER[key] = (rr, keys, defaults, set())
-    return rr, keys
-
-
-def _selection_ids(rr: Any, names: Sequence[str]) -> list[str]:
-    m = rr.model
-    species = set(m.getFloatingSpeciesIds()) | set(m.getBoundarySpeciesIds())
-    known = species | set(m.getGlobalParameterIds()) | set(m.getReactionIds())
-    bad = [n for n in names if n not in known]
-    if bad:
-        raise ModelError(f"unknown selection(s) {bad}")
-    return ["time"] + [f"[{n}]" if n in species else n for n in names]
+    if (rtol is not None and rtol != model.rtol) or (atol is not None and atol != model.atol):
+        other = Model(model.spec, rtol=model.rtol if rtol is None else float(rtol),
+                      atol=model.atol if atol is None else float(atol))
+        other._sbml_text = model._sbml_text
+        model = other
+    return model
 
 
 def _run_chunk(task: tuple) -> tuple[int, np.ndarray, list[int]]:
-    """Simulate rows ``values`` (n x k) for columns ``cols``; returns (start, n x T x S, failed)."""
-    key, sbml, rtol, atol, base, cols, values, start, times, sel = task
-    rr, keys = _load(key, sbml, rtol, atol)
-    _WORKER[key][3].update(cols)
-    _WORKER[key][3].update(base)
-    m = rr.model
-    init_keys = [keys[c] for c in cols]
-    for name, v in base.items():
-        m.setValue(keys[name], float(v))
-    rr.timeCourseSelections = sel
-    t0, t1, n = float(times[0]), float(times[-1]), len(times)
-    uniform = np.allclose(np.diff(times), (t1 - t0) / (n - 1)) if n > 2 else True
-    out = np.full((values.shape[0], n, len(sel) - 1), np.nan)
+    """Simulate rows ``values`` (n x k) for columns ``cols``; returns (start, n x T x S, failed).
+
+    ``failed`` holds ``i`` for rows that failed (NaN) and ``-i - 1`` for rows that needed the
+    looser-tolerance retry.
+    """
+    model, cols, values, start, grid, sel, agent, dose, perturbations = task
+    c = model._compiled()
+    n_t = grid[1] if isinstance(grid, tuple) else len(grid)
+    out = np.full((values.shape[0], n_t, len(sel) - 1), np.nan)
     failed: list[int] = []
-    integ = rr.integrator
-    for i, row in enumerate(values):
-        for k, v in zip(init_keys, row):
-            m.setValue(k, float(v))
-        rr.resetAll()
-        try:
-            res = rr.simulate(t0, t1, n) if uniform else rr.simulate(times=list(times))
-        except RuntimeError:
-            integ.relative_tolerance = rtol * 100
-            integ.absolute_tolerance = atol * 100
+    with c.lock:
+        for i, row in enumerate(values):
             try:
-                rr.resetAll()
-                res = rr.simulate(t0, t1, n) if uniform else rr.simulate(times=list(times))
-            except RuntimeError:
+                data, _settings, retried = model._execute(
+                    c, grid, sel, agent=agent, dose=dose, set=dict(zip(cols, row)),
+                    perturbations=perturbations, warn=False)
+            except ModelError:
                 failed.append(start + i)
                 continue
-            finally:
-                integ.relative_tolerance = rtol
-                integ.absolute_tolerance = atol
-            failed.append(-(start + i) - 1)  # recovered with looser tolerances
-        out[i] = np.asarray(res)[:, 1:]
+            if not np.all(np.isfinite(data)):
+                failed.append(start + i)
+                continue
+            if retried is not None:
+                failed.append(-(start + i) - 1)
+            out[i] = data[:, 1:]
     return start, out, failed
 
 
@@ -168,7 +109,10 @@ def run_batch(
         string (used as is, e.g. a PySB export).
     params : pandas.DataFrame
         One row per parameter set; columns are parameter ids or species ids (initial amount,
-        model units). Values replace the model default (after ``agent``/``perturbations``).
+        model units). Each row is passed as ``set`` to the same run path as
+        :meth:`Model.simulate`: applied after ``agent``/``dose`` and before ``perturbations``
+        (a ``scale`` perturbation multiplies the row's value); models with
+        ``pre_equilibration_time`` are pre-equilibrated untreated for every row.
     t_end, points : float, int
         Uniform output grid ``0..t_end`` with ``points`` points (model time unit).
     times : sequence of float, optional
@@ -183,7 +127,7 @@ def run_batch(
     final_only : bool
         Keep only the last time point (one row per parameter set).
     agent, dose, perturbations
-        Applied to every row first (registered models only), as in ``Model.simulate``.
+        Applied to every row (registered models only), exactly as in ``Model.simulate``.
     rtol, atol : float, optional
         CVODE tolerances (default: the Model's, else 1e-8 / 1e-10).
     progress : callable, optional
@@ -196,57 +140,52 @@ def run_batch(
         ``len(params) * n_times`` rows (``len(params)`` with ``final_only``). Parameter sets
         whose integration failed have NaN values; a :class:`SolverWarning` names them.
     """
-    from refractor.models._simulate import Model
-
     if not isinstance(params, pd.DataFrame):
         raise InputError("run_batch: params must be a pandas DataFrame (one row per set)")
-    key, sbml, base, default_t_end, m_rtol, m_atol = _sbml_of(model)
-    rtol = m_rtol if rtol is None else float(rtol)
-    atol = m_atol if atol is None else float(atol)
-    if isinstance(model, str) and not model.lstrip().startswith("<"):
-        from refractor.models._registry import get_model
-
-        model = get_model(model)
-    if isinstance(model, Model) and (agent is not None or perturbations):
-        base = dict(model.configure(agent=agent, dose=dose, perturbations=perturbations))
-    elif agent is not None or perturbations:
+    model = _as_model(model, rtol, atol)
+    if model._sbml_text is not None and (agent is not None or perturbations):
         raise InputError("run_batch: agent/perturbations need a registered model")
     if times is not None:
-        grid = np.asarray(times, dtype=float)
+        grid: Any = np.asarray(times, dtype=float)
         if grid.ndim != 1 or grid.size < 2 or grid[0] != 0 or np.any(np.diff(grid) <= 0):
             raise InputError("run_batch: times must start at 0 and increase (>= 2 points)")
+        t0, t1, n_t = 0.0, float(grid[-1]), len(grid)
+        if n_t == 2 or np.allclose(grid, np.linspace(t0, t1, n_t), rtol=1e-12, atol=0):
+            grid = (t1, n_t)
     else:
-        t_end = default_t_end if t_end is None else t_end
+        t_end = model.spec.t_end or None if t_end is None else t_end
         if t_end is None or not t_end > 0:
             raise InputError("run_batch: give t_end > 0 (or times)")
         if points < 2:
             raise InputError("run_batch: points must be >= 2")
-        grid = np.linspace(0.0, float(t_end), int(points))
+        grid = (float(t_end), int(points))
+    times_out = (np.linspace(0.0, grid[0], grid[1]) if isinstance(grid, tuple)
+                 else np.asarray(grid))
 
-    rr, keys = _load(key, sbml, rtol, atol)  # compile here once; forked workers inherit it
-    cols = [str(c) for c in params.columns]
-    unknown = [c for c in cols if c not in keys]
+    c = model._compiled()  # compile here once; forked workers inherit it
+    cols = [str(col) for col in params.columns]
+    unknown = [col for col in cols if col not in c.settable]
     if unknown:
         raise InputError(f"run_batch: unknown or non-settable column(s) {unknown}; "
-                         f"settable: {', '.join(sorted(keys))}")
+                         f"settable: {', '.join(sorted(c.settable))}")
     values = params.to_numpy(dtype=float)
     if not np.all(np.isfinite(values)):
         bad = int(np.argwhere(~np.isfinite(values))[0][0])
         raise InputError(f"run_batch: non-finite value in parameter set {params.index[bad]!r}")
+    with c.lock:  # validate agent, dose and perturbations once (ModelError names the problem)
+        model.configure(agent=agent, dose=dose, perturbations=perturbations)
     if selections is None:
-        if isinstance(model, Model) and model.spec.readout:
-            selections = [model.spec.readout]
-        else:
-            selections = list(rr.model.getFloatingSpeciesIds())
-    sel = _selection_ids(rr, list(selections))
+        selections = [model.spec.readout] if model.spec.readout else list(c.species)
+    sel = model.selection_ids(list(selections))
     n = len(values)
     n_jobs = max(1, min(int(n_jobs), n or 1))
     if chunk_size is None:
         chunk_size = max(1, math.ceil(n / (n_jobs * 4)))
     tasks = [
-        (key, sbml, rtol, atol, base, cols, values[s:s + chunk_size], s, grid, sel)
+        (model, cols, values[s:s + chunk_size], s, grid, sel, agent, dose, perturbations)
         for s in range(0, n, chunk_size)
     ]
+    grid = times_out
     result = np.full((n, len(grid), len(sel) - 1), np.nan)
     failed: list[int] = []
     done = 0

@@ -8,7 +8,7 @@ Cloete et al. 2023 DLBCL profiles) enter through the ``*_level`` parameters.
 from __future__ import annotations
 
 from refractor.models._simulate import Model
-from refractor.models._spec import AgentSpec, ModelSpec, Parameter, Perturbation
+from refractor.models._spec import AgentSpec, ModelSpec, Parameter, Perturbation, ReferenceSample
 
 _SOUERS = "Souers et al. Nat Med 2013 (ABT-199 Ki: BCL2 <0.010 nM, BCL-XL 48 nM, MCL1 >444 nM)"
 _TSE = "Tse et al. Cancer Res 2008 (ABT-263 Ki: BCL2 <=1 nM, BCL-XL <=0.5 nM, BCL-w <=1 nM)"
@@ -19,6 +19,8 @@ _BLOMBERY = ("Blombery et al. Cancer Discov 2019 doi:10.1158/2159-8290.CD-18-111
              "(G101V lowers venetoclax affinity ~180-fold, SPR)")
 _CHEN = "Chen et al. Mol Cell 2005 (BIM/PUMA bind all pro-survival proteins, NOXA only MCL1/A1)"
 _CLOETE = "Cloete et al. npj Syst Biol Appl 2023 doi:10.1038/s41540-023-00286-5"
+_DELGAIZO = ("Del Gaizo Moore et al. J Clin Invest 2007 doi:10.1172/JCI28281 PMID 17200714 "
+             "(CLL cells need BCL2 to sequester BIM: BCL2-dependent, BIM-primed BH3 profile)")
 _UNVERIFIED = "value from the cited paper as commonly quoted; not verified by search"
 
 
@@ -103,6 +105,23 @@ _PERTS = (
                  "azacitidine-like MCL1 reduction (assumed 50 %)", "assumed", ()),
 )
 
+# Reference cell of sample predictions: a venetoclax-sensitive, BCL2-dependent CLL-like cell.
+# Profile (BCL2 high relative to MCL1/BCL-XL, BIM held by BCL2) from Del Gaizo Moore 2007; the
+# relative numbers are assumed (the same cell as the BCL2-dependent cell of the model tests,
+# venetoclax IC50 ~2 nM at 24 h, in the low-nM range reported for CLL cells by Souers 2013).
+REFERENCE = ReferenceSample(
+    name="CLL-like BCL2-dependent cell",
+    description="BCL2 2x, MCL1 0.3x, BCL-XL 0.3x the model's reference totals (100 nM each); "
+    "BIM (60 nM) then sits mostly on BCL2 (primed for death)",
+    source=_DELGAIZO,
+    set={"bcl2_level": 2.0, "mcl1_level": 0.3, "bclxl_level": 0.3},
+    diseases=("CLL", "MM", "AML", "DLBCL", "lymphoma"),
+    assumed=True,
+    note="relative levels assumed to reproduce the qualitative CLL profile; the same reference "
+    "is used for every disease, so predictions answer how far a mechanism moves a "
+    "venetoclax-sensitive cell",
+)
+
 SPEC = ModelSpec(
     name="bcl2",
     title="BCL2-family apoptotic switch with BH3 mimetics",
@@ -119,7 +138,9 @@ SPEC = ModelSpec(
     readout_kind="viability",
     t_end=24.0,
     time_unit="h",
-    references=(_SOUERS, _TSE, _KOTSCHY, _TRON, _LEVERSON, _BLOMBERY, _CHEN, _CLOETE),
+    references=(_SOUERS, _TSE, _KOTSCHY, _TRON, _LEVERSON, _BLOMBERY, _CHEN, _CLOETE,
+                _DELGAIZO),
+    reference_sample=REFERENCE,
 )
 
 LEVEL_PARAMETERS = {
@@ -133,4 +154,4 @@ def bcl2_model() -> Model:
     return Model(SPEC)
 
 
-__all__ = ["SPEC", "LEVEL_PARAMETERS", "bcl2_model"]
+__all__ = ["SPEC", "REFERENCE", "LEVEL_PARAMETERS", "bcl2_model"]

@@ -9,6 +9,20 @@ or the KB mechanism's ``model_term`` — and the sample's measured level scales 
 where one is present (see :func:`measured_value`), otherwise the perturbation's documented
 default is used and the row says so. Mechanisms no model represents are returned as rows with
 ``status = "not_modelled"``; nothing is dropped silently.
+
+Reference sample: every prediction compares the perturbed cell with the model's
+:class:`~refractor.models.ReferenceSample` (``SPEC.reference_sample``), whose settings are applied
+to both runs and which is named in every output row (``reference`` column):
+
+* ``bcl2`` - a CLL-like BCL2-dependent, BIM-primed cell (BCL2 2x, MCL1 and BCL-XL 0.3x the
+  model totals; profile from Del Gaizo Moore et al. J Clin Invest 2007, PMID 17200714; levels
+  assumed), venetoclax IC50 ~2 nM. BCL2-family mechanisms are judged against a
+  venetoclax-sensitive cell, whatever the sample's disease.
+* ``glue`` - the model defaults, an IMiD-sensitive myeloma cell (Kronke et al. Nature 2015).
+* ``trail`` - the HeLa cell of the EARM 2.0 calibration (no haematological parameter set).
+
+A sample with no modelled mechanism gets, for each agent it lists, a row with fold 1 (the
+reference itself) and the assumption that nothing modelled was detected.
 """
 from __future__ import annotations
 
@@ -28,6 +42,7 @@ ACTIVE = ("detected", "possible")
 COLUMNS = [
     "sample", "model", "agent", "status", "readout", "unit", "ic50_ref", "ic50", "ic50_fold",
     "emax_ref", "emax", "emax_shift", "mechanisms", "perturbations", "sources", "assumptions",
+    "reference",
 ]
 # Default dose grids by dose unit (log-spaced), wide enough for every registered agent.
 _GRIDS = {
@@ -300,7 +315,8 @@ def predict_from_sample(
         ``perturbations`` as ``name=value``, ``sources`` and ``assumptions``), one row per
         model whose perturbations apply but which has none of the sample's agents
         (``status = "no_agent"``), and one row per active mechanism no model represents
-        (``status = "not_modelled"``).
+        (``status = "not_modelled"``). Every model row names its reference cell in
+        ``reference`` (``SPEC.reference_sample``, see the module docstring).
     """
     from refractor.models._registry import _MODULES, get_model
 
@@ -327,15 +343,20 @@ def predict_from_sample(
         spec = module.SPEC
         applied, covered, notes = _plan(module, spec, calls, kb_terms, reference_levels)
         covered_all |= covered
-        if not applied:
-            continue
         model_agents = [a.agent for a in spec.agents]
         if agents is not None:
             wanted = list(agents)
         elif sample_agents:  # the agents the interpreter assessed for this sample
             wanted = [a for a in model_agents if a in sample_agents]
         else:
-            wanted = model_agents
+            wanted = model_agents if applied else []
+        if not applied and not [a for a in wanted if a in model_agents]:
+            continue
+        ref_sample = spec.reference_sample
+        ref_set = dict(ref_sample.set) if ref_sample else {}
+        ref_label = ref_sample.label() if ref_sample else "model defaults (no reference stated)"
+        if not applied:
+            notes = notes + ["no modelled mechanism detected: prediction equals the reference"]
         model = get_model(name)
         perts = {a.name: a.value for a in applied.values()}
         wanted = [a for a in wanted if a in model_agents]
@@ -346,13 +367,17 @@ def predict_from_sample(
                 "perturbations": ";".join(f"{k}={v:.4g}" for k, v in perts.items()),
                 "assumptions": "none of the sample's agents is an agent of this model; "
                 f"model agents: {', '.join(model_agents)}",
+                "reference": ref_label,
             })
         for agent in wanted:
             grid = list(doses[agent]) if doses and agent in doses else _grid(
                 spec.agent(agent).dose_unit)
-            ref = model.dose_response(agent=agent, doses=grid)
-            alt = model.dose_response(agent=agent, doses=grid, perturbations=perts)
+            ref = model.dose_response(agent=agent, doses=grid, set=ref_set)
+            alt = model.dose_response(agent=agent, doses=grid, set=ref_set,
+                                      perturbations=perts) if perts else ref
             assumptions = [x for a in applied.values() for x in a.assumptions] + notes
+            if ref_sample and ref_sample.assumed:
+                assumptions.append(f"reference sample levels assumed: {ref_sample.note or ''}")
             assumptions += [f"IC50 flag: {f}" for f in (*ref.flags, *alt.flags)]
             fold = alt.ic50 / ref.ic50 if ref.ic50 and math.isfinite(ref.ic50) else math.nan
             rows.append({
@@ -364,6 +389,7 @@ def predict_from_sample(
                 "perturbations": ";".join(f"{k}={v:.4g}" for k, v in perts.items()),
                 "sources": " | ".join(s for a in applied.values() for s in a.sources),
                 "assumptions": " | ".join(dict.fromkeys(assumptions)),
+                "reference": ref_label,
             })
     for call in calls:
         if call["mechanism"] not in covered_all:

@@ -12,7 +12,7 @@ and are marked ``assumed``.
 from __future__ import annotations
 
 from refractor.models._simulate import Model
-from refractor.models._spec import AgentSpec, ModelSpec, Parameter, Perturbation
+from refractor.models._spec import AgentSpec, ModelSpec, Parameter, Perturbation, ReferenceSample
 
 _LOPEZ = (
     "Lopez-Girona et al. Leukemia 2012 (CRBN-DDB1 competition IC50 ~3 uM for lenalidomide and "
@@ -162,6 +162,17 @@ _PERTS = (
                  ("etv4-transcriptional-plasticity",)),
 )
 
+# Reference cell of sample predictions: the model defaults, an IMiD-sensitive myeloma cell
+# (full-length CRBN, intact COP9 and degrons, IRF4/MYC driven by IKZF1/3; Kronke 2015).
+REFERENCE = ReferenceSample(
+    name="IMiD-sensitive myeloma cell (model defaults)",
+    description="CRBN 0.05 uM, no exon-10 skipping, IKZF1/3-IRF4-MYC dependent, 36 h doubling",
+    source=_KRONKE15 + "; " + _SEED003,
+    diseases=("MM",),
+    assumed=True,
+    note="abundances and downstream rates are assumed (see parameters)",
+)
+
 SPEC = ModelSpec(
     name="glue",
     title="Cereblon molecular glue / PROTAC degradation -> IKZF1/3 -> IRF4 -> MYC -> viability",
@@ -180,6 +191,7 @@ SPEC = ModelSpec(
     t_end=96.0,
     time_unit="h",
     references=(_LOPEZ, _KRONKE15, _SEED003, _STX),
+    reference_sample=REFERENCE,
 )
 
 
@@ -188,4 +200,4 @@ def glue_model() -> Model:
     return Model(SPEC)
 
 
-__all__ = ["SPEC", "glue_model"]
+__all__ = ["SPEC", "REFERENCE", "glue_model"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from refractor.models._spec import AgentSpec, ModelSpec, Parameter, Perturbation
+from refractor.models._spec import AgentSpec, ModelSpec, Parameter, Perturbation, ReferenceSample
 
 LOPEZ2013 = "PMID 23423320 (Lopez 2013 EARM 2.0 M1a); fitted set clopezx/earm@966c0c73"
 ALBECK2008 = "PMID 19053173; doi:10.1371/journal.pbio.0060299 (Albeck 2008)"
@@ -258,6 +258,15 @@ _PERTURBATIONS = (
     ),
 )
 
+# Reference cell of sample predictions: the HeLa cell of the EARM calibration (fitted
+# defaults). No blood-cancer cell has a calibrated EARM parameter set; reports say so.
+REFERENCE = ReferenceSample(
+    name="HeLa cell of the EARM 2.0 calibration (fitted defaults)",
+    description="protein amounts of EARM 2.0 M1a fitted to HeLa single-cell reporter data",
+    source=LOPEZ2013 + "; " + ALBECK2008,
+    note="not a blood-cancer cell: no calibrated haematological TRAIL parameter set exists",
+)
+
 SPEC = ModelSpec(
     name="trail",
     title="TRAIL extrinsic apoptosis (EARM 2.0 M1a, fitted) with decoy receptors",
@@ -289,6 +298,7 @@ SPEC = ModelSpec(
     t_end=21600.0,
     time_unit="s",
     references=(LOPEZ2013, ALBECK2008, SPENCER2009, "PMID 9242610", "doi:10.1038/40657"),
+    reference_sample=REFERENCE,
 )
 
 # Model gene -> perturbation (used to map a sample's measured levels onto the model).
@@ -330,4 +340,4 @@ def crossing_time(t: np.ndarray, y: np.ndarray, level: float) -> float:
     return float(t[i - 1] + (level - y0) * (t[i] - t[i - 1]) / (y1 - y0))
 
 
-__all__ = ["SPEC", "GENE_TERMS", "time_to_momp", "crossing_time"]
+__all__ = ["SPEC", "REFERENCE", "GENE_TERMS", "time_to_momp", "crossing_time"]

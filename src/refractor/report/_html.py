@@ -31,6 +31,27 @@ def evidence_index(kb) -> dict[str, dict]:
                    "url": _url(e.source)} for e in kb.evidence.values()}
 
 
+_COHORT_N = re.compile(r"< (\d+) needed for the cohort")
+
+
+def group_warnings(warnings) -> tuple[list[dict], list]:
+    """Split cohort warnings into groups shown collapsed (one line each) and the rest.
+
+    Every ``ExtrapolationWarning`` (one per gene whose within-cohort percentile could not be
+    used) becomes one group with a one-line summary: how many genes, and the cohort size needed.
+    """
+    extra = [w for w in warnings if w.category == "ExtrapolationWarning"]
+    other = [w for w in warnings if w.category != "ExtrapolationWarning"]
+    if not extra:
+        return [], other
+    needed = sorted({int(m.group(1)) for w in extra for m in [_COHORT_N.search(w.message)] if m})
+    need = f"< {needed[0]}" if len(needed) == 1 else (
+        f"< {needed[0]}-{needed[-1]}" if needed else "too few")
+    summary = (f"{len(extra)} ExtrapolationWarning(s): absolute thresholds used because the cohort "
+               f"has {need} samples with expression")
+    return [{"summary": summary, "items": extra}], other
+
+
 def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
     """The whole report as one HTML string (no external resources)."""
     from refractor import __version__
@@ -44,7 +65,8 @@ def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
     for i, s in enumerate(result.samples[:MAX_TABLE_ROWS]):
         rows.append({"sample": s, "anchor": re.sub(r"[^A-Za-z0-9_-]", "_", s),
                      "disease": result.diseases[i],
-                     "cells": [(LEVELS[lv], f"{sc:g}", bool(ok)) for lv, sc, ok in
+                     "cells": [(LEVELS[lv] if ok else "not_assessable", f"{sc:g}", bool(ok))
+                               for lv, sc, ok in
                                zip(result.levels[i], result.scores[i], result.assessable[i])]})
     samples = []
     for i in range(min(n, MAX_DRILLDOWN)):
@@ -54,10 +76,11 @@ def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
             "found": [m for m in r.mechanisms if m.status in ("detected", "possible")],
             "unassessable": [m.mechanism for m in r.mechanisms if m.status == "not_assessable"],
         })
+    grouped, other = group_warnings(result.warnings)
     return template.render(
         title=title, n_samples=n, kb_version=result.kb_version, kb_hash=result.kb_hash,
         scoring_version=result.scoring_version, refractor_version=__version__,
-        disclaimer=DISCLAIMER, cohort_warnings=result.warnings,
+        disclaimer=DISCLAIMER, cohort_warnings=other, grouped_warnings=grouped,
         landscape=mechanism_landscape(result),
         landscape_truncated=400 if n > 400 else 0,
         levels_plot=level_distribution(result), agents=result.agents, level_rows=rows,
@@ -66,4 +89,4 @@ def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
     )
 
 
-__all__ = ["render_html", "evidence_index"]
+__all__ = ["render_html", "evidence_index", "group_warnings"]

@@ -23,8 +23,13 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def mechanism_landscape(result: CohortResult, max_samples: int = 400) -> str | None:
-    """Heatmap mechanisms x samples (status colours); mechanisms never assessable are dropped."""
+def mechanism_landscape(result: CohortResult, max_samples: int = 400,
+                        max_labelled: int = 80) -> str | None:
+    """Heatmap mechanisms x samples (status colours); mechanisms never assessable are dropped.
+
+    Up to ``max_labelled`` samples each column is labelled with the full sample id (rotated);
+    above that the labels would overlap and are omitted (the axis says how many samples).
+    """
     st = result.status
     if st.size == 0:
         return None
@@ -35,13 +40,19 @@ def mechanism_landscape(result: CohortResult, max_samples: int = 400) -> str | N
     order = np.lexsort(tuple(-st[:, k] for k in range(st.shape[1] - 1, -1, -1)))[:max_samples]
     st = st[order]
     names = [result.mechanisms[k] for k in keep]
-    fig = Figure(figsize=(min(2 + 0.12 * len(order), 16), 1 + 0.22 * len(names)))
+    labelled = len(order) <= max_labelled
+    labels = [str(result.samples[i]) for i in order] if labelled else []
+    longest = max((len(x) for x in labels), default=0)
+    # full sample ids, rotated; the figure grows downwards by the longest id (0.075 in/char at 7 pt)
+    fig = Figure(figsize=(min(2 + (0.16 if labelled else 0.12) * len(order), 16),
+                          1 + 0.22 * len(names) + 0.075 * longest))
     ax = fig.add_subplot()
     ax.imshow(st.T, aspect="auto", interpolation="nearest", cmap=ListedColormap(STATUS_COLOURS),
               vmin=-0.5, vmax=3.5)
     ax.set_yticks(range(len(names)), names, fontsize=7)
-    if len(order) <= 60:
-        ax.set_xticks(range(len(order)), [result.samples[i] for i in order], rotation=90, fontsize=7)
+    if labelled:
+        ax.set_xticks(range(len(order)), labels, rotation=90, fontsize=7)
+        ax.set_xlabel(f"{len(order)} samples (sorted by calls)", fontsize=8)
     else:
         ax.set_xticks([])
         ax.set_xlabel(f"{len(order)} samples (sorted by calls)")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from refractor.interpret import LEVELS, CohortResult
+from refractor.interpret._cohort_result import NOT_ASSESSABLE_CALL
 from refractor.report._html import render_html
 
 LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}
@@ -49,10 +50,11 @@ def agent_table(result: CohortResult) -> pd.DataFrame:
             rows.append({"sample": r.sample, "disease": r.disease, "agent": a.agent,
                          "agent_class": a.agent_class, "level": a.level, "score": a.score,
                          "assessable": a.assessable, "confidence": a.confidence,
-                         "mechanisms": ";".join(a.mechanisms), "evidence": ";".join(a.evidence)})
+                         "mechanisms": ";".join(a.mechanisms), "evidence": ";".join(a.evidence),
+                         "call": a.level if a.assessable else NOT_ASSESSABLE_CALL})
     return pd.DataFrame(rows, columns=["sample", "disease", "agent", "agent_class", "level",
                                        "score", "assessable", "confidence", "mechanisms",
-                                       "evidence"])
+                                       "evidence", "call"])
 
 
 def maf_annotations(result: CohortResult, maf_path: Path) -> pd.DataFrame:
@@ -138,7 +140,7 @@ def write_outputs(
             text = json.dumps(r.to_dict(), ensure_ascii=False, allow_nan=False,
                               separators=(",", ":"))
             (stage / "samples" / names[r.sample]).write_text(text + "\n", encoding="utf-8")
-        levels = result.to_frame()
+        levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
         levels.insert(0, "disease", result.diseases)
         levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
         agent_table(result).to_csv(stage / "agents.tsv", sep="\t", index=False)
