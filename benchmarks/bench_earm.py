@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
               f"(CPU {cpu / n_p * 1e3:.1f} ms); {a.sets} sets = {wall / n_p * a.sets:8.2f} s"
               f"{note}; setup+compile {t_setup:.1f} s")
     pysb_final = pysb["vode"]["final"]
-    per_pysb, cpu_pysb = pysb["vode"]["per"], pysb["vode"]["cpu"] * n_p
+    per_pysb = pysb["vode"]["per"]
     t_pysb_total = per_pysb * a.sets
 
     # ---- bare libRoadRunner loop ----------------------------------------------------------

@@ -27,7 +27,8 @@ def _bm(id, mech, profile, call="detected", diseases=()):
                 diseases=list(diseases), sources=SRC)
 
 
-def build_kb() -> KnowledgeBase:
+def build_kb(extra_biomarkers: list[dict] | tuple = ()) -> KnowledgeBase:
+    """The mini KB; ``extra_biomarkers`` (record dicts) are appended (validator tests)."""
     sources = [dict(id="seed:003", kind="seed", title="IMiD resistance review (seed 003)")]
     diseases = [
         dict(id="MM", name="multiple myeloma", sources=SRC),
@@ -150,7 +151,8 @@ def build_kb() -> KnowledgeBase:
     )
     return KnowledgeBase.from_records(
         sources=sources, diseases=diseases, genes=genes, agents=agents, mechanisms=mechanisms,
-        biomarkers=biomarkers, strategies=strategies, evidence=evidence, scoring=scoring,
+        biomarkers=biomarkers + list(extra_biomarkers), strategies=strategies, evidence=evidence,
+        scoring=scoring,
         version="test")
 
 

@@ -38,7 +38,8 @@ def test_export_sbml_is_valid(capsys, tmp_path):
 
 def test_simulate_time_course_json_and_tsv(capsys):
     code, out, _ = run(capsys, "simulate", "trail", "--agent", AGENT, "--dose", "50",
-                       "--select", "cPARP_frac", "--points", "5", "--t-end", "20000")
+                       "--select", "cPARP_frac", "--points", "5", "--t-end", "20000",
+                       "--format", "json")
     assert code == 0
     data = json.loads(out)
     assert data["data"]["time"] == [0.0, 5000.0, 10000.0, 15000.0, 20000.0]
@@ -53,7 +54,7 @@ def test_simulate_time_course_json_and_tsv(capsys):
 
 def test_simulate_dose_range_and_png(capsys, tmp_path):
     code, out, _ = run(capsys, "simulate", "trail", "--agent", AGENT,
-                       "--dose-range", "0.1:1000:9")
+                       "--dose-range", "0.1:1000:9", "--format", "json")
     assert code == 0
     data = json.loads(out)
     assert 0.5 < data["ic50"] < 50 and data["unit"] == "ng/mL"
@@ -70,7 +71,7 @@ def test_simulate_sample(capsys, tmp_path):
         "agents": [{"agent": AGENT}]}
     path = tmp_path / "s.json"
     path.write_text(json.dumps(sample))
-    code, out, _ = run(capsys, "simulate", "trail", "--sample", str(path))
+    code, out, _ = run(capsys, "simulate", "trail", "--sample", str(path), "--format", "json")
     assert code == 0
     rows = json.loads(out)
     assert {r["status"] for r in rows} == {"predicted", "not_modelled"}
@@ -94,3 +95,56 @@ def test_simulate_sample(capsys, tmp_path):
 def test_errors_map_to_exit_codes(capsys, argv, code):
     got, _, err = run(capsys, *argv)
     assert got == code and "error" in err
+
+
+# ---- human-readable output, the reference cell and --sample with --agent/--dose-range --------
+# bcl2 reference cell: CLL-like BCL2-dependent (Del Gaizo Moore et al. J Clin Invest 2007,
+# PMID 17200714): venetoclax kills it at low nM (Souers et al. Nat Med 2013); BCL2 G101V moves
+# the IC50 by ~two orders of magnitude (Blombery et al. Cancer Discov 2019, PMID 30514704).
+
+
+def test_text_dose_response_has_units_cell_and_assumptions(capsys):
+    code, out, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax",
+                       "--dose-range", "1e-4:10:12")
+    assert code == 0
+    ic50_line = next(line for line in out.splitlines() if line.startswith("IC50:"))
+    value, unit = ic50_line.split()[1:3]
+    assert unit == "nM" and 0.1 < float(value) < 10
+    assert "cell: CLL-like BCL2-dependent" in out and "17200714" in out
+    assert "assumptions:" in out and "(assumed)" in out
+    code, out, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax",
+                       "--dose-range", "1e-4:10:12", "--cell", "defaults", "--format", "json")
+    data = json.loads(out)  # the raw defaults are not BCL2-dependent: no kill at <= 10 nM
+    assert data["cell"] == "model defaults" and data["ic50"] is None
+
+
+@pytest.mark.parametrize(
+    "model, agent, dose_range",
+    [("bcl2", "venetoclax", "1e-4:10:12"), ("glue", "lenalidomide", "1e-3:100:8"),
+     ("trail", AGENT, "0.1:1000:8")],
+)
+def test_dose_range_png_for_every_model(capsys, tmp_path, model, agent, dose_range):
+    png = tmp_path / f"{model}.png"
+    code, _, _ = run(capsys, "simulate", model, "--agent", agent, "--dose-range", dose_range,
+                     "--format", "png", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sample_with_agent_dose_range_text_and_png(capsys, tmp_path):
+    sample = {"sample": "CLLx", "mechanisms": [
+        {"mechanism": "bcl2-g101v", "status": "detected", "observations": []}],
+        "agents": [{"agent": "venetoclax"}, {"agent": "navitoclax"}]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(sample))
+    code, out, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--dose-range",
+                       "1e-2:1e4:13", "--sample", str(path), "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and [r["agent"] for r in rows] == ["venetoclax"]  # --agent restricts
+    assert rows[0]["ic50_fold"] >= 50 and "CLL-like" in rows[0]["reference"]
+    code, out, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--dose-range",
+                       "1e-2:1e4:13", "--sample", str(path))
+    assert code == 0 and "venetoclax" in out and " nM -> " in out and "reference:" in out
+    png = tmp_path / "s.png"
+    code, _, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--sample", str(path),
+                     "--format", "png", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -23,6 +23,7 @@ models_app = typer.Typer(help="List, describe and export the mechanistic models.
 
 
 class Format(str, Enum):
+    text = "text"
     json = "json"
     tsv = "tsv"
     png = "png"
@@ -108,6 +109,9 @@ def show_cmd(
     typer.echo(f"readout: {spec.readout} ({spec.readout_kind}); t_end {spec.t_end:g} "
                f"{spec.time_unit}; file antimony/{spec.antimony_file}")
     typer.echo("references: " + "; ".join(spec.references))
+    if spec.reference_sample is not None:
+        typer.echo(f"reference cell (sample predictions, default of `simulate`): "
+                   f"{spec.reference_sample.label()}")
     typer.echo("\nagents:")
     for a in spec.agents:
         typer.echo(f"  {a.agent:<22} dose -> {a.dose_species} [{a.dose_unit}]  {a.reference}")
@@ -189,6 +193,136 @@ def _png(out: Optional[Path], plot) -> None:
         plt.close(fig)
 
 
+class Cell(str, Enum):
+    reference = "reference"
+    defaults = "defaults"
+
+
+def _fmt(value: float, unit: str = "") -> str:
+    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return "not reached"
+    return f"{value:.3g} {unit}".rstrip()
+
+
+def _cell_settings(m: Any, cell: Cell, sets: dict[str, float]) -> tuple[dict[str, float], str]:
+    """The reference cell's settings under the user's --set (which win), and its label."""
+    ref = m.spec.reference_sample
+    if cell is Cell.defaults or ref is None:
+        return dict(sets), "model defaults"
+    return {**ref.set, **sets}, ref.label()
+
+
+def _cell_assumptions(m: Any, cell: Cell) -> list[str]:
+    ref = m.spec.reference_sample
+    if cell is Cell.reference and ref is not None and ref.assumed:
+        return [f"reference cell {ref.name!r}: {ref.note or 'levels assumed'}"]
+    return []
+
+
+def _text_dose_response(model: str, agent: str, dr: Any, m: Any, cell_label: str,
+                        assumptions: list[str], t_end_value: float | None = None) -> str:
+    t_end = f"{t_end_value or m.spec.t_end:g} {m.spec.time_unit}"
+    what = "DC50" if dr.kind == "degradation" else "IC50"
+    lines = [
+        f"{model}: {agent} dose-response, readout {dr.readout} ({dr.kind or 'other'}) "
+        f"at {t_end}",
+        f"cell: {cell_label}",
+        f"{what}: {_fmt(dr.ic50, dr.unit)}   Emax: {dr.emax:.3f}   Hill: "
+        f"{'n/a' if not math.isfinite(dr.hill) else format(dr.hill, '.2f')}   "
+        f"flags: {', '.join(dr.flags) or '-'}",
+        "",
+        f"{'dose (' + dr.unit + ')':>14}  {dr.readout:>12}  {'effect':>8}",
+    ]
+    for _, r in dr.frame.iterrows():
+        lines.append(f"{r['dose']:>14.4g}  {r['response']:>12.4g}  {r['effect']:>8.3f}")
+    lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
+    return "\n".join(lines) + "\n"
+
+
+def _text_sample(df: Any, model: str) -> str:
+    sample = df["sample"].iloc[0] if len(df) else "?"
+    lines = [f"sample {sample}: predictions of model {model} against its reference cell"]
+    refs = [r for r in df["reference"].dropna().unique()]
+    lines += [f"reference: {r}" for r in refs]
+    assumptions: list[str] = []
+    for _, r in df.iterrows():
+        if r["status"] == "predicted":
+            u = r["unit"]
+            curve = df.attrs.get("curves", {}).get(f"{r['model']}/{r['agent']}", {})
+            top = max(curve.get("dose") or [math.nan])
+            fold = r["ic50_fold"]
+
+            def ic50(v: Any) -> str:
+                ok = isinstance(v, float) and math.isfinite(v)
+                return _fmt(v, u) if ok else f"> {top:.3g} {u} (not reached)"
+
+            if isinstance(fold, float) and math.isfinite(fold):
+                fold_s = f"x{fold:.3g}"
+            elif math.isfinite(r["ic50_ref"] or math.nan) and math.isfinite(top):
+                fold_s = f"> x{top / r['ic50_ref']:.3g}"
+            else:
+                fold_s = "fold n/a"
+            lines.append(
+                f"  {r['agent']:<22} IC50 {ic50(r['ic50_ref'])} -> {ic50(r['ic50'])} "
+                f"({fold_s}); Emax {r['emax_ref']:.2f} -> {r['emax']:.2f}")
+            lines.append(f"  {'':<22} perturbations: {r['perturbations'] or 'none'}; "
+                         f"mechanisms: {r['mechanisms'] or 'none'}")
+        elif r["status"] == "not_modelled":
+            lines.append(f"  not modelled: {r['mechanisms']}")
+        else:
+            lines.append(f"  {r['status']}: {r['perturbations'] or ''} ({r['assumptions']})")
+        for a in str(r["assumptions"] or "").split(" | "):
+            if a and a not in assumptions and r["status"] == "predicted":
+                assumptions.append(a)
+    lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
+    return "\n".join(lines) + "\n"
+
+
+def _text_time_course(model: str, agent: str | None, dose: float, res: Any, m: Any,
+                      cell_label: str, cell: Cell) -> str:
+    unit = m.spec.agent(agent).dose_unit if agent else ""
+    f = res.frame
+    step = max(1, (len(f) - 1) // 10)
+    rows = f.iloc[list(range(0, len(f), step)) + ([len(f) - 1] if (len(f) - 1) % step else [])]
+    cols = [c for c in f.columns if c != "time"][:8]
+    lines = [f"{model}: time course, {agent or 'untreated'} {dose:g} {unit}".rstrip(),
+             f"cell: {cell_label}",
+             "settings: " + (", ".join(f"{k}={v:g}" for k, v in res.settings.items()) or "-"),
+             ""]
+    tbl = rows[["time"] + cols].to_string(index=False, float_format=lambda x: f"{x:.4g}")
+    lines.append(tbl.replace("time", f"time ({m.spec.time_unit})", 1))
+    if len(f.columns) - 1 > len(cols):
+        lines.append(f"({len(f.columns) - 1 - len(cols)} more columns: use --select or "
+                     "--format tsv/json)")
+    assumptions = _cell_assumptions(m, cell) + res.assumptions
+    lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
+    return "\n".join(lines) + "\n"
+
+
+def _plot_sample(df: Any, out: Optional[Path]) -> None:
+    curves = df.attrs.get("curves", {})
+    if not curves:
+        raise InputError("nothing to plot: no predicted agent for this sample", column="--sample")
+    items = list(curves.values())[:8]
+
+    def plot(ax):
+        for i, c in enumerate(items):
+            color = f"C{i}"
+            d = [x for x in c["dose"] if x > 0]
+            k = len(c["dose"]) - len(d)
+            ax.semilogx(d, c["reference"][k:], "--", color=color,
+                        label=f"{c['agent']} reference (IC50 {_fmt(c['ic50_ref'], c['unit'])})")
+            ax.semilogx(d, c["sample"][k:], "o-", color=color, ms=3,
+                        label=f"{c['agent']} sample (IC50 {_fmt(c['ic50'], c['unit'])})")
+        units = sorted({c["unit"] for c in items})
+        ax.set_xlabel(f"dose ({', '.join(units)})")
+        ax.set_ylabel(items[0]["readout"])
+        ax.set_title(f"{df['sample'].iloc[0]}: sample vs reference "
+                     f"({items[0]['reference_label']})", fontsize=8)
+        ax.legend(fontsize=6)
+    _png(out, plot)
+
+
 def simulate_cmd(
     model: str = typer.Argument(..., help="Model name (glue, bcl2, trail)."),
     agent: Optional[str] = typer.Option(None, "--agent", help="Agent slug."),
@@ -206,7 +340,11 @@ def simulate_cmd(
     reference: Optional[Path] = typer.Option(
         None, "--reference-expression",
         help="Gene x sample TPM table; its per-gene median is the reference for --sample."),
-    fmt: Format = typer.Option(Format.json, "--format", help="json, tsv or png."),
+    cell: Cell = typer.Option(
+        Cell.reference, "--cell",
+        help="reference: the model's stated reference cell (bcl2: CLL-like BCL2-dependent); "
+        "defaults: the raw model defaults. --set values are applied on top."),
+    fmt: Format = typer.Option(Format.text, "--format", help="text, json, tsv or png."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
 ) -> None:
     """Simulate MODEL: a time course, a dose-response (--dose-range) or a sample (--sample)."""
@@ -222,32 +360,49 @@ def simulate_cmd(
         perts_arg = {k: (spec_default.get(k, math.nan) if v is None else v)
                      for k, v in perts.items()}
     if sample is not None:
-        df = predict_from_sample(sample, models=[model], reference_levels=reference)
+        doses = {agent: _parse_range(dose_range)} if (agent and dose_range) else None
+        df = predict_from_sample(sample, models=[model], reference_levels=reference,
+                                 agents=[agent] if agent else None, doses=doses)
         if fmt is Format.png:
-            raise InputError("--sample supports --format json or tsv", column="--format")
+            _plot_sample(df, out)
+            return
+        if fmt is Format.text:
+            _write_text(_text_sample(df, model), out)
+            return
         text = (df.to_csv(sep="\t", index=False) if fmt is Format.tsv
                 else _json(df.astype(object).where(df.notna(), None).to_dict("records")))
         _write_text(text, out)
         return
+    sets, cell_label = _cell_settings(m, cell, sets)
+    ref_cell = m.spec.reference_sample
+    cell_name = ref_cell.name if (cell is Cell.reference and ref_cell) else "model defaults"
     if dose_range is not None:
         if agent is None:
             raise InputError("--dose-range needs --agent", column="--agent")
         dr = m.dose_response(agent=agent, doses=_parse_range(dose_range), set=sets,
                              perturbations=perts_arg or None, t_end=t_end)
+        assumptions = _cell_assumptions(m, cell) + m.assumptions([agent], sets)
+        what = "DC50" if dr.kind == "degradation" else "IC50"
         if fmt is Format.png:
             def plot(ax):
                 f = dr.frame[dr.frame["dose"] > 0]
                 ax.semilogx(f["dose"], f["response"], "o-")
+                if math.isfinite(dr.ic50):
+                    ax.axvline(dr.ic50, ls=":", color="grey")
                 ax.set_xlabel(f"{agent} dose ({dr.unit})")
-                ax.set_ylabel(dr.readout)
-                ax.set_title(f"{model}: IC50 {dr.ic50:.3g} {dr.unit}, Emax {dr.emax:.2f}")
+                ax.set_ylabel(f"{dr.readout} at {t_end or m.spec.t_end:g} {m.spec.time_unit}")
+                ax.set_title(f"{model}: {agent} {what} {_fmt(dr.ic50, dr.unit)}, Emax "
+                             f"{dr.emax:.2f}\ncell: {cell_name}", fontsize=9)
             _png(out, plot)
         elif fmt is Format.tsv:
             _write_text(dr.frame.to_csv(sep="\t", index=False), out)
+        elif fmt is Format.text:
+            _write_text(_text_dose_response(model, agent, dr, m, cell_label, assumptions, t_end), out)
         else:
             _write_text(_json({"model": model, "agent": agent, "readout": dr.readout,
                                "unit": dr.unit, "ic50": dr.ic50, "emax": dr.emax,
                                "hill": dr.hill, "flags": list(getattr(dr, "flags", ())),
+                               "cell": cell_label, "assumptions": assumptions,
                                "data": dr.frame.to_dict("records")}), out)
         return
     res = m.simulate(agent=agent, dose=dose, set=sets, perturbations=perts_arg or None,
@@ -259,14 +414,18 @@ def simulate_cmd(
                 ax.plot(res.frame["time"], res.frame[c], label=c)
             ax.set_xlabel(f"time ({m.spec.time_unit})")
             ax.legend(fontsize=7)
-            ax.set_title(f"{model} {agent or ''} {dose:g}")
+            unit = m.spec.agent(agent).dose_unit if agent else ""
+            ax.set_title(f"{model} {agent or 'untreated'} {dose:g} {unit}\ncell: "
+                         f"{cell_name}", fontsize=9)
         _png(out, plot)
     elif fmt is Format.tsv:
         _write_text(res.frame.to_csv(sep="\t", index=False), out)
+    elif fmt is Format.text:
+        _write_text(_text_time_course(model, agent, dose, res, m, cell_label, cell), out)
     else:
         _write_text(_json({"model": model, "agent": agent, "dose": dose,
-                           "time_unit": m.spec.time_unit, "settings": res.settings,
-                           "assumptions": res.assumptions,
+                           "time_unit": m.spec.time_unit, "cell": cell_label,
+                           "settings": res.settings, "assumptions": res.assumptions,
                            "data": res.frame.to_dict("list")}), out)
 
 

@@ -44,16 +44,19 @@ class Assembler:
                                                        disease, self.kinds, self.order)
         return c
 
-    def _agent(self, a, calls, sets, hist_assessed, firing):
-        if not self._agent_mechset[a].isdisjoint(firing) or any(
-                sets[h] & agents for h, agents in self.view.history_terms(a)):
-            return score_agent(self.view, a, calls, sets, hist_assessed, firing)
-        # nothing fired: the call depends only on the status and missing data of its mechanisms
-        key = (a, tuple([(c.status, c.missing_data) for c in
-                         (calls[m] for m in self._agent_mechs[a] if m in calls)]))
+    def _agent(self, a, calls, sets, hist_assessed, firing, akey):
+        if not self._agent_mechset[a].isdisjoint(firing):
+            return score_agent(self.view, a, calls, sets, hist_assessed, firing, akey)
+        # no mechanism fired: the call depends only on the status and missing data of its
+        # mechanisms and on which history terms fired with which agents (their observations are
+        # built from exactly those agent sets)
+        key = (a, akey, tuple([(c.status, c.missing_data, c.biomarkers) for c in
+                               (calls[m] for m in self._agent_mechs[a] if m in calls)]),
+               tuple([sets[h] & agents for h, agents in self.view.history_terms(a)]))
         call = self._quiet_agent.get(key)
         if call is None:
-            call = self._quiet_agent[key] = score_agent(self.view, a, calls, sets, hist_assessed)
+            call = self._quiet_agent[key] = score_agent(self.view, a, calls, sets, hist_assessed,
+                                                        firing, akey)
         return call
 
     def assemble(
@@ -73,7 +76,7 @@ class Assembler:
                  for m in v.mechanism_ids}
         hist = "history" in assessed
         firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
-        agents = tuple(self._agent(a, calls, sets, hist, firing) for a in v.covered_agents)
+        agents = tuple(self._agent(a, calls, sets, hist, firing, akey) for a in v.covered_agents)
         found = tuple(sorted((m, c.status) for m, c in calls.items()
                              if c.status in ("detected", "possible")))
         key = (found, disease)

@@ -50,6 +50,23 @@ def _to_obs(bid, kind, gene, detail, resolution, value, threshold, comparison, u
                        txt(comparison), txt(unit), txt(source), bool(assumed))
 
 
+def data_assessed(view: KBView, prep: Prepared, states: np.ndarray) -> np.ndarray:
+    """samples x mechanisms: evaluated by an applicable biomarker whose non-history data kinds
+    the sample has (column form of :meth:`KBView.assesses` for not-detected calls)."""
+    n = prep.n
+    out = np.zeros((n, len(view.mechanism_ids)), dtype=bool)
+    for j, b in enumerate(view.biomarkers):
+        kinds = view.data_kinds[b.id]
+        if not kinds:
+            continue
+        has = np.zeros(n, bool)
+        for k in kinds:
+            has |= prep.assessed[k]
+        col = view.mech_index[b.mechanism]
+        out[:, col] |= has & ((states[:, j] == MATCHED) | (states[:, j] == UNMATCHED))
+    return out
+
+
 def interpret(cohort: Cohort, kb) -> CohortResult:
     """Evaluate the knowledge base's rules on every sample of ``cohort`` (columnar).
 
@@ -97,7 +114,7 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
 
     scores, assessable = score_matrix(view, status, {"refractory": hist("refractory"),
                                                      "exposed": hist("exposed")},
-                                      prep.assessed["history"])
+                                      prep.assessed["history"], data_assessed(view, prep, states))
     levels = levels_of(view, scores) if scores.size else np.zeros(scores.shape, np.int8)
 
     assembler = Assembler(view)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cached_property, lru_cache
 from typing import Any
 
-from refractor.kb.schema import AgentRule, Biomarker, EvidenceLevel, Mechanism
+from refractor.kb.schema import AgentRule, Biomarker, EvidenceLevel, Logic, Mechanism
 
 #: evidence levels that speak about patients -> "high" confidence; experimental -> "moderate";
 #: a review statement alone -> "low".
@@ -144,6 +144,33 @@ class KBView:
         return tuple(out)
 
     @cached_property
+    def data_kinds(self) -> dict[str, frozenset[str]]:
+        """Biomarker id -> the data kinds its features need other than clinical history.
+
+        A biomarker evaluated on clinical history alone is a history term: unless it fired it
+        does not make an agent call assessable (see ``_scoring.score_agent``).
+        """
+        def leaves(term):
+            if isinstance(term, Logic):
+                for child in term.all or term.any or [term.not_]:
+                    yield from leaves(child)
+            else:
+                yield term.kind
+
+        return {b.id: frozenset(leaves(b.profile)) - {"history"} for b in self.biomarkers}
+
+    def assesses(self, call, assessed) -> bool:
+        """Does this mechanism call count as an assessment for an agent call? Yes when it fired,
+        or when it was evaluated (not detected) by a biomarker whose non-history data the
+        sample has (``assessed``: the sample's measured data kinds)."""
+        if call.status in ("detected", "possible"):
+            return True
+        if call.status != "not_detected":
+            return False
+        kinds = self.data_kinds
+        return any(not kinds.get(b, frozenset()).isdisjoint(assessed) for b in call.biomarkers)
+
+    @cached_property
     def level_bands(self) -> tuple[list[float], list[str]]:
         """Score-to-level table sorted by ``min`` (inclusive lower bounds) and its labels."""
         b = sorted(self.scoring.score_to_level, key=lambda x: x.min)
@@ -211,6 +238,10 @@ class KBView:
         """Is ``disease`` related (itself, an ancestor or a descendant) to any listed disease?"""
         if not restricted_to:
             return True
+        return self._in_context(tuple(restricted_to), disease)
+
+    @lru_cache(maxsize=None)
+    def _in_context(self, restricted_to: tuple[str, ...], disease: str | None) -> bool:
         mine = self.lineage(disease)
         return bool(mine & set(restricted_to)) or any(
             disease in self.lineage(d) for d in restricted_to if disease)

@@ -62,10 +62,14 @@ def referenced(view: KBView, agent: str) -> tuple[list[str], bool]:
 
 
 # ---------------------------------------------------------------------- vectorised
-def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object], hist_assessed: np.ndarray):
+def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object],
+                 hist_assessed: np.ndarray, data_assessed: np.ndarray | None = None):
     """Scores and assessability (samples x covered agents).
 
     ``history`` maps ``"refractory"`` / ``"exposed"`` to a callable ``agents -> bool array``.
+    ``data_assessed`` (samples x mechanisms): the mechanism was evaluated by a biomarker whose
+    non-history data the sample has (:meth:`KBView.assesses`); an agent call is assessable when
+    one of its mechanisms fired or was so evaluated, or one of its history terms fired.
     """
     n = status.shape[0]
     agents = view.covered_agents
@@ -116,7 +120,12 @@ def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object], h
         scores[:, k] = s
         mechs, has_hist = referenced(view, agent)
         idx = [mi[m] for m in mechs if m in mi]
-        a = (status[:, idx] != NOT_ASSESSABLE).any(axis=1) if idx else np.zeros(n, bool)
+        if not idx:
+            a = np.zeros(n, bool)
+        elif data_assessed is None:
+            a = (status[:, idx] != NOT_ASSESSABLE).any(axis=1)
+        else:  # fired, or evaluated with non-history data (see KBView.assesses)
+            a = ((status[:, idx] >= POSSIBLE) | data_assessed[:, idx]).any(axis=1)
         # clinical history makes the call assessable only when a history term fired: a
         # history that does not mention the agent says nothing about its mechanisms
         assessable[:, k] = a | hist_fired
@@ -173,12 +182,16 @@ def _plan(view: KBView, agent: str) -> tuple:
 
 def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
                 sets: dict[str, frozenset], hist_assessed: bool = False,
-                firing: frozenset[str] | None = None) -> AgentCall:
+                firing: frozenset[str] | None = None,
+                assessed: frozenset[str] | None = None) -> AgentCall:
     """Score one agent for one sample and keep the trace of every term that fired.
 
     ``firing`` (optional) is the set of mechanisms called detected or possible in ``calls``;
-    given once per sample it saves recomputing it for every agent. ``hist_assessed`` is kept
-    for callers; assessability now needs a history term that fired (see below).
+    given once per sample it saves recomputing it for every agent. ``assessed`` (the sample's
+    measured data kinds) decides assessability: the call is assessable when a referenced
+    mechanism fired or was evaluated with non-history data (:meth:`KBView.assesses`), or a
+    history term fired; clinical history that fired nothing assesses nothing. Without
+    ``assessed`` any evaluated mechanism counts. ``hist_assessed`` is kept for callers.
     """
     name, agent_class = view.agent_info(agent)
     f = view.scoring.possible_factor
@@ -221,7 +234,12 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
     mechs, has_hist = referenced(view, agent)
     present = [m for m in mechs if m in calls]
     hist_fired = any(t.status in HISTORY for t in trace)
-    assessable = any(calls[m].status != "not_assessable" for m in present) or hist_fired
+    if hist_fired or any(t.mechanisms for t in trace):
+        assessable = True  # a term fired: its mechanism (or history) was assessed
+    elif assessed is None:
+        assessable = any(calls[m].status != "not_assessable" for m in present)
+    else:
+        assessable = any(view.assesses(calls[m], assessed) for m in present)
     notes: list[str] = []
     if not assessable:
         missing = sorted({k for m in present for k in calls[m].missing_data})
@@ -233,13 +251,20 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
             "susceptibility")
     fired = tuple(dict.fromkeys(m for t in trace for m in t.mechanisms))
     positive = tuple(dict.fromkeys(m for t in trace if t.contribution > 0 for m in t.mechanisms))
-    evidence = tuple(dict.fromkeys(e.id for m in fired for e in view.evidence(m, agent)))
-    confidence, why = _confidence(view, agent, level, trace, positive, present, calls, assessable)
+    evidence = _evidence_ids(view, fired, agent) if fired else ()
+    confidence, why = _confidence(view, agent, level, trace, positive, present, calls, assessable,
+                                  assessed)
     return AgentCall(agent, name, agent_class, level, score, fired, evidence, tuple(trace),
                      confidence, why, assessable, tuple(notes))
 
 
-def _confidence(view, agent, level, trace, positive, present, calls, assessable):
+@lru_cache(maxsize=65536)
+def _evidence_ids(view: KBView, fired: tuple[str, ...], agent: str) -> tuple[str, ...]:
+    """Evidence ids behind the fired mechanisms for ``agent``, each once (KB-only: cached)."""
+    return tuple(dict.fromkeys(e.id for m in fired for e in view.evidence(m, agent)))
+
+
+def _confidence(view, agent, level, trace, positive, present, calls, assessable, assessed=None):
     history = [t for t in trace if t.term == "history" or (t.status in ("refractory", "exposed"))]
     if level != "susceptible":
         conf, why = view.confidence(positive, agent) if positive else ("low", "")
@@ -249,7 +274,8 @@ def _confidence(view, agent, level, trace, positive, present, calls, assessable)
     if not assessable:
         return "low", (f"not assessable: none of the {len(present)} scored mechanism(s) could be "
                        "assessed with the data given and no clinical-history term fired")
-    done = sum(calls[m].status != "not_assessable" for m in present)
+    done = sum((calls[m].status != "not_assessable") if assessed is None
+               else view.assesses(calls[m], assessed) for m in present)
     conf = "moderate" if present and 2 * done >= len(present) else "low"
     return conf, (f"no resistance mechanism fired; {done} of {len(present)} scored mechanism(s) "
                   "assessable (absence of a finding, not proof of sensitivity)")

@@ -309,6 +309,11 @@ class Model:
         c.apply(values)
         return {k: v for k, v in values.items() if v != c.defaults.get(k)}
 
+    def assumptions(self, agents: Sequence[str] = (),
+                    settings: Mapping[str, float] | None = None) -> list[str]:
+        """Assumed parameters a run with ``agents`` and ``settings`` (id -> value) uses."""
+        return self._assumptions(list(agents), dict(settings or {}))
+
     def _assumptions(self, agents: Sequence[str], settings: Mapping[str, float]) -> list[str]:
         out = []
         for p in self.spec.parameters:

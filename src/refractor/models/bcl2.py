@@ -4,6 +4,11 @@ The model text is ``antimony/bcl2.ant`` (nM, h). Each drug is a clamped dose par
 occupies the anti-apoptotic grooves in rapid equilibrium (Ki values below). Protein levels
 are relative to a reference cell (1 = reference totals ``*_ref``); measured levels (e.g. the
 Cloete et al. 2023 DLBCL profiles) enter through the ``*_level`` parameters.
+
+The model defaults (BCL2 = BCL-XL = MCL1) are NOT a BCL2-dependent cell. Sample predictions
+(:func:`~refractor.models.predict_from_sample`) and ``refractor simulate`` use :data:`REFERENCE`,
+a CLL-like BCL2-dependent, BIM-primed cell (Del Gaizo Moore et al. J Clin Invest 2007,
+PMID 17200714; relative levels assumed): venetoclax IC50 ~2 nM at 24 h, G101V ~170-fold.
 """
 from __future__ import annotations
 

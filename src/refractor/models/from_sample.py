@@ -317,6 +317,8 @@ def predict_from_sample(
         (``status = "no_agent"``), and one row per active mechanism no model represents
         (``status = "not_modelled"``). Every model row names its reference cell in
         ``reference`` (``SPEC.reference_sample``, see the module docstring).
+        ``frame.attrs["curves"]`` holds the dose-response curves behind each predicted row
+        (key ``"model/agent"``: ``dose``, ``reference`` and ``sample`` responses).
     """
     from refractor.models._registry import _MODULES, get_model
 
@@ -329,6 +331,7 @@ def predict_from_sample(
     sample_agents = {a.get("agent") for a in data.get("agents", []) if isinstance(a, Mapping)}
     kb_terms = _kb_model_terms()
     rows: list[dict[str, Any]] = []
+    curves: dict[str, dict[str, Any]] = {}
     covered_all: set[str] = set()
     from importlib import import_module
 
@@ -380,6 +383,12 @@ def predict_from_sample(
                 assumptions.append(f"reference sample levels assumed: {ref_sample.note or ''}")
             assumptions += [f"IC50 flag: {f}" for f in (*ref.flags, *alt.flags)]
             fold = alt.ic50 / ref.ic50 if ref.ic50 and math.isfinite(ref.ic50) else math.nan
+            curves[f"{name}/{agent}"] = {
+                "model": name, "agent": agent, "unit": ref.unit, "readout": ref.readout,
+                "dose": ref.frame["dose"].tolist(), "reference": ref.frame["response"].tolist(),
+                "sample": alt.frame["response"].tolist(), "ic50_ref": ref.ic50,
+                "ic50": alt.ic50, "reference_label": ref_sample.name if ref_sample else "",
+            }
             rows.append({
                 "sample": sample_id, "model": name, "agent": agent, "status": "predicted",
                 "readout": ref.readout, "unit": ref.unit, "ic50_ref": ref.ic50,
@@ -398,7 +407,9 @@ def predict_from_sample(
                 "assumptions": "no model term represents this mechanism in models "
                 + ", ".join(names),
             })
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame.attrs["curves"] = curves  # "model/agent" -> dose, reference and sample responses
+    return frame
 
 
 __all__ = ["predict_from_sample", "load_sample", "measured_value", "cohort_reference"]

@@ -23,6 +23,12 @@ def _png(fig: Figure) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def sample_labels(samples: list[str], max_labelled: int = 80) -> list[str] | None:
+    """x-axis labels of the landscape: the full sample ids (never truncated) for up to
+    ``max_labelled`` samples, ``None`` (no labels) above that."""
+    return [str(s) for s in samples] if len(samples) <= max_labelled else None
+
+
 def mechanism_landscape(result: CohortResult, max_samples: int = 400,
                         max_labelled: int = 80) -> str | None:
     """Heatmap mechanisms x samples (status colours); mechanisms never assessable are dropped.
@@ -40,8 +46,9 @@ def mechanism_landscape(result: CohortResult, max_samples: int = 400,
     order = np.lexsort(tuple(-st[:, k] for k in range(st.shape[1] - 1, -1, -1)))[:max_samples]
     st = st[order]
     names = [result.mechanisms[k] for k in keep]
-    labelled = len(order) <= max_labelled
-    labels = [str(result.samples[i]) for i in order] if labelled else []
+    labels = sample_labels([result.samples[i] for i in order], max_labelled)
+    labelled = labels is not None
+    labels = labels or []
     longest = max((len(x) for x in labels), default=0)
     # full sample ids, rotated; the figure grows downwards by the longest id (0.075 in/char at 7 pt)
     fig = Figure(figsize=(min(2 + (0.16 if labelled else 0.12) * len(order), 16),
@@ -80,4 +87,4 @@ def level_distribution(result: CohortResult) -> str | None:
     return _png(fig)
 
 
-__all__ = ["mechanism_landscape", "level_distribution", "STATUS_COLOURS", "LEVEL_COLOURS"]
+__all__ = ["mechanism_landscape", "sample_labels", "level_distribution", "STATUS_COLOURS", "LEVEL_COLOURS"]
