@@ -73,3 +73,21 @@ def test_landscape_figure_grows_to_fit_rotated_ids(kb):
     short = height([f"S{i}" for i in range(5)])
     long_ = height([f"patient-{i}-with-a-forty-character-identifier" for i in range(5)])
     assert long_ > short + 100  # the rotated ids get room below the heatmap
+
+
+def test_level_plot_counts_not_assessable_apart_from_susceptible(kb):
+    """An agent whose calls are all not assessable must not be drawn as 'susceptible' (green)."""
+    from matplotlib.image import imread
+
+    from refractor.report._plots import level_distribution
+
+    c = make_cohort([dict(sample=f"E{i}", disease="MM", prior_agents=["lenalidomide"])
+                     for i in range(4)], {f"E{i}": ["history"] for i in range(4)})
+    r = interpret(c, kb)
+    assert not r.assessable.any()
+    img = imread(io.BytesIO(base64.b64decode(level_distribution(r))))[..., :3]
+    green = (abs(img[..., 0] - 0x6a / 255) < 0.02) & (abs(img[..., 1] - 0xa8 / 255) < 0.02) & (
+        abs(img[..., 2] - 0x4f / 255) < 0.02)
+    grey = (abs(img[..., :3] - 0xcc / 255) < 0.02).all(axis=-1)
+    # only the legend swatch may be green; the bars are grey
+    assert green.sum() < 200 and grey.sum() > 2000

@@ -44,9 +44,9 @@ class Assembler:
                                                        disease, self.kinds, self.order)
         return c
 
-    def _agent(self, a, calls, sets, hist_assessed, firing, akey):
+    def _agent(self, a, calls, sets, hist_assessed, firing, akey, memo):
         if not self._agent_mechset[a].isdisjoint(firing):
-            return score_agent(self.view, a, calls, sets, hist_assessed, firing, akey)
+            return score_agent(self.view, a, calls, sets, hist_assessed, firing, akey, memo)
         # no mechanism fired: the call depends only on the status and missing data of its
         # mechanisms and on which history terms fired with which agents (their observations are
         # built from exactly those agent sets)
@@ -76,7 +76,9 @@ class Assembler:
                  for m in v.mechanism_ids}
         hist = "history" in assessed
         firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
-        agents = tuple(self._agent(a, calls, sets, hist, firing, akey) for a in v.covered_agents)
+        memo: dict = {}  # traces shared by agents scored by the same rules, this sample only
+        agents = tuple(self._agent(a, calls, sets, hist, firing, akey, memo)
+                       for a in v.covered_agents)
         found = tuple(sorted((m, c.status) for m, c in calls.items()
                              if c.status in ("detected", "possible")))
         key = (found, disease)

@@ -180,10 +180,17 @@ def _plan(view: KBView, agent: str) -> tuple:
     return tuple(out)
 
 
+@lru_cache(maxsize=4096)
+def _plan_key(view: KBView, agent: str) -> tuple:
+    """Agents with the same rules and weight overrides get the same trace and score."""
+    return tuple((r.id, tuple(sorted(r.overrides.get(agent, {}).items())))
+                 for r in view.rules_for(agent))
+
+
 def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
                 sets: dict[str, frozenset], hist_assessed: bool = False,
                 firing: frozenset[str] | None = None,
-                assessed: frozenset[str] | None = None) -> AgentCall:
+                assessed: frozenset[str] | None = None, memo: dict | None = None) -> AgentCall:
     """Score one agent for one sample and keep the trace of every term that fired.
 
     ``firing`` (optional) is the set of mechanisms called detected or possible in ``calls``;
@@ -192,13 +199,29 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
     mechanism fired or was evaluated with non-history data (:meth:`KBView.assesses`), or a
     history term fired; clinical history that fired nothing assesses nothing. Without
     ``assessed`` any evaluated mechanism counts. ``hist_assessed`` is kept for callers.
+    ``memo`` (optional, one dict per sample) shares the trace between agents scored by the
+    same rules with the same overrides (e.g. every agent of a class rule).
     """
     name, agent_class = view.agent_info(agent)
+    if firing is None:
+        firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
+    if memo is None:
+        trace, score = _trace(view, agent, calls, sets, firing)
+    else:
+        key = _plan_key(view, agent)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = _trace(view, agent, calls, sets, firing)
+        trace, score = hit
+    return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed)
+
+
+def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict[str, frozenset],
+           firing: frozenset[str]) -> tuple[tuple[TraceTerm, ...], float]:
+    """The terms of the agent's rules that fired (rule order) and the summed score."""
     f = view.scoring.possible_factor
     trace: list[TraceTerm] = []
     score = 0.0
-    if firing is None:
-        firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
     for rule, t, ov, tmechs, thist in _plan(view, agent):
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue  # nothing this term looks at fired: it cannot add to the score or trace
@@ -230,6 +253,10 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
         if tt is not None:
             trace.append(tt)
             score = score + tt.contribution
+    return tuple(trace), score
+
+
+def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed) -> AgentCall:
     level = level_of(view, score)
     mechs, has_hist = referenced(view, agent)
     present = [m for m in mechs if m in calls]
@@ -254,7 +281,7 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
     evidence = _evidence_ids(view, fired, agent) if fired else ()
     confidence, why = _confidence(view, agent, level, trace, positive, present, calls, assessable,
                                   assessed)
-    return AgentCall(agent, name, agent_class, level, score, fired, evidence, tuple(trace),
+    return AgentCall(agent, name, agent_class, level, score, fired, evidence, trace,
                      confidence, why, assessable, tuple(notes))
 
 

@@ -14,6 +14,7 @@ from refractor.interpret import LEVELS, STATUSES, CohortResult
 
 STATUS_COLOURS = ["#eeeeee", "#cfe3f3", "#f6b26b", "#c0392b"]  # n/a, not detected, possible, detected
 LEVEL_COLOURS = ["#6aa84f", "#ffd966", "#f6b26b", "#c0392b"]
+NOT_ASSESSABLE_COLOUR = "#cccccc"
 
 
 def _png(fig: Figure) -> str:
@@ -73,13 +74,20 @@ def level_distribution(result: CohortResult) -> str | None:
     lv = result.levels
     if lv.size == 0:
         return None
-    counts = np.stack([(lv == k).sum(axis=0) for k in range(len(LEVELS))])
+    ok = result.assessable.astype(bool)
+    # not-assessable calls are their own (grey) category, never counted as susceptible
+    counts = np.stack([((lv == k) & ok).sum(axis=0) for k in range(len(LEVELS))]
+                      + [(~ok).sum(axis=0)])
     fig = Figure(figsize=(max(4, 0.35 * len(result.agents) + 2), 3.4))
     ax = fig.add_subplot()
     x = np.arange(len(result.agents))
     bottom = np.zeros(len(result.agents))
-    for k, name in enumerate(LEVELS):
-        ax.bar(x, counts[k], bottom=bottom, color=LEVEL_COLOURS[k], label=name, width=0.8)
+    names = [*LEVELS, "not assessable"]
+    for k, name in enumerate(names):
+        if k == len(LEVELS) and not counts[k].any():
+            continue
+        ax.bar(x, counts[k], bottom=bottom, color=(LEVEL_COLOURS + [NOT_ASSESSABLE_COLOUR])[k],
+               label=name, width=0.8)
         bottom += counts[k]
     ax.set_xticks(x, result.agents, rotation=70, ha="right", fontsize=7)
     ax.set_ylabel("samples")

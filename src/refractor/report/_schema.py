@@ -26,6 +26,15 @@ from refractor.interpret._results import (
 
 _RECORDS = (Observation, MechanismCall, TraceTerm, AgentCall, StrategySuggestion, ResultWarning)
 _ENUMS = {("MechanismCall", "status"): list(STATUSES), ("AgentCall", "level"): list(LEVELS)}
+_DESCRIPTIONS = {
+    ("AgentCall", "assessable"): (
+        "false when no mechanism scored for the agent could be assessed with the data given "
+        "(none fired, none was evaluated with measured non-history data) and no clinical-history "
+        "term fired; the call is then shown as 'not_assessable' (TSV, HTML, CLI) and 'level' "
+        "only reflects the absence of data, not susceptibility (see confidence_reason)"),
+    ("AgentCall", "level"): (
+        "resistance level from the score bands; read together with 'assessable'"),
+}
 
 
 def _type(tp: Any) -> dict:
@@ -51,6 +60,8 @@ def _record(cls) -> dict:
         props[f.name] = _type(hints[f.name])
         if (cls.__name__, f.name) in _ENUMS:
             props[f.name] = {"enum": _ENUMS[(cls.__name__, f.name)]}
+        if (cls.__name__, f.name) in _DESCRIPTIONS:
+            props[f.name] = {**props[f.name], "description": _DESCRIPTIONS[(cls.__name__, f.name)]}
     return {"type": "object", "additionalProperties": False, "required": list(props),
             "properties": props, "description": (cls.__doc__ or "").strip().splitlines()[0]}
 
