@@ -18,7 +18,6 @@ Run with ``-s`` to see the landscape (mechanism -> number of samples, venetoclax
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Any, Optional
@@ -50,14 +48,10 @@ def _write_text(text: str, out: Optional[Path]) -> None:
         return
     if not out.parent.is_dir():
         raise InputError("output directory does not exist", path=str(out.parent))
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from refractor.io import atomic_write
+
+    with atomic_write(out) as fh:
+        fh.write(text)
 
 
 def _json(value: Any) -> str:

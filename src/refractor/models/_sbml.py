@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from refractor.errors import ModelError
@@ -63,14 +62,10 @@ def export_sbml(name: str, path: str | os.PathLike | None = None) -> str:
             from refractor.errors import InputError
 
             raise InputError("output directory does not exist", path=str(target.parent))
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(sbml)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from refractor.io import atomic_write
+
+        with atomic_write(target) as fh:
+            fh.write(sbml)
     return sbml
 
 
