@@ -27,7 +27,6 @@ def test_shared_records_equal_a_fresh_scoring_of_every_agent(kb):
     r = interpret(c, kb)
     view = view_of(kb)
     prep = prepare(c, view)
-    shared = 0
     seen: dict[int, int] = {}
     for i in range(len(r)):
         s = r[i]

@@ -28,15 +28,21 @@ class Assembler:
         self._bm_ids = {m: tuple(b.id for b in bs) for m, bs in view.biomarkers_by_mechanism.items()}
         self._quiet_mech: dict = {}
         self._quiet_agent: dict = {}
+        self._kept: list = []
         self._agent_mechs = {a: referenced(view, a)[0] for a in view.covered_agents}
         self._agent_mechset = {a: frozenset(m) for a, m in self._agent_mechs.items()}
 
     def _mechanism(self, m, states, obs, assessed, akey, disease):
         ids = self._bm_ids[m]
-        sub = tuple(states.get(b) for b in ids)
+        sub = tuple([states.get(b) for b in ids])
         if MATCHED in sub:
-            return mechanism_call(self.view, m, states, obs, assessed, disease, self.kinds,
-                                  self.order)
+            c = mechanism_call(self.view, m, states, obs, assessed, disease, self.kinds,
+                               self.order)
+            if c.status not in FIRING:
+                # cannot happen (a matched applicable biomarker calls detected / possible); kept
+                # alive all the same, so that the id-keyed agent cache below stays sound
+                self._kept.append(c)
+            return c
         key = (m, sub, akey, disease)
         c = self._quiet_mech.get(key)
         if c is None:
@@ -50,8 +56,9 @@ class Assembler:
         # no mechanism fired: the call depends only on the status and missing data of its
         # mechanisms and on which history terms fired with which agents (their observations are
         # built from exactly those agent sets)
-        key = (a, akey, tuple([(c.status, c.missing_data, c.biomarkers) for c in
-                               (calls[m] for m in self._agent_mechs[a] if m in calls)]),
+        # (none of the agent's mechanisms fired, so each call is a record shared through
+        # ``_quiet_mech``, which keeps it alive: its id stands for its content)
+        key = (a, akey, tuple([id(calls[m]) for m in self._agent_mechs[a] if m in calls]),
                tuple([sets[h] & agents for h, agents in self.view.history_terms(a)]))
         call = self._quiet_agent.get(key)
         if call is None:
