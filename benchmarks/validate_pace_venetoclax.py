@@ -266,10 +266,12 @@ markers (monocytic FAB, TP53, FLT3, RAS, NPM1, IDH; the TP53 rule is restricted 
 CLL data disagree). PACE measured none of these in its diseases: no expression, no BCL2/BAX
 sequencing, no genetics for its 5 AML samples, and t(11;14) - the MCL-defining translocation -
 only counts for myeloma in the KB. {"So the score is CONSTANT and carries no information here" if constant
-else f"The score varies in few samples (rho all = {ven['rho_all']:+.3f})"}:
-the large lineage difference in the DATA (AUROC {ven['lineage_auroc_data']:.2f}: CLL/MCL sensitive,
-T-PLL and healthy MNC resistant) is invisible to a resistance-mechanism KB that has no baseline
-'lineage BCL2 dependence' term (model AUROC {ven['lineage_auroc_model']:.2f}). In CLL, TP53 mutation
+else f"The score varies only between lineages (rho all = {ven['rho_all']:+.3f})"}: the one term that
+fires is the disease-lineage sensitivity marker 'lineage-bcl2-dependence' (CLL/MCL; Del Gaizo Moore
+et al., JCI 2007), so the model AUROC for CLL/MCL vs T-PLL/healthy ({ven['lineage_auroc_model']:.2f}) reflects
+the diagnosis alone, against {ven['lineage_auroc_data']:.2f} in the DATA. Within CLL the score is constant: the KB
+cannot rank CLL patients from the genetics PACE measured, and every call stays 'susceptible'
+(the marker only lowers a score that is already 0). In CLL, TP53 mutation
 (median viability {tp[1]:.3f} vs {tp[3]:.3f}, p = {tp[4]:.2g}) and del17p ({dp[1]:.3f} vs {dp[3]:.3f},
 p = {dp[4]:.2g}) do not significantly change ex vivo venetoclax response, consistent with the KB
 not scoring TP53 loss against venetoclax outside AML.""")
