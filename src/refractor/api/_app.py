@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from refractor.kb import KnowledgeBase
 
 #: modules holding a ``router``; other areas add theirs here
-ROUTER_MODULES: tuple[str, ...] = ("refractor.api._kb", "refractor.api._models")
+ROUTER_MODULES: tuple[str, ...] = ("refractor.api._kb", "refractor.api._models", "refractor.api._profile")
 #: largest request body accepted (bytes); larger requests get 413
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
