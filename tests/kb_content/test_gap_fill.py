@@ -13,6 +13,7 @@ sources/gap_fill.yaml):
 * CD22 CAR-T in CD19-negative B-ALL: Fry et al., Nat Med 2018 (PMID 29155426): CR 11/15 (73%),
   5/5 CD19-dim/negative. CD19 absent/low in 10/16 LBCL progressing after CAR19: Spiegel et al.,
   Nat Med 2021 (PMID 34312556).
+* Glofitamab (CD20 x CD3), Dickinson et al., NEJM 2022;387:2220: CR 39%, 35% in 52 post-CAR-T patients.
 * CD20 loss after mosunetuzumab: Schuster et al., Blood 2024 (PMID 38048694): 11/32 (34%).
 * Loncastuximab tesirine (anti-CD19 ADC), LOTIS-2: Caimi et al., Haematologica 2024 (PMID 37646659):
   ORR 70/145 (48.3%).
@@ -130,6 +131,16 @@ def test_cd19_loss_is_addressed_by_cd22_car_t_that_worked_in_cd19_negative_b_all
     fry = [e for e in kb.evidence_for(cd22[0].id) if e.source == "pmid:29155426"]
     assert fry and fry[0].level.value == "clinical_trial"
     assert {73, 5} <= {q.value for q in fry[0].numbers}  # CR 11/15 = 73%; 5/5 CD19-dim/neg
+
+
+def test_cd19_loss_also_has_a_cd20_bispecific_switch_marked_inferred(kb) -> None:
+    strategies = kb.strategies_for_mechanism("cd19-antigen-loss")
+    cd20 = [s for s in strategies if "MS4A1" in _targets(kb, s) and "CD19" not in _targets(kb, s)]
+    assert cd20, [s.id for s in strategies]
+    link = next(m for m in cd20[0].addresses if m.mechanism == "cd19-antigen-loss")
+    assert link.link == "inferred"  # the trial did not report CD19 status after CAR-T
+    # Dickinson et al. 2022: CR 35% among the 52 patients with prior CAR-T
+    assert 35 in {q.value for e in kb.evidence_for(cd20[0].id) for q in e.numbers}
 
 
 def test_cd20_loss_is_addressed_by_cd19_directed_agents_only(kb) -> None:
