@@ -98,8 +98,11 @@ _PERTS = (
                  ("mcl1-upregulation",)),
     Perturbation("bclxl_up", "bclxl_level", "scale", 4.0, "BCL-XL up-regulation", _CLOETE,
                  ("bclxl-upregulation",)),
+    # Not mapped: 'bcl2-dependence-high' (a high BCL2 : MCL1/BCL-XL ratio) is a venetoclax
+    # SENSITIVITY marker in the KB and is what the BCL2-dependent reference cell already
+    # represents; scaling BCL2 up would model it as extra drug buffer, the opposite of its meaning.
     Perturbation("bcl2_up", "bcl2_level", "scale", 4.0, "BCL2 over-expression", _CLOETE,
-                 ("bcl2-family-overexpression", "bcl2-dependence-high")),
+                 ("bcl2-family-overexpression",)),
     Perturbation("bcl2_g101v", "bcl2_g101v", "set", 180.0,
                  "BCL2 G101V: venetoclax affinity ~180-fold lower", _BLOMBERY, ("bcl2-g101v",)),
     Perturbation("bax_loss", "bax_level", "scale", 0.1, "BAX loss of function", _CLOETE,
