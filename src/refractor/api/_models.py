@@ -18,6 +18,7 @@ import numpy as np
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from refractor._jsonsafe import json_safe
 from refractor.errors import InputError
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -35,19 +36,6 @@ _NAME = {"min_length": 1, "max_length": 40}
 _CELL_HELP = ("reference: the model's stated reference cell (bcl2: CLL-like BCL2-dependent), as "
               "in `refractor simulate`; defaults: the raw model defaults. `set` applies on top.")
 Perturbations = list[str] | dict[str, float | None]
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: NaN/inf -> None, numpy scalars -> Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 class SimulateRequest(BaseModel):
@@ -168,7 +156,7 @@ def _spec_summary(spec: Any) -> dict[str, Any]:
 def list_models() -> list[dict[str, Any]]:
     from refractor.models import get_spec, list_models as names
 
-    return [_clean(_spec_summary(get_spec(n))) for n in names()]
+    return [json_safe(_spec_summary(get_spec(n))) for n in names()]
 
 
 @router.get("/{name}", summary="One model: parameters with units and references, agents, "
@@ -179,7 +167,7 @@ def show_model(name: str = Path(..., **_NAME)) -> dict[str, Any]:
     spec = get_spec(name)
     out = asdict(spec)
     out["summary"] = _spec_summary(spec)
-    return _clean(out)
+    return json_safe(out)
 
 
 @router.post("/{name}/simulate", summary="One time course (agent, dose, settings)")
@@ -194,7 +182,7 @@ def simulate(body: SimulateRequest, name: str = Path(..., **_NAME)) -> dict[str,
                      perturbations=body.perturbations or None, t_end=body.t_end,
                      points=body.points, selections=body.selections or None)
     unit = m.spec.agent(body.agent).dose_unit if body.agent else None
-    return _clean({
+    return json_safe({
         "model": name, "agent": body.agent, "dose": body.dose, "dose_unit": unit,
         "time_unit": m.spec.time_unit, "cell": cell, "settings": res.settings,
         "assumptions": res.assumptions, "data": res.frame.to_dict("list"),
@@ -214,7 +202,7 @@ def dose_response(body: DoseResponseRequest, name: str = Path(..., **_NAME)) -> 
     dr = m.dose_response(agent=body.agent, doses=doses, set=settings,
                          perturbations=body.perturbations or None, t_end=body.t_end)
     res_assumptions = m.assumptions([body.agent], settings)
-    return _clean({
+    return json_safe({
         "model": name, "agent": body.agent, "readout": dr.readout, "kind": dr.kind,
         "unit": dr.unit, "ic50": dr.ic50, "ic50_abs": dr.ic50_abs, "ic50_rel": dr.ic50_rel,
         "emax": dr.emax, "hill": dr.hill, "dose_at_emax": dr.dose_at_emax,

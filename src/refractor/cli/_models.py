@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import typer
 
+from refractor._jsonsafe import json_safe
 from refractor.errors import InputError
 
 models_app = typer.Typer(help="List, describe and export the mechanistic models.",
@@ -25,21 +26,6 @@ class Format(str, Enum):
     json = "json"
     tsv = "tsv"
     png = "png"
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            return _clean(value.item())
-        except (ValueError, AttributeError):
-            return value
-    return value
 
 
 def _write_text(text: str, out: Optional[Path]) -> None:
@@ -55,7 +41,7 @@ def _write_text(text: str, out: Optional[Path]) -> None:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(_clean(value), indent=1, allow_nan=False) + "\n"
+    return json.dumps(json_safe(value), indent=1, allow_nan=False) + "\n"
 
 
 @models_app.command("list")

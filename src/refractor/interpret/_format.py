@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from refractor.io._consequence import short_protein_change
 from refractor.io.cohort import CONSEQUENCES
 
 OPS = {
@@ -27,13 +28,6 @@ GROUPS = {
     "nonsynonymous": frozenset(c for c in CONSEQUENCES if c not in ("silent", "other")),
 }
 
-_AA3 = {
-    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
-    "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
-    "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Ter": "*",
-    "Sec": "U", "Xaa": "X",
-}
-_AA3_RE = re.compile("|".join(_AA3))
 _POS_RE = re.compile(r"^p\.\(?([A-Z*])(\d+)")
 
 
@@ -46,18 +40,17 @@ def expand_consequences(names: list[str] | tuple[str, ...]) -> frozenset[str]:
 
 
 def normalise_protein_change(text: str | None) -> str:
-    """``ENSP..:p.Gly101Val`` / ``p.(Gly101Val)`` / ``G101V`` -> ``p.G101V``; "" when absent."""
+    """``ENSP..:p.Gly101Val`` / ``p.(Gly101Val)`` / ``G101V`` -> ``p.G101V``; "" when absent.
+
+    The readers' one-letter notation (:func:`refractor.io._consequence.short_protein_change`)
+    with every parenthesis removed, so KB rules and cohort values compare equal.
+    """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     t = str(text).strip()
-    if not t or t in (".", "-", "NA", "nan"):
+    if t in ("NA", "nan"):
         return ""
-    if ":" in t:
-        t = t.rsplit(":", 1)[1]
-    if not t.startswith("p."):
-        t = "p." + t
-    t = _AA3_RE.sub(lambda m: _AA3[m.group(0)], t)
-    return t.replace("(", "").replace(")", "")
+    return short_protein_change(t.rsplit(":", 1)[-1]).replace("(", "").replace(")", "")
 
 
 def residue(pc: str) -> tuple[str, int] | None:

@@ -76,7 +76,8 @@ class KnowledgeBase:
         key = None
         if data_dir.is_dir():
             files = source_files(data_dir)
-            key = (str(data_dir), tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+            stats = [(str(p), p.stat()) for p in files]
+            key = (str(data_dir), tuple((n, st.st_mtime_ns, st.st_size) for n, st in stats))
             with _CACHE_LOCK:
                 if key in _CACHE:
                     return _CACHE[key]
@@ -219,29 +220,19 @@ class KnowledgeBase:
     def related_diseases(self, disease: str) -> set[str]:
         """``disease`` with its ancestors (parents) and descendants (states, subtypes)."""
         disease = self._disease_id(disease)
-        out = {disease}
-        node = self.diseases[disease]
-        while node.parent and node.parent not in out:
-            out.add(node.parent)
-            node = self.diseases.get(node.parent, node)
-        changed = True
-        while changed:
-            changed = False
-            for d in self.diseases.values():
-                if d.parent in out and d.id not in out and self._descends(d.id, disease):
-                    out.add(d.id)
-                    changed = True
+        out = self._lineage(disease)
+        out.update(d for d in self.diseases if disease in self._lineage(d))
         return out
 
-    def _descends(self, child: str, ancestor: str) -> bool:
-        seen = set()
-        node = self.diseases.get(child)
-        while node is not None and node.id not in seen:
-            if node.id == ancestor:
-                return True
-            seen.add(node.id)
-            node = self.diseases.get(node.parent) if node.parent else None
-        return False
+    def _lineage(self, disease: str) -> set[str]:
+        """``disease`` and its ancestors, following ``parent`` links (stops on a loop or unknown id)."""
+        out: set[str] = set()
+        cur: str | None = disease
+        while cur and cur not in out:
+            out.add(cur)
+            node = self.diseases.get(cur)
+            cur = node.parent if node is not None else None
+        return out
 
     # ------------------------------------------------------------------ queries
     def evidence_for(self, subject_id: str) -> list[Evidence]:

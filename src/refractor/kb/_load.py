@@ -16,14 +16,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from refractor._atomic import atomic_write
 from refractor.errors import KBProblem
 from refractor.kb.schema import KINDS
 
@@ -213,10 +212,8 @@ def _store_parse(raw: bytes, data: Any, lines: list[int]) -> None:
         return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_write(target, "wb", fsync=False) as fh:
             fh.write(blob)
-        os.replace(tmp, target)
     except OSError:  # a read-only cache is not an error: the next load parses again
         pass
 
