@@ -47,11 +47,23 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
             if fsync:
                 fh.flush()
                 os.fsync(fh.fileno())
+        # mkstemp creates 0600 files; give the result the mode a plain open() would have
+        # (the existing file's mode, else 0666 minus the umask) so outputs stay shareable.
+        os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _final_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 __all__ = ["atomic_write"]

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from refractor.api._app import get_kb
 from refractor.errors import InputError
+from refractor.io._clinical import split_agents
 from refractor.io.cohort import CONSEQUENCES, COLUMNS, DATA_KINDS, Cohort, empty
 
 router = APIRouter(prefix="/profile", tags=["profile"])
@@ -170,8 +171,8 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
             "sample": s.sample, "disease": disease_code(s.disease.strip()),
             "subtype": s.subtype.strip() if s.subtype and s.subtype.strip() else None,
             "line": s.line,
-            "prior_agents": [a.strip().lower() for a in s.prior_agents or []],
-            "refractory_agents": [a.strip().lower() for a in s.refractory_agents or []],
+            "prior_agents": split_agents(s.prior_agents or []),
+            "refractory_agents": split_agents(s.refractory_agents or []),
         })
         vs = s.variants or []
         if vs:

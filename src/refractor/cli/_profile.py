@@ -145,13 +145,10 @@ def profile(
         cohort = read_samplesheet(samplesheet, build=build, genes=genes)
         mafs, title = _sheet_mafs(samplesheet), samplesheet.stem
     else:
-        def split(v):
-            return None if v is None else [x for x in v.replace(",", ";").split(";") if x.strip()]
-
         if not given and refractory is None and prior is None and not subtype:
             raise InputError(f"sample {sample!r}: no data given (name at least one file or clinical value)")
         cohort = cohort_from_flags(sample=sample, disease=disease, **files,
-                                   refractory=split(refractory), prior=split(prior),
+                                   refractory=refractory, prior=prior,
                                    subtype=subtype, line=line, build=build, genes=genes)
         mafs, title = ([maf] if maf else []), sample
     result, paths = run_profile(cohort, kb, outdir, mafs, title=title, progress=not quiet)

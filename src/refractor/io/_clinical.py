@@ -43,10 +43,13 @@ def disease_code(value: str | None) -> str | None:
 
 
 def split_agents(value) -> list[str]:
-    """``"Lenalidomide; bortezomib"`` -> ``["lenalidomide", "bortezomib"]`` (KB slugs are lower case)."""
+    """Agent ids from text or a list: ``"Lenalidomide; bortezomib"`` or ``"lenalidomide,
+    bortezomib"`` -> ``["lenalidomide", "bortezomib"]`` (KB slugs: lower case, inner blanks as
+    ``-``). The one normalisation used by the clinical reader, the CLI flags and the HTTP API."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
-    parts = [re.sub(r"\s+", "-", p.strip().lower()) for p in str(value).split(";")]
+    items = str(value).replace(",", ";").split(";") if isinstance(value, str) else [str(v) for v in value]
+    parts = [re.sub(r"\s+", "-", p.strip().lower()) for p in items]
     return [p for p in parts if p and p not in ("na", "none", ".")]
 
 

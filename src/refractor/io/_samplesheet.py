@@ -14,6 +14,7 @@ from pathlib import Path
 
 from refractor.errors import InputError
 from refractor.io._assemble import assemble
+from refractor.io._clinical import split_agents
 from refractor.io._source import read_bytes
 from refractor.reference import normalise_build
 
@@ -153,9 +154,9 @@ def cohort_from_flags(
             paths[k] = p.resolve()
     extra = {}
     if refractory is not None:
-        extra["refractory_agents"] = [a.strip().lower() for a in refractory if a.strip()]
+        extra["refractory_agents"] = split_agents(refractory)
     if prior is not None:
-        extra["prior_agents"] = [a.strip().lower() for a in prior if a.strip()]
+        extra["prior_agents"] = split_agents(prior)
     if subtype:
         extra["subtype"] = subtype
     if line is not None:

@@ -178,13 +178,11 @@ def measured_value(pert: Any, obs: Mapping[str, Any],
 
 
 def _kb_model_terms() -> dict[str, str]:
-    """KB mechanism slug -> model_term (empty if the KB cannot be loaded)."""
-    try:
-        from refractor.kb import KnowledgeBase
+    """KB mechanism slug -> model_term. A broken KB raises KnowledgeBaseError: silently
+    dropping its model-term links would hide mechanisms from the prediction."""
+    from refractor.kb import KnowledgeBase
 
-        kb = KnowledgeBase.load()
-    except Exception:  # noqa: BLE001 - the KB is optional here; spec links still work
-        return {}
+    kb = KnowledgeBase.load()
     return {k: m.model_term for k, m in kb.mechanisms.items() if getattr(m, "model_term", None)}
 
 
