@@ -134,13 +134,6 @@ def _check(model: Any, *, agent: str | None, settings: dict[str, float],
                                  column=f"selections.{s}")
 
 
-def _cell(model: Any, cell: str, settings: dict[str, float]) -> tuple[dict[str, float], str]:
-    ref = model.spec.reference_sample
-    if cell == "defaults" or ref is None:
-        return dict(settings), "model defaults"
-    return {**ref.set, **settings}, ref.label()
-
-
 def _spec_summary(spec: Any) -> dict[str, Any]:
     ref = spec.reference_sample
     return {
@@ -177,7 +170,7 @@ def simulate(body: SimulateRequest, name: str = Path(..., **_NAME)) -> dict[str,
            selections=body.selections)
     if body.dose and body.agent is None:
         raise InputError("a dose needs an agent", column="agent")
-    settings, cell = _cell(m, body.cell, body.set)
+    settings, cell, cell_notes = m.spec.cell_settings(body.set, reference=body.cell != "defaults")
     res = m.simulate(agent=body.agent, dose=body.dose, set=settings,
                      perturbations=body.perturbations or None, t_end=body.t_end,
                      points=body.points, selections=body.selections or None)
@@ -185,7 +178,7 @@ def simulate(body: SimulateRequest, name: str = Path(..., **_NAME)) -> dict[str,
     return json_safe({
         "model": name, "agent": body.agent, "dose": body.dose, "dose_unit": unit,
         "time_unit": m.spec.time_unit, "cell": cell, "settings": res.settings,
-        "assumptions": res.assumptions, "data": res.frame.to_dict("list"),
+        "assumptions": cell_notes + list(res.assumptions), "data": res.frame.to_dict("list"),
     })
 
 
@@ -198,10 +191,10 @@ def dose_response(body: DoseResponseRequest, name: str = Path(..., **_NAME)) -> 
         doses = list(np.logspace(math.log10(r.lo), math.log10(r.hi), r.n))
     else:
         doses = list(body.doses or [])
-    settings, cell = _cell(m, body.cell, body.set)
+    settings, cell, cell_notes = m.spec.cell_settings(body.set, reference=body.cell != "defaults")
     dr = m.dose_response(agent=body.agent, doses=doses, set=settings,
                          perturbations=body.perturbations or None, t_end=body.t_end)
-    res_assumptions = m.assumptions([body.agent], settings)
+    res_assumptions = cell_notes + m.assumptions([body.agent], settings)
     return json_safe({
         "model": name, "agent": body.agent, "readout": dr.readout, "kind": dr.kind,
         "unit": dr.unit, "ic50": dr.ic50, "ic50_abs": dr.ic50_abs, "ic50_rel": dr.ic50_rel,

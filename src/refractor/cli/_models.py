@@ -184,21 +184,6 @@ def _fmt(value: float, unit: str = "") -> str:
     return f"{value:.3g} {unit}".rstrip()
 
 
-def _cell_settings(m: Any, cell: Cell, sets: dict[str, float]) -> tuple[dict[str, float], str]:
-    """The reference cell's settings under the user's --set (which win), and its label."""
-    ref = m.spec.reference_sample
-    if cell is Cell.defaults or ref is None:
-        return dict(sets), "model defaults"
-    return {**ref.set, **sets}, ref.label()
-
-
-def _cell_assumptions(m: Any, cell: Cell) -> list[str]:
-    ref = m.spec.reference_sample
-    if cell is Cell.reference and ref is not None and ref.assumed:
-        return [f"reference cell {ref.name!r}: {ref.note or 'levels assumed'}"]
-    return []
-
-
 def _text_dose_response(model: str, agent: str, dr: Any, m: Any, cell_label: str,
                         assumptions: list[str], t_end_value: float | None = None) -> str:
     t_end = f"{t_end_value or m.spec.t_end:g} {m.spec.time_unit}"
@@ -259,7 +244,7 @@ def _text_sample(df: Any, model: str) -> str:
 
 
 def _text_time_course(model: str, agent: str | None, dose: float, res: Any, m: Any,
-                      cell_label: str, cell: Cell) -> str:
+                      cell_label: str, cell_notes: list[str]) -> str:
     unit = m.spec.agent(agent).dose_unit if agent else ""
     f = res.frame
     step = max(1, (len(f) - 1) // 10)
@@ -274,7 +259,7 @@ def _text_time_course(model: str, agent: str | None, dose: float, res: Any, m: A
     if len(f.columns) - 1 > len(cols):
         lines.append(f"({len(f.columns) - 1 - len(cols)} more columns: use --select or "
                      "--format tsv/json)")
-    assumptions = _cell_assumptions(m, cell) + res.assumptions
+    assumptions = cell_notes + res.assumptions
     lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
     return "\n".join(lines) + "\n"
 
@@ -353,7 +338,7 @@ def simulate_cmd(
                 else _json(df.astype(object).where(df.notna(), None).to_dict("records")))
         _write_text(text, out)
         return
-    sets, cell_label = _cell_settings(m, cell, sets)
+    sets, cell_label, cell_notes = m.spec.cell_settings(sets, reference=cell is Cell.reference)
     ref_cell = m.spec.reference_sample
     cell_name = ref_cell.name if (cell is Cell.reference and ref_cell) else "model defaults"
     if dose_range is not None:
@@ -361,7 +346,7 @@ def simulate_cmd(
             raise InputError("--dose-range needs --agent", column="--agent")
         dr = m.dose_response(agent=agent, doses=_parse_range(dose_range), set=sets,
                              perturbations=perts_arg or None, t_end=t_end)
-        assumptions = _cell_assumptions(m, cell) + m.assumptions([agent], sets)
+        assumptions = cell_notes + m.assumptions([agent], sets)
         what = "DC50" if dr.kind == "degradation" else "IC50"
         if fmt is Format.png:
             def plot(ax):
@@ -401,7 +386,7 @@ def simulate_cmd(
     elif fmt is Format.tsv:
         _write_text(res.frame.to_csv(sep="\t", index=False), out)
     elif fmt is Format.text:
-        _write_text(_text_time_course(model, agent, dose, res, m, cell_label, cell), out)
+        _write_text(_text_time_course(model, agent, dose, res, m, cell_label, cell_notes), out)
     else:
         _write_text(_json({"model": model, "agent": agent, "dose": dose,
                            "time_unit": m.spec.time_unit, "cell": cell_label,

@@ -99,6 +99,22 @@ class ModelSpec:
     references: tuple[str, ...] = ()
     reference_sample: ReferenceSample | None = None  # reference cell for sample predictions
 
+    def cell_settings(self, overrides: dict[str, float] | None = None, *,
+                      reference: bool = True) -> tuple[dict[str, float], str, list[str]]:
+        """Settings for a run on the stated reference cell (or the bare model defaults).
+
+        Returns ``(settings, label, assumptions)``: the reference cell's ``set`` under the
+        caller's ``overrides`` (which win), a one-line label for reports, and the assumption
+        to list when the reference levels are assumed. The one place the CLI, the HTTP API
+        and :func:`~refractor.models.predict_from_sample` build a cell from.
+        """
+        overrides = dict(overrides or {})
+        ref = self.reference_sample
+        if not reference or ref is None:
+            return overrides, "model defaults", []
+        notes = [f"reference cell {ref.name!r}: {ref.note or 'levels assumed'}"] if ref.assumed else []
+        return {**ref.set, **overrides}, ref.label(), notes
+
     def antimony(self) -> str:
         """The model's Antimony source text, read from the package."""
         return (

@@ -354,8 +354,9 @@ def predict_from_sample(
         if not applied and not [a for a in wanted if a in model_agents]:
             continue
         ref_sample = spec.reference_sample
-        ref_set = dict(ref_sample.set) if ref_sample else {}
-        ref_label = ref_sample.label() if ref_sample else "model defaults (no reference stated)"
+        ref_set, ref_label, _ = spec.cell_settings()
+        if ref_sample is None:
+            ref_label = "model defaults (no reference stated)"
         if not applied:
             notes = notes + ["no modelled mechanism detected: prediction equals the reference"]
         model = get_model(name)
