@@ -20,9 +20,6 @@ References for the facts asserted (each verified with the search tool):
 """
 from __future__ import annotations
 
-import csv
-import gzip
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -54,7 +51,6 @@ SEEDS = {"sources": ["seeds.yaml", "seed_refs.yaml"], "diseases": ["seeds.yaml"]
 RULE_FILES = ["rules_bcl2.yaml", "rules_trail.yaml"]
 OWN = ({f"{k}/{n}" for k, ns in MINE.items() for n in ns}
        | {f"scoring/{n}" for n in RULE_FILES})
-REFERENCE_GENES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "genes_GRCh38.tsv.gz"
 # Bands given to all helpers for calibration, used only if scoring/base.yaml does not exist yet.
 FALLBACK_BASE = dict(
     version="fallback", possible_factor=0.5,
@@ -115,12 +111,9 @@ def test_every_source_is_literature_with_identifier_and_every_entry_cites_one(kb
                 assert any(r["source"].startswith("seed:") for r in e["sources"]), e["id"]
 
 
-def test_gene_identifiers_match_reference_table() -> None:
-    with gzip.open(REFERENCE_GENES, "rt") as fh:
-        ref = {r["gene"]: r for r in csv.DictReader(fh, delimiter="\t")}
+def test_gene_identifiers_match_reference_table(reference_genes) -> None:
     for g in _load("genes", MINE["genes"]):
-        assert int(ref[g["id"]]["entrez_id"]) == g["entrez_id"], g["id"]
-        assert ref[g["id"]]["hgnc_id"] == g["hgnc_id"], g["id"]
+        assert reference_genes[g["id"]] == (g["entrez_id"], g["hgnc_id"]), g["id"]
 
 
 def test_no_entity_duplicates_a_seed_entity() -> None:

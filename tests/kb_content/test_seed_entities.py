@@ -13,8 +13,6 @@ Front Immunol 2022 (doi:10.3389/fimmu.2022.1017990).
 """
 from __future__ import annotations
 
-import csv
-import gzip
 import re
 from pathlib import Path
 
@@ -37,7 +35,6 @@ SEED_FILES = {
 }
 OWN = {f"{kind}/{name}" for kind, names in SEED_FILES.items() for name in names}
 SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-REFERENCE_GENES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "genes_GRCh38.tsv.gz"
 
 
 def _entries(kind: str) -> list[dict]:
@@ -94,18 +91,13 @@ def test_five_seeds_and_full_bibliography_of_003(kb: KnowledgeBase) -> None:
     assert "2q37" in kb.sources["ref:003-49"].title and kb.sources["ref:003-49"].year == 2022
 
 
-def test_gene_ids_match_reference_table(kb: KnowledgeBase) -> None:
+def test_gene_ids_match_reference_table(kb: KnowledgeBase, reference_genes) -> None:
     """entrez_id / hgnc_id must equal the GRCh38 reference table (never typed from memory)."""
-    if not REFERENCE_GENES.exists():
-        pytest.skip("shared reference table not available")
-    with gzip.open(REFERENCE_GENES, "rt") as fh:
-        table = {row["gene"]: row for row in csv.DictReader(fh, delimiter="\t")}
     for gene in kb.genes.values():
         if gene.entrez_id is None:
-            assert gene.id not in table, f"{gene.id} is in the reference table but has no entrez_id"
+            assert gene.id not in reference_genes, f"{gene.id} is in the reference table but has no entrez_id"
             continue
-        assert str(gene.entrez_id) == table[gene.id]["entrez_id"], gene.id
-        assert gene.hgnc_id == table[gene.id]["hgnc_id"], gene.id
+        assert reference_genes[gene.id] == (gene.entrez_id, gene.hgnc_id), gene.id
 
 
 # --------------------------------------------------------------------------- entities
