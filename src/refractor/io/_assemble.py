@@ -16,7 +16,7 @@ from refractor.io._segments import read_segments
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
 from refractor.io.cohort import COLUMNS, Cohort, empty
-from refractor.reference import DEFAULT_BUILD, normalise_build
+from refractor.reference import DEFAULT_BUILD, agree, resolve_build
 
 # samplesheet column -> (assessed kind, cohort table)
 KIND_OF = {
@@ -62,36 +62,16 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
 
 
 def _resolve_build(explicit: str | None, declared: list[tuple[str, str, Path]], rows: list) -> str:
-    """One build for the cohort; contradictions -> InputError naming the file or row."""
-    if explicit is not None:
-        for b, what, p in declared:
-            if b != explicit:
-                raise InputError(f"{what} declares genome build {b} but build {explicit} was requested", path=p)
-        for r in rows:
-            if r.build and r.build != explicit:
-                raise InputError(f"row declares build {r.build} but build {explicit} was requested", path=r.origin, line=r.line, column="build")
-        return explicit
+    """One build for the cohort: the requested one, else the one its files and rows declare.
+
+    Files that cannot declare a build (segments, junctions) take the cohort's build; with no
+    declaration at all it is :data:`~refractor.reference.DEFAULT_BUILD`. Contradictions raise
+    the one "genome builds disagree" error (:func:`refractor.reference.agree`).
+    """
     claims: list[tuple[str, str, dict]] = [(b, what, dict(path=p)) for b, what, p in declared]
-    claims += [(r.build, f"samplesheet row {r.line}", dict(path=r.origin, line=r.line, column="build")) for r in rows if r.build]
-    for r in rows:
-        for k in COORDINATE_KINDS:
-            if k in r.paths and not r.build:
-                claims.append((DEFAULT_BUILD, f"{k} file {r.paths[k]} (declares no build; taken as {DEFAULT_BUILD})",
-                               _where(r, k, r.paths[k])))
-                break
-    builds = sorted({b for b, _, _ in claims})
-    if len(builds) > 1:
-        seen, detail = set(), []
-        for b, what, _ in claims:
-            if (b, what) not in seen and len(detail) < 4:
-                seen.add((b, what))
-                detail.append(f"{what}: {b}")
-        where = next(loc for b, _, loc in claims if b != claims[0][0])
-        raise InputError(
-            f"genome builds disagree ({'; '.join(detail)}); pass build= / --build to state the build of every file",
-            **where,
-        )
-    return builds[0] if builds else DEFAULT_BUILD
+    claims += [(r.build, f"samplesheet row {r.line}", dict(path=r.origin, line=r.line, column="build"))
+               for r in rows if r.build]
+    return agree(claims, requested=explicit) or DEFAULT_BUILD
 
 
 def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
@@ -104,11 +84,7 @@ def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
 
 def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None) -> Cohort:
     """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``)."""
-    explicit = None
-    if build is not None:
-        explicit = normalise_build(build)
-        if explicit is None:
-            raise InputError(f"unknown genome build {build!r} (expected GRCh38 or GRCh37)")
+    explicit = resolve_build(build, default=None)
     groups: dict[tuple[str, Path], list] = {}
     for r in rows:
         for col, p in r.paths.items():
@@ -135,7 +111,7 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
         else:
             continue
         if df.attrs.get("build") and explicit is None:
-            declared.append((df.attrs["build"], f"{col} file {p}", p))
+            declared.append((df.attrs["build"], f"{col.upper()} {p.name}", p))
         add(col, p, df, rs, absent_ok=(col == "maf"))
     final = _resolve_build(explicit, declared, rows)
     clinical_parts = []
@@ -166,7 +142,10 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
         if r.sample not in have:
             raise InputError(f"sample {r.sample!r} has no data (no file, clinical row or history given)", path=r.origin, line=r.line)
     kw = {t: _concat(tables[t], t) for t in ("variants", "copy_number", "expression", "splicing", "methylation")}
-    return Cohort(samples=samples, assessed=a, build=final, **kw)
+    inputs: dict[str, tuple[Path, ...]] = {}
+    for col, p in groups:
+        inputs[col] = (*inputs.get(col, ()), p)
+    return Cohort(samples=samples, assessed=a, build=final, inputs=inputs, **kw)
 
 
 def _samples(rows: list, clinical_parts: list, assessed: list) -> pd.DataFrame:

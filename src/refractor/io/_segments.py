@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
-from refractor.reference import DEFAULT_BUILD, gene_table, normalise_build, normalise_chrom
+from refractor.reference import chrom_sizes, gene_table, normalise_chrom, resolve_build
 from refractor.reference._builds import CHROM_ORDER
 
 _NCHROM = 32
@@ -27,8 +27,29 @@ SEG_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_segment_table(path: str | Path) -> pd.DataFrame:
-    """Validated segments: ``sample chrom start end value line`` (1-based inclusive bp, log2 ratio)."""
+def check_within_chromosomes(tab, chrom: np.ndarray, end: np.ndarray, build: str, *, column: str, what: str) -> None:
+    """Error at the first row whose ``end`` lies beyond its chromosome's length on ``build``.
+
+    Without this a segment running past the end of chr1 would be laid over chr2 on the
+    interpreter's genome axis and change the copy number of genes it never covered.
+    Names outside the primary assembly (unplaced contigs) are not checked.
+    """
+    sizes = chrom_sizes(build)
+    length = pd.Series(chrom).map(sizes).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        over = end > length  # NaN (contig) compares False
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        raise tab.error(f"{what} {end[i]} lies beyond the end of {chrom[i]} ({int(length[i]):,} bp on {build})",
+                        row=i, column=column)
+
+
+def read_segment_table(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
+    """Validated segments: ``sample chrom start end value line`` (1-based inclusive bp, log2 ratio).
+
+    With ``build``, every segment must end within its chromosome (lengths from
+    :func:`refractor.reference.chrom_sizes`).
+    """
     tab = read_table(path, columns=SEG_COLUMNS, required={"sample", "chrom", "start", "end", "value"})
     require_nonempty(tab, "sample", what="sample id")
     require_nonempty(tab, "chrom", what="chromosome")
@@ -41,10 +62,13 @@ def read_segment_table(path: str | Path) -> pd.DataFrame:
     if "num_mark" in tab.df.columns:
         to_float(tab, "num_mark", what="number of markers", lo=0)
     value = to_float(tab, "value", what="segment mean (log2 ratio)", allow_missing=True)
+    chrom = normalise_chrom(tab.df["chrom"].str.strip()).to_numpy()
+    if build is not None:
+        check_within_chromosomes(tab, chrom, end, resolve_build(build, path=path), column="end", what="segment end")
     return pd.DataFrame(
         {
             "sample": tab.df["sample"].str.strip().to_numpy(),
-            "chrom": normalise_chrom(tab.df["chrom"].str.strip()).to_numpy(),
+            "chrom": chrom,
             "start": start,
             "end": end,
             "value": value,
@@ -191,12 +215,10 @@ def read_segments(
     a pandas Categorical because millions of rows share a few thousand values);
     ``attrs``: ``build``, ``samples`` (every sample with segments), ``path``.
     """
-    b = normalise_build(build) if build is not None else DEFAULT_BUILD
-    if b is None:
-        raise InputError(f"unknown genome build {build!r}", path=path)
+    b = resolve_build(build, path=path)
     if span not in ("canonical", "locus"):
         raise ValueError("span must be 'canonical' or 'locus'")
-    segs = read_segment_table(path)
+    segs = read_segment_table(path, build=b)
     all_samples = sorted(pd.unique(segs["sample"]))
     if samples is not None:
         segs = segs[segs["sample"].isin(set(samples))]
@@ -205,4 +227,4 @@ def read_segments(
     return out
 
 
-__all__ = ["read_segments", "read_segment_table", "gene_level", "SEG_COLUMNS"]
+__all__ = ["read_segments", "read_segment_table", "gene_level", "check_within_chromosomes", "SEG_COLUMNS"]

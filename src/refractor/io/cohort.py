@@ -22,10 +22,15 @@ expression   sample gene value[float] (TPM)
 splicing     sample gene event[str] psi[float 0..1] reads[int] source[str]
 methylation  sample feature[str] gene[str|None] beta[float 0..1]
 protein      sample gene value[float] unit[str]
+
+``inputs`` records the files a cohort was read from, per samplesheet column
+(``{"maf": (Path, ...), ...}``), so callers (e.g. the annotated-MAF writer) never re-parse the
+samplesheet.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -82,6 +87,7 @@ class Cohort:
     methylation: pd.DataFrame = field(default_factory=lambda: empty("methylation"))
     protein: pd.DataFrame = field(default_factory=lambda: empty("protein"))
     build: str = "GRCh38"
+    inputs: dict[str, tuple[Path, ...]] = field(default_factory=dict)
 
     @property
     def sample_ids(self) -> list[str]:
