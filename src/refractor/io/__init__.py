@@ -8,6 +8,7 @@ coordinate or annotated files, ``build``.
 from refractor.io._atomic import atomic_write
 from refractor.io._clinical import read_clinical
 from refractor.io._expression import read_expression
+from refractor.io._limits import IOLimits
 from refractor.io._maf import read_maf, write_annotated_maf
 from refractor.io._methylation import read_methylation
 from refractor.io._samplesheet import cohort_from_flags, read_samplesheet
@@ -21,6 +22,7 @@ __all__ = [
     "CONSEQUENCES",
     "DATA_KINDS",
     "atomic_write",
+    "IOLimits",
     "read_maf",
     "read_vcf",
     "read_segments",

@@ -130,7 +130,13 @@ def _records(text: str, spath: str, limits: IOLimits):
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputError(f"malformed CSV ({exc})", path=spath, line=reader.line_num) from None
+            problem = f"malformed CSV ({exc})"
+            if "field larger than field limit" in str(exc):  # the csv module's own cap
+                csv_cap = csv.field_size_limit()
+                problem = (limits.exceeded("max_cell_chars", f"cell of more than {csv_cap:,} characters")
+                           if limits.max_cell_chars < csv_cap else
+                           f"cell of more than {csv_cap:,} characters (the limit of Python's csv reader)")
+            raise InputError(problem, path=spath, line=reader.line_num) from None
         for j, cell in enumerate(rec):
             if len(cell) > limits.max_cell_chars:
                 raise InputError(limits.exceeded("max_cell_chars", f"cell of {len(cell):,} characters"),

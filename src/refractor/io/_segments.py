@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
-from refractor.reference import chrom_sizes, gene_table, normalise_chrom, resolve_build
+from refractor.io._coords import check_within_chromosomes
+from refractor.reference import gene_table, normalise_chrom, resolve_build
 from refractor.reference._builds import CHROM_ORDER
 
 _NCHROM = 32
@@ -25,23 +26,6 @@ SEG_COLUMNS: dict[str, tuple[str, ...]] = {
     "num_mark": ("num.mark", "Num_Probes", "Num.Markers", "num_probes", "num.markers"),
     "value": ("seg.mean", "Segment_Mean", "Seg.CN", "seg_mean", "log2_ratio", "log2"),
 }
-
-
-def check_within_chromosomes(tab, chrom: np.ndarray, end: np.ndarray, build: str, *, column: str, what: str) -> None:
-    """Error at the first row whose ``end`` lies beyond its chromosome's length on ``build``.
-
-    Without this a segment running past the end of chr1 would be laid over chr2 on the
-    interpreter's genome axis and change the copy number of genes it never covered.
-    Names outside the primary assembly (unplaced contigs) are not checked.
-    """
-    sizes = chrom_sizes(build)
-    length = pd.Series(chrom).map(sizes).to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        over = end > length  # NaN (contig) compares False
-    if over.any():
-        i = int(np.flatnonzero(over)[0])
-        raise tab.error(f"{what} {end[i]} lies beyond the end of {chrom[i]} ({int(length[i]):,} bp on {build})",
-                        row=i, column=column)
 
 
 def read_segment_table(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
@@ -227,4 +211,4 @@ def read_segments(
     return out
 
 
-__all__ = ["read_segments", "read_segment_table", "gene_level", "check_within_chromosomes", "SEG_COLUMNS"]
+__all__ = ["read_segments", "read_segment_table", "gene_level", "SEG_COLUMNS"]

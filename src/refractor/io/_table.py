@@ -336,6 +336,10 @@ def to_float(
 def to_int(tab: Table, col: str, *, what: str, lo: int | None = None) -> np.ndarray:
     """Column ``col`` as int64 (no missing values allowed)."""
     num = to_float(tab, col, what=what, allow_missing=False, lo=lo)
+    big = np.abs(num) > 2.0**53  # beyond exact float integers (and int64 casts that wrap)
+    if big.any():
+        i = int(np.flatnonzero(big)[0])
+        raise tab.error(f"{what}: {tab.col(col)[i].as_py()!r} is too large", row=i, column=col)
     frac = num != np.round(num)
     if frac.any():
         i = int(np.flatnonzero(frac)[0])

@@ -1,0 +1,47 @@
+"""The case table ``bad_inputs/cases.yaml``: each hostile input gives exactly its error (issue 12).
+
+Cases are data (hgvs keeps its test cases in tables the same way): adding a bad input is one
+YAML entry naming the reader, the content and the exact expected error.
+"""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+import yaml
+
+import refractor.io as rio
+from refractor.errors import InputError
+
+CASES = yaml.safe_load((Path(__file__).parent / "bad_inputs" / "cases.yaml").read_text(encoding="utf-8"))
+
+
+def _content(case: dict) -> bytes:
+    text = case["content"].replace("\\t", "\t")
+    for key, (char, n) in (case.get("expand") or {}).items():
+        text = text.replace("{" + key + "}", char * n)
+    data = text.encode("utf-8")
+    return gzip.compress(data, mtime=0) if case.get("gzip") else data
+
+
+def test_case_table_is_well_formed():
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids)) >= 15
+    for c in CASES:
+        assert {"id", "why", "reader", "content", "line", "column", "problem"} <= set(c), c["id"]
+        assert c["reader"] in rio.__all__, c["id"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_bad_input_case(tmp_path, monkeypatch, case):
+    for var, value in (case.get("env") or {}).items():
+        monkeypatch.setenv(var, value)
+    p = tmp_path / case.get("name", "input.tsv")
+    p.write_bytes(_content(case))
+    with pytest.raises(InputError) as e:
+        getattr(rio, case["reader"])(p, **(case.get("kwargs") or {}))
+    err = e.value
+    assert (err.problem, err.line, err.column) == (case["problem"], case["line"], case["column"])
+    assert err.path == str(p)
+    assert "\n" not in str(err)  # one line

@@ -1,0 +1,137 @@
+"""Input limits, file-system oddities and chromosome lengths (issue 12, "Bad input")."""
+from __future__ import annotations
+
+import gzip
+import os
+import tracemalloc
+
+import pytest
+
+from refractor.errors import InputError
+from refractor.io import IOLimits, read_maf, read_samplesheet, read_segments
+from refractor.io._limits import ENV
+from refractor.io._source import read_bytes
+from refractor.reference import chrom_sizes, gene_table
+
+MAF = "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\nBCL2\tMissense_Mutation\tS1\n"
+
+
+# --- chromosome lengths -------------------------------------------------------------------
+
+@pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
+def test_every_shipped_gene_lies_within_its_chromosome(build):
+    # two independent sources must agree: the MANE/GENCODE gene table and UCSC's chrom.sizes
+    sizes = chrom_sizes(build)
+    genes = gene_table(build)
+    length = genes["chrom"].map(sizes)
+    assert length.notna().all()
+    assert (genes["locus_end"] <= length).all() and (genes["end"] <= length).all()
+    assert set(sizes) == {f"chr{i}" for i in range(1, 23)} | {"chrX", "chrY", "chrM"}
+
+
+def test_builds_differ_where_the_assemblies_differ():
+    # GRCh38 re-assembled chr1 (248,956,422 bp) vs GRCh37 (249,250,621 bp): values from the two
+    # UCSC chrom.sizes files cited in reference/data/PROVENANCE.md; hg19 is accepted for GRCh37
+    g38, g37 = chrom_sizes("GRCh38"), chrom_sizes("hg19")
+    assert g38["chr1"] == 248_956_422 and g37["chr1"] == 249_250_621  # data/PROVENANCE.md
+    assert g38["chrM"] == 16_569  # rCRS, the GRCh38 mitochondrion
+    chrom_sizes("GRCh38")["chr1"] = 0  # a copy: the cached table cannot be changed
+    assert chrom_sizes("GRCh38")["chr1"] == 248_956_422
+
+
+def test_segment_exactly_at_chromosome_end_is_fine(tmp_path):
+    p = tmp_path / "s.seg"
+    p.write_text("ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nS1\tchr3\t1\t198295559\t9\t-1.0\n")
+    cn = read_segments(p, genes=["CRBN"])
+    assert cn["log2_ratio"].tolist() == [-1.0]  # CRBN is on chr3: the whole-chromosome loss
+
+
+# --- limits --------------------------------------------------------------------------------
+
+def test_limits_defaults_and_environment():
+    d = IOLimits()
+    assert (d.max_input_bytes, d.max_columns, d.max_cell_chars, d.max_vcf_header_lines) == (
+        1 << 30, 50_000, 100_000, 20_000)
+    env = {ENV["max_columns"]: "12", ENV["max_input_bytes"]: "2_000"}
+    assert IOLimits.from_env(env) == IOLimits(max_input_bytes=2000, max_columns=12)
+    with pytest.raises(InputError, match=r"REFRACTOR_MAX_COLUMNS='many' is not a whole number"):
+        IOLimits.from_env({ENV["max_columns"]: "many"})
+    with pytest.raises(InputError, match=r"REFRACTOR_MAX_CELL_CHARS='0' must be >= 1"):
+        IOLimits.from_env({ENV["max_cell_chars"]: "0"})
+    with pytest.raises(InputError, match="max_columns must be a whole number >= 1"):
+        IOLimits(max_columns=-1)
+
+
+def test_gzip_bomb_stops_while_decompressing(tmp_path):
+    # 64 MB of one byte compresses to ~64 KB; with a 4 MB cap decompression must stop near the
+    # cap (chunks of 1 MB), not after holding the whole expansion in memory
+    bomb = tmp_path / "bomb.maf.gz"
+    with gzip.open(bomb, "wb") as gz:
+        gz.write(MAF.encode())
+        chunk = b"#" * (1 << 20)
+        for _ in range(64):
+            gz.write(chunk)
+    assert bomb.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="decompressed size exceeds the limit of 4,194,304"):
+            read_bytes(bomb, limits=IOLimits(max_input_bytes=4 << 20))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20  # far below the 64 MB expansion
+
+
+def test_multi_member_gzip_is_read_whole(tmp_path):
+    # bgzip writes many gzip members; all of them are content
+    p = tmp_path / "two.maf.gz"
+    p.write_bytes(gzip.compress(MAF.encode()) + gzip.compress(b"MCL1\tSilent\tS2\n"))
+    assert read_maf(p)["gene"].tolist() == ["BCL2", "MCL1"]
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+def test_directory_is_named_as_a_directory(tmp_path):
+    with pytest.raises(InputError) as e:
+        read_maf(tmp_path)
+    assert e.value.problem == "file is a directory, not a file" and e.value.path == str(tmp_path)
+
+
+def test_symlink_loop(tmp_path):
+    a, b = tmp_path / "a.maf", tmp_path / "b.maf"
+    os.symlink(b, a)
+    os.symlink(a, b)
+    with pytest.raises(InputError) as e:
+        read_maf(a)
+    assert e.value.problem == "file is a symbolic link loop (too many levels of symbolic links)"
+
+
+def test_fifo_is_not_read(tmp_path):
+    f = tmp_path / "fifo.maf"
+    os.mkfifo(f)
+    with pytest.raises(InputError) as e:  # reading it would block forever
+        read_maf(f)
+    assert e.value.problem == "file is not a regular file (a FIFO, socket or device)"
+
+
+def test_samplesheet_names_the_row_of_a_bad_path(tmp_path):
+    (tmp_path / "adir").mkdir()
+    os.symlink(tmp_path / "loop2", tmp_path / "loop1")
+    os.symlink(tmp_path / "loop1", tmp_path / "loop2")
+    sheet = tmp_path / "s.csv"
+    for cell, problem in [("adir", "maf file is a directory, not a file: "),
+                          ("loop1", "maf file is a symbolic link loop (too many levels of symbolic links): "),
+                          ("nope.maf", "maf file not found: ")]:
+        sheet.write_text(f"sample,disease,maf\n# a comment line\nS1,MM,{cell}\n")
+        with pytest.raises(InputError) as e:
+            read_samplesheet(sheet)
+        assert (e.value.line, e.value.column) == (3, "maf")
+        assert e.value.problem == problem + str(tmp_path / cell)
+
+
+def test_gzip_samplesheet_and_inputs(tmp_path, data):
+    (tmp_path / "m.maf").write_text((data / "mini.maf").read_text())
+    sheet = tmp_path / "s.csv.gz"
+    sheet.write_bytes(gzip.compress(b"# comment first\nsample,disease,maf\nS1,MM,m.maf\n"))
+    c = read_samplesheet(sheet)
+    assert c.inputs == {"maf": ((tmp_path / "m.maf").resolve(),)}
