@@ -11,6 +11,7 @@ from refractor.io._expression import read_expression
 from refractor.io._limits import IOLimits
 from refractor.io._maf import read_maf, write_annotated_maf
 from refractor.io._methylation import read_methylation
+from refractor.io._records import make_cohort
 from refractor.io._samplesheet import cohort_from_flags, read_samplesheet
 from refractor.io._segments import read_segments
 from refractor.io._splicing import read_junctions, read_psi
@@ -33,5 +34,6 @@ __all__ = [
     "read_clinical",
     "read_samplesheet",
     "cohort_from_flags",
+    "make_cohort",
     "write_annotated_maf",
 ]

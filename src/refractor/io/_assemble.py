@@ -15,7 +15,8 @@ from refractor.io._methylation import read_methylation
 from refractor.io._segments import read_segments
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
-from refractor.io.cohort import COLUMNS, Cohort, empty
+from refractor.io._records import make_cohort
+from refractor.io.cohort import COLUMNS, Cohort
 from refractor.reference import DEFAULT_BUILD, agree, resolve_build
 
 # samplesheet column -> (assessed kind, cohort table)
@@ -74,14 +75,6 @@ def _resolve_build(explicit: str | None, declared: list[tuple[str, str, Path]], 
     return agree(claims, requested=explicit) or DEFAULT_BUILD
 
 
-def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return empty(name)
-    out = pd.concat([p[COLUMNS[name]] for p in parts], ignore_index=True)
-    return out
-
-
 def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None) -> Cohort:
     """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``)."""
     explicit = resolve_build(build, default=None)
@@ -133,22 +126,18 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
             df = read_clinical(p, columns=clinical_columns)
             sub, _ = _select(df, col, p, rs, absent_ok=True) if len(df) else (df, None)
             clinical_parts.append((p, sub))
-    samples = _samples(rows, clinical_parts, assessed)
-    order = {r.sample: i for i, r in enumerate(rows)}
-    a = pd.DataFrame(assessed, columns=["sample", "kind"]).drop_duplicates()
-    a = a.assign(_o=a["sample"].map(order)).sort_values(["_o", "kind"], kind="stable").drop(columns="_o").reset_index(drop=True)
-    have = set(a["sample"])
-    for r in rows:
-        if r.sample not in have:
-            raise InputError(f"sample {r.sample!r} has no data (no file, clinical row or history given)", path=r.origin, line=r.line)
-    kw = {t: _concat(tables[t], t) for t in ("variants", "copy_number", "expression", "splicing", "methylation")}
     inputs: dict[str, tuple[Path, ...]] = {}
     for col, p in groups:
         inputs[col] = (*inputs.get(col, ()), p)
-    return Cohort(samples=samples, assessed=a, build=final, inputs=inputs, **kw)
+    where = {r.sample: {"sample": dict(path=r.origin, line=r.line, column="sample"),
+                        "data": dict(path=r.origin, line=r.line)} for r in rows if r.origin is not None}
+    return make_cohort(_samples(rows, clinical_parts), assessed=assessed, tables=tables, build=final,
+                       where=where, inputs=inputs)
 
 
-def _samples(rows: list, clinical_parts: list, assessed: list) -> pd.DataFrame:
+def _samples(rows: list, clinical_parts: list) -> list[dict]:
+    """One record per row (see :func:`~refractor.io._records.make_cohort`): the row's values,
+    else its clinical file's."""
     clin: dict[str, tuple[Path, dict]] = {}
     for p, df in clinical_parts:
         for rec in df.to_dict("records"):
@@ -176,20 +165,12 @@ def _samples(rows: list, clinical_parts: list, assessed: list) -> pd.DataFrame:
         line = ex.get("line", (c or {}).get("line"))
         prior = ex.get("prior_agents", (c or {}).get("prior_agents") or [])
         refr = ex.get("refractory_agents", (c or {}).get("refractory_agents") or [])
-        if c is not None or any(k in ex for k in ("prior_agents", "refractory_agents", "line")):
-            assessed.append((r.sample, "history"))
-        if subtype:
-            assessed.append((r.sample, "subtype"))
         out.append(
-            {"sample": r.sample, "disease": disease, "subtype": subtype or None,
-             "line": None if line is None or pd.isna(line) else int(line),
-             "prior_agents": list(prior), "refractory_agents": list(refr)}
+            {"sample": r.sample, "disease": disease, "subtype": subtype, "line": line,
+             "prior_agents": list(prior), "refractory_agents": list(refr),
+             "history": c is not None or any(k in ex for k in ("prior_agents", "refractory_agents", "line"))}
         )
-    df = pd.DataFrame(out, columns=COLUMNS["samples"])
-    df["line"] = pd.array(df["line"].tolist(), dtype="Int64")
-    df["subtype"] = pd.Series([o["subtype"] for o in out], dtype=object)
-    df["disease"] = pd.Series([o["disease"] for o in out], dtype=object)
-    return df
+    return out
 
 
 __all__ = ["assemble"]

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from refractor.errors import InputError
 from refractor.io._coords import check_within_chromosomes
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
 from refractor.reference import exon_skipping_junctions, normalise_chrom, resolve_build
