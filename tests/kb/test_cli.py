@@ -17,7 +17,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def kb(*argv: str) -> list[str]:
-    return ["kb", "--data-dir", str(VALID), *argv]
+    return ["kb", "--kb", str(VALID), *argv]
 
 
 def test_stats_json_and_table(capsys):
@@ -66,21 +66,21 @@ def test_error_exit_codes(capsys):
 
 
 def test_validate_prints_every_problem_and_exits_3(capsys, make_kb):
-    code, out, _ = run(capsys, "kb", "validate", "--data-dir", str(VALID))
+    code, out, _ = run(capsys, "kb", "validate", "--kb", str(VALID))
     assert code == 0 and "ok: no problems found" in out
     broken = make_kb("dangling_agent", "evidence_no_source")
-    code, _, err = run(capsys, "kb", "validate", "--data-dir", str(broken))
+    code, _, err = run(capsys, "kb", "validate", "--kb", str(broken))
     assert code == 3
     assert "3 problem(s) in the knowledge base" in err
     assert "mechanisms/dangling.yaml:6 [crbn-dangling-agent] .agents.1: unknown agent 'lenalidomid'" in err
     assert "evidence/no_source.yaml:6 [ev-no-source] .source: unknown source 'pmid:99999999'" in err
     assert "claims/no_source.yaml:4 [qc-no-source] .source: unknown source 'seed:001'" in err
-    code, out, _ = run(capsys, "kb", "validate", "--data-dir", str(broken), "--json")
+    code, out, _ = run(capsys, "kb", "validate", "--kb", str(broken), "--json")
     assert code == 3
     assert {"file": "evidence/no_source.yaml:6", "entry": "ev-no-source", "field": "source",
             "message": "unknown source 'pmid:99999999'"} in json.loads(out)
     # query commands on an invalid KB fail the same way
-    code, _, err = run(capsys, "kb", "--data-dir", str(broken), "stats")
+    code, _, err = run(capsys, "kb", "--kb", str(broken), "stats")
     assert code == 3 and "[ev-no-source]" in err
 
 
