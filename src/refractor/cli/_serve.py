@@ -20,11 +20,11 @@ def register(app: typer.Typer) -> None:
         data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, help="Deprecated: old name of --kb."),
     ) -> None:
         """Serve the HTTP API (OpenAPI docs at /docs) until interrupted."""
-        import uvicorn
-
         from refractor.api import create_app
         from refractor.kb._load import check_data_dir
 
         settings = kb_settings(kb, data_dir)
         check_data_dir(settings.kb_dir)  # a wrong folder fails now, not at the first request
+        import uvicorn
+
         uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")

@@ -111,8 +111,7 @@ def parse(text: str, rel: str, limits: KBLimits) -> tuple[Any, Any, KBProblem | 
         loader = Loader(text)
         try:
             node = loader.get_single_node()
-            if node is not None and ("&" in text or "[" in text or "{" in text):
-                # anchors, or flow collections that may nest deeply: check before building
+            if node is not None:  # aliases and nesting are checked before anything is built
                 why = graph_problem(node, limits)
                 if why is not None:
                     return None, None, KBProblem(rel, None, None, f"refused: {why}")
