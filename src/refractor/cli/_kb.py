@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import typer
 
+from refractor.cli._settings import KB_HELP, OLD_KB_HELP, kb_settings
 from refractor.errors import InputError, KnowledgeBaseError
 
 app = typer.Typer(
@@ -29,22 +30,11 @@ class ExportFormat(str, Enum):
     tsv = "tsv"
 
 
-#: ``--kb DIR``, the one KB-folder flag of every command (``--data-dir``: hidden old name)
-KB_HELP = "Knowledge-base folder (default: $REFRACTOR_KB_DIR, else the packaged KB)."
-
-
-def kb_settings(kb: Optional[Path], old: Optional[Path] = None):
-    """Settings for a command: ``--kb`` (or its old name) -> environment -> packaged default."""
-    from refractor.settings import Settings
-
-    return Settings.resolve(kb_dir=kb if kb is not None else old)
-
-
 @app.callback()
 def _group(
     ctx: typer.Context,
-    kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, help="Deprecated: old name of --kb."),
+    kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, readable=False, help=OLD_KB_HELP),
 ) -> None:
     """Query, validate, compile and export the knowledge base (KB)."""
     ctx.obj = {"settings": kb_settings(kb, data_dir)}
@@ -233,8 +223,9 @@ def export(
 @app.command()
 def validate(
     ctx: typer.Context,
-    kb: Optional[Path] = typer.Option(None, "--kb", help="Validate this KB folder (default: the KB in use)."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, help="Deprecated: old name of --kb."),
+    kb: Optional[Path] = typer.Option(None, "--kb", readable=False,
+                                      help="Validate this KB folder (default: the KB in use)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, readable=False, help=OLD_KB_HELP),
     as_json: bool = _JSON,
 ) -> None:
     """Check every KB file; print every problem (file:line, entry, field, message); exit 3 if any."""

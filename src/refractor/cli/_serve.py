@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from refractor.cli._kb import KB_HELP, kb_settings
+from refractor.cli._settings import KB_HELP, OLD_KB_HELP, kb_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -16,8 +16,9 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (127.0.0.1: this machine only)."),
         port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
-        kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP),
-        data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, help="Deprecated: old name of --kb."),
+        kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
+        data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, readable=False,
+                                                help=OLD_KB_HELP),
     ) -> None:
         """Serve the HTTP API (OpenAPI docs at /docs) until interrupted."""
         from refractor.api import create_app

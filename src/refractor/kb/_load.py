@@ -182,7 +182,9 @@ def read_list(path: Path, rel: str, settings: Settings | None = None) -> tuple[l
     return out, []
 
 
-def read_mapping(path: Path, rel: str, settings: Settings | None = None) -> tuple[RawEntry | None, list[KBProblem]]:
+def read_mapping(
+    path: Path, rel: str, settings: Settings | None = None
+) -> tuple[RawEntry | None, list[KBProblem]]:
     """Read a file holding one YAML mapping (``kb.yaml``, ``scoring/base.yaml``)."""
     limits = (settings or Settings.resolve()).limits.kb
     got = _read_text(path, rel, limits)
