@@ -135,3 +135,24 @@ def test_gzip_samplesheet_and_inputs(tmp_path, data):
     sheet.write_bytes(gzip.compress(b"# comment first\nsample,disease,maf\nS1,MM,m.maf\n"))
     c = read_samplesheet(sheet)
     assert c.inputs == {"maf": ((tmp_path / "m.maf").resolve(),)}
+
+
+def test_limits_live_in_the_one_settings_object(monkeypatch):
+    from refractor.io._limits import resolve_limits
+    from refractor.settings import Settings
+
+    s = Settings.resolve(environ={"REFRACTOR_MAX_CELL_CHARS": "42"})
+    assert s.limits.io == IOLimits(max_cell_chars=42)
+    monkeypatch.setenv("REFRACTOR_MAX_VCF_HEADER_LINES", "9")
+    assert resolve_limits().max_vcf_header_lines == 9  # resolved through Settings at call time
+    assert resolve_limits(IOLimits()) == IOLimits()  # an explicit value wins
+
+
+def test_settings_import_stays_light():
+    # refractor.settings holds IOLimits; importing it must not load the readers' heavy libraries
+    import subprocess
+    import sys
+
+    code = "import sys, refractor.settings, refractor.io; print(sorted({'pandas', 'pyarrow', 'cyvcf2'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from refractor.cli._settings import KB_HELP
+from refractor.cli._settings import KB_HELP, kb_settings
 from refractor.errors import InputError
 
 _FILE_OPTS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
@@ -130,17 +130,18 @@ def profile(
     if samplesheet is None and not sample:
         raise InputError("give a SAMPLESHEET or --sample with at least one data file / clinical value")
     check_outdir(outdir)  # before the work: a bad OUTDIR is found in a second, not after the run
+    limits = kb_settings(kb_path).limits.io
     kb = KnowledgeBase.load(kb_path)
     genes = _kb_genes(kb)
     if samplesheet is not None:
-        cohort = read_samplesheet(samplesheet, build=build, genes=genes)
+        cohort = read_samplesheet(samplesheet, build=build, genes=genes, limits=limits)
         title = samplesheet.name.removesuffix(".gz").rsplit(".", 1)[0]
     else:
         if not given and refractory is None and prior is None and not subtype:
             raise InputError(f"sample {sample!r}: no data given (name at least one file or clinical value)")
         cohort = cohort_from_flags(sample=sample, disease=disease, **files,
                                    refractory=refractory, prior=prior,
-                                   subtype=subtype, line=line, build=build, genes=genes)
+                                   subtype=subtype, line=line, build=build, genes=genes, limits=limits)
         title = sample
     result, paths = run_profile(cohort, kb, outdir, title=title, progress=not quiet)
     if not quiet:

@@ -75,7 +75,8 @@ def _resolve_build(explicit: str | None, declared: list[tuple[str, str, Path]], 
     return agree(claims, requested=explicit) or DEFAULT_BUILD
 
 
-def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None) -> Cohort:
+def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
+             limits=None) -> Cohort:
     """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``)."""
     explicit = resolve_build(build, default=None)
     groups: dict[tuple[str, Path], list] = {}
@@ -98,9 +99,9 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
 
     for (col, p), rs in groups.items():
         if col == "maf":
-            df = read_maf(p, build=explicit)
+            df = read_maf(p, build=explicit, limits=limits)
         elif col == "vcf":
-            df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit)
+            df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit, limits=limits)
         else:
             continue
         if df.attrs.get("build") and explicit is None:
@@ -110,16 +111,16 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
     clinical_parts = []
     for (col, p), rs in groups.items():
         if col == "seg":
-            seg = read_segments(p, build=final, genes=genes, samples=[r.sample for r in rs])
+            seg = read_segments(p, build=final, genes=genes, samples=[r.sample for r in rs], limits=limits)
             if len(rs) == 1 and rs[0].sample not in set(seg.attrs["samples"]) and len(seg.attrs["samples"]) == 1:
-                seg = read_segments(p, build=final, genes=genes)  # single-sample file, other id
+                seg = read_segments(p, build=final, genes=genes, limits=limits)  # single-sample file, other id
             add(col, p, seg, rs)
         elif col == "junctions":
             add(col, p, read_junctions(p, sample=rs[0].sample, build=final), rs)
         elif col == "psi":
             add(col, p, read_psi(p), rs)
         elif col == "expression":
-            add(col, p, read_expression(p), rs)
+            add(col, p, read_expression(p, limits=limits), rs)
         elif col == "methylation":
             add(col, p, read_methylation(p), rs)
         elif col == "clinical":

@@ -5,8 +5,9 @@ decompression, counted while streaming) and :func:`refractor.io._table.read_tabl
 characters per cell). A file over a cap is an :class:`~refractor.errors.InputError` naming the
 file, the cap and the environment variable that raises it; nothing is half-read.
 
-Resolution order: explicit ``IOLimits(...)`` -> environment (``REFRACTOR_MAX_*``, read at call
-time, never at import) -> the defaults below. The defaults are ASSUMED engineering values (not
+Resolution order: explicit ``IOLimits(...)`` (e.g. ``Settings.limits.io``) -> environment
+(``REFRACTOR_MAX_*``, read at call time through :meth:`refractor.settings.Settings.resolve`,
+never at import) -> the defaults below. The defaults are ASSUMED engineering values (not
 from a publication), chosen well above the inputs Refractor is built for and well below what
 exhausts a laptop; any of them can be raised per run through its environment variable:
 
@@ -85,8 +86,12 @@ class IOLimits:
 
 
 def resolve_limits(limits: IOLimits | None = None) -> IOLimits:
-    """``limits`` if given, else the defaults overridden by the environment (read now)."""
-    return limits if limits is not None else IOLimits.from_env()
+    """``limits`` if given, else those of the settings resolved now (environment -> defaults)."""
+    if limits is not None:
+        return limits
+    from refractor.settings import Settings
+
+    return Settings.resolve().limits.io
 
 
 __all__ = ["IOLimits", "ENV", "resolve_limits"]

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from refractor.errors import InputError
 from refractor.io._atomic import atomic_write
 from refractor.io._consequence import maf_consequence, normalise_protein_changes
+from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
 from refractor.io._table import read_table, require_nonempty, stripped, to_float
 from refractor.reference import agree, resolve_build
@@ -66,7 +67,7 @@ def _vaf(tab) -> np.ndarray:
     return np.full(n, np.nan)
 
 
-def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
+def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | None = None) -> pd.DataFrame:
     """Read a MAF into the cohort ``variants`` table.
 
     Parameters
@@ -75,6 +76,8 @@ def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
         MAF file (plain or gzip). ``#`` comment lines (e.g. ``#version 2.4``) are allowed.
     build
         Expected genome build; an ``NCBI_Build`` column that disagrees is an error.
+    limits
+        Input caps (default: the resolved settings' :class:`~refractor.io.IOLimits`).
 
     Returns
     -------
@@ -87,7 +90,7 @@ def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
     """
     build = resolve_build(build, default=None, path=path)
     tab = read_table(path, columns=MAF_COLUMNS, required={"gene", "classification", "sample"},
-                     float_columns=["t_alt_count", "t_depth", "tumor_f", "vaf_percent"])
+                     float_columns=["t_alt_count", "t_depth", "tumor_f", "vaf_percent"], limits=limits)
     for col, what in (("gene", "Hugo_Symbol"), ("sample", "Tumor_Sample_Barcode"), ("classification", "Variant_Classification")):
         require_nonempty(tab, col, what=what)
     declared = _declared_build(tab, build)

@@ -61,6 +61,8 @@ def read_samplesheet(
         Restrict gene-level copy number to these genes (see :func:`read_segments`).
     clinical_columns
         Column mapping for clinical files (see :func:`read_clinical`).
+    limits
+        Input caps (default: the resolved settings' :class:`~refractor.io.IOLimits`).
     """
     spath = str(path)
     limits = resolve_limits(limits)
@@ -113,7 +115,7 @@ def read_samplesheet(
         raise InputError("samplesheet has no header", path=spath)
     if not rows:
         raise InputError("samplesheet lists no samples", path=spath)
-    return assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns)
+    return assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
 
 
 def _records(text: str, spath: str, limits: IOLimits):
@@ -164,6 +166,7 @@ def cohort_from_flags(
     build: str | None = None,
     genes: Iterable[str] | None = None,
     clinical_columns: dict[str, str] | None = None,
+    limits: IOLimits | None = None,
 ) -> "Cohort":  # noqa: F821
     """A one-sample :class:`~refractor.io.cohort.Cohort` from individual files and values.
 
@@ -187,7 +190,7 @@ def cohort_from_flags(
     if line is not None:
         extra["line"] = int(line)
     row = Row(sample, disease, paths, None, None, None, extra)
-    return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns)
+    return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
 
 
 __all__ = ["read_samplesheet", "cohort_from_flags", "Row", "PATH_COLUMNS"]

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from refractor.errors import InputError
+from refractor.io._limits import IOLimits
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
 from refractor.io._coords import check_within_chromosomes
 from refractor.reference import gene_table, normalise_chrom, resolve_build
@@ -28,13 +29,13 @@ SEG_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_segment_table(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
+def read_segment_table(path: str | Path, *, build: str | None = None, limits: IOLimits | None = None) -> pd.DataFrame:
     """Validated segments: ``sample chrom start end value line`` (1-based inclusive bp, log2 ratio).
 
     With ``build``, every segment must end within its chromosome (lengths from
     :func:`refractor.reference.chrom_sizes`).
     """
-    tab = read_table(path, columns=SEG_COLUMNS, required={"sample", "chrom", "start", "end", "value"})
+    tab = read_table(path, columns=SEG_COLUMNS, required={"sample", "chrom", "start", "end", "value"}, limits=limits)
     require_nonempty(tab, "sample", what="sample id")
     require_nonempty(tab, "chrom", what="chromosome")
     start = to_int(tab, "start", what="segment start", lo=0)
@@ -173,6 +174,7 @@ def read_segments(
     genes: Iterable[str] | None = None,
     span: str = "canonical",
     samples: Iterable[str] | None = None,
+    limits: IOLimits | None = None,
 ) -> pd.DataFrame:
     """Read a segment file into the cohort ``copy_number`` table (gene-level log2 ratios).
 
@@ -202,7 +204,7 @@ def read_segments(
     b = resolve_build(build, path=path)
     if span not in ("canonical", "locus"):
         raise ValueError("span must be 'canonical' or 'locus'")
-    segs = read_segment_table(path, build=b)
+    segs = read_segment_table(path, build=b, limits=limits)
     all_samples = sorted(pd.unique(segs["sample"]))
     if samples is not None:
         segs = segs[segs["sample"].isin(set(samples))]
