@@ -6,8 +6,9 @@ in one place:
 
 ====  ===============================================
 0     success
-1     unexpected internal error (a bug: please report)
-2     bad input (file, line and problem are printed)
+1     unexpected internal error (a bug: please report), or the operating system refused an
+      operation (disk full, permission denied while writing): one line, no traceback
+2     bad input or usage (file, line and problem, or the usage error, on one line)
 3     knowledge base invalid
 4     id not found in the knowledge base
 5     model could not be built or simulated
@@ -103,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         typer.echo("aborted", err=True)
         return 130
+    except OSError as exc:  # the system refused (disk full ...): not the user's input, not a bug
+        where = f" ({exc.filename})" if exc.filename else ""
+        typer.secho(f"error: {exc.strerror or exc}{where}", err=True, fg=typer.colors.RED)
+        return 1
     except _usage_error_classes() as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
             text = exc.format_message()  # type: ignore[attr-defined]
