@@ -98,7 +98,7 @@ def _summary(result, paths: dict[str, Path], console) -> None:
 
 def profile(
     samplesheet: Optional[Path] = typer.Argument(None, help="Samplesheet CSV (sample, disease, one path column per data kind)."),
-    outdir: Path = typer.Option(..., "-o", "--outdir", help="Output directory (created; files written atomically)."),
+    outdir: Path = typer.Option(..., "-o", "--outdir", help="Output directory: created, or an earlier run's replaced as a whole (all-or-nothing)."),
     sample: Optional[str] = typer.Option(None, "--sample", help="Single-sample mode: the sample id."),
     disease: Optional[str] = typer.Option(None, "--disease", help="Disease code (MM, AML, CLL ...)."),
     maf: Optional[Path] = typer.Option(None, "--maf", help="MAF file."),
