@@ -54,3 +54,10 @@ def test_api_builds_disagree_is_the_one_message():
         to_cohort(bodies)
     assert e.value.column == "samples[1].build"
     assert e.value.problem.startswith("genome builds disagree (sample 'A': GRCh38; sample 'B': GRCh37)")
+
+
+def test_api_sample_without_build_takes_the_others():
+    # like a segment file, a posted sample that states no build takes the one the others state
+    bodies = [SampleIn(sample="A", disease="MM", line=1, build="GRCh37"), SampleIn(sample="B", disease="MM", line=1)]
+    assert to_cohort(bodies).build == "GRCh37"
+    assert to_cohort([SampleIn(sample="C", disease="MM", line=1)]).build == "GRCh38"

@@ -102,7 +102,9 @@ class SampleIn(_Strict):
     line: int | None = Field(None, ge=0, le=50, description="Line of therapy.")
     prior_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents given before.")
     refractory_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents the disease is refractory to.")
-    build: str = Field("GRCh38", max_length=20, description="Genome build (GRCh38 or GRCh37).")
+    build: str | None = Field(None, max_length=20, description=(
+        "Genome build (GRCh38 or GRCh37); default: the build the other samples of the request "
+        "declare, else GRCh38."))
     variants: list[Variant] | None = Field(None, max_length=MAX_VARIANTS)
     copy_number: list[CopyNumber] | None = Field(None, max_length=MAX_COPY_NUMBER)
     expression: list[Expression] | None = Field(None, max_length=MAX_EXPRESSION)
@@ -150,8 +152,9 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
         field = (lambda name, k=k: f"samples[{k}].{name}") if len(samples) > 1 else (lambda name: name)
         # a duplicated id is reported at its second use
         where[s.sample] = {"sample": {"column": field("sample")}, "data": {"column": field("assessed")}}
-        claims.append((resolve_build(s.build, column=field("build")), f"sample {s.sample!r}",
-                       {"column": field("build")}))
+        declared = resolve_build(s.build, default=None, column=field("build"))
+        if declared is not None:
+            claims.append((declared, f"sample {s.sample!r}", {"column": field("build")}))
         assessed += [(s.sample, kd) for kd in s.assessed or []]
         assessed += [(s.sample, kind) for name, kind in _LISTS.items() if getattr(s, name) is not None]
         records.append({
