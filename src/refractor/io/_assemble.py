@@ -10,6 +10,7 @@ import pandas as pd
 from refractor.errors import InputError
 from refractor.io._clinical import disease_code, read_clinical
 from refractor.io._expression import read_expression
+from refractor.io._limits import IOLimits
 from refractor.io._maf import read_maf
 from refractor.io._methylation import read_methylation
 from refractor.io._segments import read_segments
@@ -29,7 +30,6 @@ KIND_OF = {
     "psi": ("splicing", "splicing"),
     "methylation": ("methylation", "methylation"),
 }
-COORDINATE_KINDS = ("seg", "junctions")
 
 
 def _where(row, col: str, path: Path) -> dict:
@@ -76,7 +76,7 @@ def _resolve_build(explicit: str | None, declared: list[tuple[str, str, Path]], 
 
 
 def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
-             limits=None) -> Cohort:
+             limits: IOLimits | None = None) -> Cohort:
     """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``)."""
     explicit = resolve_build(build, default=None)
     groups: dict[tuple[str, Path], list] = {}
