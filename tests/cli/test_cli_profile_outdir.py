@@ -114,3 +114,20 @@ def test_samplesheet_read_once_by_the_library(cohort, tmp_path, capsys, name, te
     assert main(["profile", str(_sheet(cohort, text, name)), "-o", str(out), "-q"]) == 0
     annotated = (out / "cohort.refractor.maf").read_text()  # the MAF the cohort was read from
     assert "refractor_mechanisms" in annotated.splitlines()[1]
+
+
+def test_library_writer_replaces_a_linked_outdir(tmp_path):
+    # OUTDIR given as a symbolic link to an earlier run: the link is replaced by the new run,
+    # the earlier run's directory it pointed to is left alone, and no backup link is left behind
+    from refractor.report._outdir import replacing_dir
+
+    old = tmp_path / "old-run"
+    (old / "samples").mkdir(parents=True)
+    (old / "samples" / "A.json").write_text("{}")
+    link = tmp_path / "out"
+    link.symlink_to(old)
+    with replacing_dir(link) as stage:
+        (stage / "report.html").write_text("new")
+    assert link.is_dir() and not link.is_symlink() and sorted(p.name for p in link.iterdir()) == ["report.html"]
+    assert (old / "samples" / "A.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old-run", "out"]

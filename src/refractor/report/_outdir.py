@@ -117,7 +117,10 @@ def _swap(new: Path, out: Path) -> None:
     except BaseException:
         os.rename(backup, out)
         raise
-    shutil.rmtree(backup, ignore_errors=True)
+    if backup.is_symlink():  # OUTDIR was a link to a directory: the link is replaced, not its target
+        backup.unlink()
+    else:
+        shutil.rmtree(backup, ignore_errors=True)
 
 
 __all__ = ["check_outdir", "replacing_dir", "RUN_FILES"]
