@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from refractor.api._app import get_kb
 from refractor.errors import InputError
-from refractor.io._clinical import split_agents
+from refractor.io._clinical import MAX_LINE, split_agents
 from refractor.io.cohort import CONSEQUENCES, COLUMNS, DATA_KINDS, Cohort, empty
 
 router = APIRouter(prefix="/profile", tags=["profile"])
@@ -102,7 +102,7 @@ class SampleIn(_Strict):
     sample: str = Field(..., **_ID)
     disease: str = Field(..., min_length=1, max_length=100, description="Disease code or name (MM, AML, CLL ...).")
     subtype: str | None = Field(None, max_length=100)
-    line: int | None = Field(None, ge=0, le=50, description="Line of therapy.")
+    line: int | None = Field(None, ge=0, le=MAX_LINE, description="Line of therapy.")
     prior_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents given before.")
     refractory_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents the disease is refractory to.")
     build: str = Field("GRCh38", max_length=20, description="Genome build (GRCh38 or GRCh37).")

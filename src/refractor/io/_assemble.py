@@ -13,6 +13,7 @@ from refractor.io._expression import read_expression
 from refractor.io._maf import read_maf
 from refractor.io._methylation import read_methylation
 from refractor.io._segments import read_segments
+from refractor.io._table import MISSING
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
 from refractor.io.cohort import COLUMNS, Cohort, empty
@@ -189,7 +190,7 @@ def _samples(rows: list, clinical_parts: list, assessed: list) -> tuple[pd.DataF
         # names stay as written; the knowledge base resolves them (and checks that a disease
         # given twice names one disease) when the cohort is interpreted, naming this origin
         origin = dict(r.where)
-        disease = r.disease
+        disease = r.disease if r.disease and r.disease.strip() not in MISSING else None
         if disease:
             origin.setdefault("disease", _row_where(r, "disease"))
             cd = (c or {}).get("disease")
