@@ -138,3 +138,14 @@ def test_shared_name_is_a_validation_problem(make_kb):
 def test_name_key():
     assert name_key(" CC\u2011220 ") == name_key("cc220") == name_key("Cc_220") == "cc220"
     assert name_key("R-CHOP") != name_key("R2-CHOP")
+
+
+def test_a_name_that_shadows_an_agent_class_is_reported_on_the_agent():
+    """An agent named 'IMiD' would hide the class from queries; the problem points at the agent."""
+    from types import SimpleNamespace as Rec
+
+    from refractor.kb._resolve import agent_index, name_conflicts
+
+    agent = Rec(id="foo", name="IMiD", agent_class="other", codes=[], names=[], sources=[])
+    [(entry, field, message)] = name_conflicts(agent_index({"foo": agent}, ["imid"]))
+    assert (entry, field) == ("foo", ("name",)) and "'imid'" in message

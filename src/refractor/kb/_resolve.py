@@ -182,12 +182,14 @@ def disease_index(diseases: Mapping[str, Any]) -> NameIndex:
 
 
 def name_conflicts(index: NameIndex) -> list[tuple[str, tuple, str]]:
-    """``(entry id, field path, message)`` for every name two entries claim."""
+    """``(entry id, field path, message)`` for every name two entries claim (reported on the
+    entry that declares the later claim; on the agent when the other side is an agent class)."""
     out = []
     for name, first, other in index.conflicts:
-        out.append((other.id, other.entry_field,
-                    f"{index.what} name {name!r} is ambiguous: it also names {first.id!r} "
-                    f"({first.via} {first.matched!r}); give each name to one {index.what} only"))
+        entry, rival = (first, other) if other.kind == "agent_class" else (other, first)
+        out.append((entry.id, entry.entry_field,
+                    f"{index.what} name {name!r} is ambiguous: it also names {rival.id!r} "
+                    f"({rival.via} {rival.matched!r}); give each name to one {index.what} only"))
     return out
 
 

@@ -272,7 +272,7 @@ class _RefChecker:
                    ("diseases", disease_index(self.records.get("diseases", {}))))
         for kind, index in indexes:
             for rid, loc, message in name_conflicts(index):
-                self.problem(kind, rid if rid in self.records.get(kind, {}) else None, loc, message)
+                self.problem(kind, rid, loc, message)
 
     def check_scoring(self, scoring: Scoring) -> None:
         for rule in scoring.rules:
