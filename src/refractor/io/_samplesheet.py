@@ -144,7 +144,7 @@ def cohort_from_flags(
     """A one-sample :class:`~refractor.io.cohort.Cohort` from individual files and values.
 
     Files may be cohort-wide (filtered to ``sample``) or single-sample (a file holding exactly
-    one other sample id is taken to be this sample). ``refractory``/``prior`` (agent slugs),
+    one other sample id is taken to be this sample). ``refractory``/``prior`` (agent names),
     ``subtype`` and ``line`` override the clinical file's values and, when given, make the
     clinical history (and subtype) assessed. Agent and disease names are kept as written and
     resolved by the knowledge base when the cohort is interpreted; an unknown one is an
