@@ -182,11 +182,15 @@ def test_min_vaf_unknown_is_not_assessable():
     from _minikb import build_kb
     from refractor.kb.schema import Biomarker
 
-    kb = build_kb()
+    from refractor.kb import KINDS, KnowledgeBase
+
+    base = build_kb()
     bm = Biomarker.model_validate(dict(
         id="crbn-lof-variant", name="x", mechanism="crbn-lof", sources=[{"source": "seed:003"}],
         profile={"kind": "variant", "gene": "CRBN", "consequences": ["loss_of_function"], "min_vaf": 0.1}))
-    kb.biomarkers["crbn-lof-variant"] = bm  # same id: replaces the rule in this private KB copy
+    # KB records are read-only: build a KB where this rule replaces the one with the same id
+    records = {k: [bm if r.id == bm.id else r for r in base.records(k).values()] for k in KINDS}
+    kb = KnowledgeBase.from_records(scoring=base.scoring, version=base.version, **records)
     rows = [_var("CRBN", "nonsense", "p.Q99*", vaf=float("nan")), _var("CRBN", "nonsense", "p.Q99*", 0.05, "T"),
             _var("CRBN", "nonsense", "p.Q99*", 0.2, "U")]
     samples = [{"sample": s, "disease": "MM"} for s in "STU"]

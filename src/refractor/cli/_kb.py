@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import typer
 
+from refractor.cli._settings import KB_HELP, OLD_KB_HELP, kb_settings
 from refractor.errors import InputError, KnowledgeBaseError
 
 app = typer.Typer(
@@ -32,19 +33,17 @@ class ExportFormat(str, Enum):
 @app.callback()
 def _group(
     ctx: typer.Context,
-    data_dir: Optional[Path] = typer.Option(
-        None, "--data-dir", envvar="REFRACTOR_KB_DIR", file_okay=False,
-        help="Read the KB from this data directory instead of the packaged one.",
-    ),
+    kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, readable=False, help=OLD_KB_HELP),
 ) -> None:
     """Query, validate, compile and export the knowledge base (KB)."""
-    ctx.obj = {"data_dir": data_dir}
+    ctx.obj = {"settings": kb_settings(kb, data_dir)}
 
 
 def _load(ctx: typer.Context):
     from refractor.kb import KnowledgeBase
 
-    return KnowledgeBase.load((ctx.obj or {}).get("data_dir"))
+    return KnowledgeBase.load(settings=ctx.obj["settings"])
 
 
 def _console():
@@ -230,15 +229,15 @@ def export(
 @app.command()
 def validate(
     ctx: typer.Context,
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", file_okay=False,
-                                            help="Validate this data directory (default: the KB in use)."),
+    kb: Optional[Path] = typer.Option(None, "--kb", readable=False,
+                                      help="Validate this KB folder (default: the KB in use)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, readable=False, help=OLD_KB_HELP),
     as_json: bool = _JSON,
 ) -> None:
     """Check every KB file; print every problem (file:line, entry, field, message); exit 3 if any."""
     from refractor.kb import validate as run
 
-    target = data_dir or (ctx.obj or {}).get("data_dir")
-    problems = run(target)
+    problems = run(kb or data_dir, settings=ctx.obj["settings"])
     if as_json:
         _echo_json([p.__dict__ for p in problems])
     if problems:

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from refractor.cli._settings import KB_HELP
 from refractor.errors import InputError
 
 _FILE_OPTS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
@@ -121,7 +122,7 @@ def profile(
     subtype: Optional[str] = typer.Option(None, "--subtype", help="Subtype, e.g. FAB M5."),
     line: Optional[int] = typer.Option(None, "--line", help="Line of therapy."),
     build: Optional[str] = typer.Option(None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37)."),
-    kb_path: Optional[Path] = typer.Option(None, "--kb", help="Knowledge-base data directory (default: packaged)."),
+    kb_path: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary, no progress bar."),
 ) -> None:
     """Explain drug resistance for a cohort (SAMPLESHEET) or one sample (--sample + files)."""

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from refractor.errors import KBProblem
 from refractor.kb._errors import pydantic_problems
-from refractor.kb._load import RawEntry, RawKB, default_data_dir, read_data_dir
+from refractor.kb._load import RawEntry, RawKB, read_data_dir
 from refractor.kb.schema import (
     KINDS,
     AllTerm,
@@ -30,6 +30,7 @@ from refractor.kb.schema import (
     SubtypeFeature,
     DiseaseFeature,
 )
+from refractor.settings import Settings
 
 #: a readable singular for each kind, used in messages
 SINGULAR = {
@@ -319,17 +320,19 @@ def validate_raw(raw: RawKB) -> Parsed:
     return parsed
 
 
-def validate(data_dir: str | Path | None = None) -> list[KBProblem]:
+def validate(data_dir: str | Path | None = None, *, settings: Settings | None = None) -> list[KBProblem]:
     """Validate a KB data directory and return every problem found (empty list: valid).
 
     Parameters
     ----------
     data_dir : path, optional
-        Directory holding ``kb.yaml``, ``<kind>/*.yaml`` and ``scoring/``; the packaged data
-        when omitted.
+        Directory holding ``kb.yaml``, ``<kind>/*.yaml`` and ``scoring/``; default
+        ``settings.kb_dir`` (the packaged data unless ``REFRACTOR_KB_DIR`` says otherwise).
+    settings : Settings, optional
+        Cache folder and YAML limits (default: :meth:`Settings.resolve`).
     """
-    path = Path(data_dir) if data_dir is not None else default_data_dir()
-    return validate_raw(read_data_dir(path)).problems
+    settings = (settings or Settings.resolve()).with_kb_dir(data_dir)
+    return validate_raw(read_data_dir(settings.kb_dir, settings)).problems
 
 
 __all__ = ["Parsed", "SINGULAR", "SUBJECT_KINDS", "check_references", "parse_raw", "validate",
