@@ -172,7 +172,7 @@ def test_no_antigen_directed_agent_is_scored_on_an_antigen_it_does_not_engage(kb
     """BCMA loss must not raise a GPRC5D engager, CD19 loss must not raise CD20/CD22-only agents:
     every weighted antigen-loss mechanism's genes intersect the agent's targets."""
     antigen_mechs = {m.id: set(m.genes) for m in kb.mechanisms.values()
-                     if m.id.endswith(("antigen-loss", "exon2-skipping", "ecd-mutation"))
+                     if m.id.endswith(("antigen-loss", "exon2-skipping", "ecd-mutation", "ecd-missense"))
                      and m.id != "target-antigen-loss"}
     for a in kb.agents.values():
         if a.agent_class not in ANTIGEN_CLASSES:
