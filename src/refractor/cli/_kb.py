@@ -70,6 +70,15 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     console.print(table)
 
 
+def _cite_line(c: dict[str, Any], fmt) -> str:
+    """``pmid:24869598: PMID 24869598 · doi:… (Woyach JA et al., N Engl J Med, 2014)``; a source
+    without PMID/DOI prints its URL or its id and label once."""
+    if not (c.get("pmid") or c.get("doi")):
+        return fmt(c)  # already names the URL, or the source id and its label
+    label = f" ({c['label']})" if c.get("label") else ""
+    return f"{c['source']}: {fmt(c)}{label}"
+
+
 def _short(text: Any, n: int = 70) -> str:
     text = "" if text is None else str(text)
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -128,7 +137,7 @@ def show(
         return
     rows = [[k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)] for k, v in item.items()
             if v not in (None, [], {})]
-    rows += [[f"cites {c['source']}", format_citation(c)] for c in cites]
+    rows += [["cites", _cite_line(c, format_citation)] for c in cites]
     rows += [[f"→ {k}", ", ".join(v)] for k, v in related.items() if v]
     _table(f"{item['kind']}: {item['id']}", ["field", "value"], rows)
 
