@@ -3,7 +3,8 @@
 The body describes one sample in the vocabulary of the :class:`~refractor.io.cohort.Cohort`
 tables. It is validated (input limits, unknown fields rejected), turned into a cohort with the
 io layer's own vocabulary helpers (MAF ``Variant_Classification`` -> consequence, HGVSp ->
-short protein change, disease names -> KB codes, genome build aliases), interpreted with the
+short protein change, genome build aliases; disease and agent names are resolved by the
+knowledge base, an unknown one is a 422 naming its field), interpreted with the
 app's knowledge base and answered with exactly the per-sample JSON that ``refractor profile``
 writes (:meth:`refractor.interpret.SampleResult.to_dict`, schema
 ``docs/schemas/sample-report.schema.json``).
@@ -23,7 +24,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from refractor.api._app import get_kb
-from refractor.io._clinical import split_agents
+from refractor.io._clinical import MAX_LINE, split_agents
 from refractor.io.cohort import CONSEQUENCES, DATA_KINDS, Cohort
 
 router = APIRouter(prefix="/profile", tags=["profile"])
@@ -99,7 +100,7 @@ class SampleIn(_Strict):
     sample: str = Field(..., **_ID)
     disease: str = Field(..., min_length=1, max_length=100, description="Disease code or name (MM, AML, CLL ...).")
     subtype: str | None = Field(None, max_length=100)
-    line: int | None = Field(None, ge=0, le=50, description="Line of therapy.")
+    line: int | None = Field(None, ge=0, le=MAX_LINE, description="Line of therapy.")
     prior_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents given before.")
     refractory_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents the disease is refractory to.")
     build: str | None = Field(None, max_length=20, description=(
@@ -139,7 +140,6 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
     import pyarrow as pa
 
     from refractor.io import make_cohort
-    from refractor.io._clinical import disease_code
     from refractor.io._consequence import maf_consequence, normalise_protein_changes
     from refractor.reference import agree, resolve_build
 
@@ -148,6 +148,7 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
     tables: dict[str, list[list[dict]]] = {t: [] for t in _LISTS}
     where: dict[str, dict] = {}
     claims = []
+    origin: dict[str, dict] = {}
     for k, s in enumerate(samples):
         field = (lambda name, k=k: f"samples[{k}].{name}") if len(samples) > 1 else (lambda name: name)
         # a duplicated id is reported at its second use
@@ -158,11 +159,14 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
         assessed += [(s.sample, kd) for kd in s.assessed or []]
         assessed += [(s.sample, kind) for name, kind in _LISTS.items() if getattr(s, name) is not None]
         records.append({
-            "sample": s.sample, "disease": disease_code(s.disease.strip()), "subtype": s.subtype,
+            # names as posted: the knowledge base resolves them when the cohort is interpreted and
+            # an unknown one is a 422 naming its JSON field (``origin``), with a "did you mean"
+            "sample": s.sample, "disease": s.disease.strip(), "subtype": s.subtype,
             "line": s.line, "prior_agents": split_agents(s.prior_agents or []),
             "refractory_agents": split_agents(s.refractory_agents or []),
             "history": s.prior_agents is not None or s.refractory_agents is not None or s.line is not None,
         })
+        origin[s.sample] = {name: {"column": field(name)} for name in ("disease", "prior_agents", "refractory_agents")}
         vs = s.variants or []
         if vs:
             mapped = maf_consequence(pa.array([v.variant_classification for v in vs], pa.string())).to_pylist()
@@ -182,7 +186,8 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
         tables["methylation"].append([{"sample": s.sample, "feature": m.feature.strip(),
                                        "gene": m.gene.strip() if m.gene else None, "beta": m.beta}
                                       for m in s.methylation or []])
-    return make_cohort(records, assessed=assessed, tables=tables, build=agree(claims), where=where)
+    return make_cohort(records, assessed=assessed, tables=tables, build=agree(claims), where=where,
+                       origin=origin)
 
 
 def _interpret(samples: list[SampleIn], kb):

@@ -8,12 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from refractor.errors import InputError
-from refractor.io._clinical import disease_code, read_clinical
+from refractor.io._clinical import read_clinical
 from refractor.io._expression import read_expression
 from refractor.io._limits import IOLimits
 from refractor.io._maf import read_maf
 from refractor.io._methylation import read_methylation
 from refractor.io._segments import read_segments
+from refractor.io._table import MISSING
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
 from refractor.io._records import make_cohort
@@ -132,13 +133,19 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
         inputs[col] = (*inputs.get(col, ()), p)
     where = {r.sample: {"sample": dict(path=r.origin, line=r.line, column="sample"),
                         "data": dict(path=r.origin, line=r.line)} for r in rows if r.origin is not None}
-    return make_cohort(_samples(rows, clinical_parts), assessed=assessed, tables=tables, build=final,
-                       where=where, inputs=inputs)
+    records, origin = _samples(rows, clinical_parts)
+    return make_cohort(records, assessed=assessed, tables=tables, build=final, where=where, inputs=inputs,
+                       origin=origin)
 
 
-def _samples(rows: list, clinical_parts: list) -> list[dict]:
+def _row_where(r, col: str) -> dict:
+    """Where a samplesheet row's value came from (file, line, column), or nothing (flags)."""
+    return {"path": r.origin, "line": r.line, "column": col} if r.origin is not None else {}
+
+
+def _samples(rows: list, clinical_parts: list) -> tuple[list[dict], dict]:
     """One record per row (see :func:`~refractor.io._records.make_cohort`): the row's values,
-    else its clinical file's."""
+    else its clinical file's; and where each name came from (``Cohort.origin``)."""
     clin: dict[str, tuple[Path, dict]] = {}
     for p, df in clinical_parts:
         for rec in df.to_dict("records"):
@@ -146,17 +153,23 @@ def _samples(rows: list, clinical_parts: list) -> list[dict]:
             if s in clin:
                 raise InputError(f"sample {s!r} has rows in two clinical files ({clin[s][0]} and {p})", path=p)
             clin[s] = (p, rec)
-    out = []
+    out, origins = [], {}
     for r in rows:
         p, c = clin.get(r.sample, (None, None))
-        disease = disease_code(r.disease)
-        if c is not None and c.get("disease") and disease and c["disease"] != disease:
-            src = c.get("source", f"{p}:")
-            raise InputError(
-                f"disease {r.disease!r} for sample {r.sample!r} contradicts the clinical file ({c['disease']!r})",
-                path=p, line=int(src.rsplit(":", 1)[1]) if src.rsplit(":", 1)[1].isdigit() else None, column="disease",
-            )
-        disease = disease or (c or {}).get("disease")
+        corigin = (c or {}).get("origin") or {}
+        # names stay as written; the knowledge base resolves them (and checks that a disease
+        # given twice names one disease) when the cohort is interpreted, naming this origin
+        origin = dict(r.where)
+        disease = r.disease if r.disease and r.disease.strip() not in MISSING else None
+        if disease:
+            origin.setdefault("disease", _row_where(r, "disease"))
+            cd = (c or {}).get("disease")
+            if cd and cd.strip().casefold() != disease.strip().casefold():
+                origin["disease_also"] = {"value": cd, **corigin.get("disease", {"path": str(p)})}
+        else:
+            disease = (c or {}).get("disease")
+            if corigin.get("disease"):
+                origin["disease"] = corigin["disease"]
         if not disease:
             raise InputError(f"no disease given for sample {r.sample!r}", path=r.origin, line=r.line, column="disease")
         ex = r.extra
@@ -166,12 +179,16 @@ def _samples(rows: list, clinical_parts: list) -> list[dict]:
         line = ex.get("line", (c or {}).get("line"))
         prior = ex.get("prior_agents", (c or {}).get("prior_agents") or [])
         refr = ex.get("refractory_agents", (c or {}).get("refractory_agents") or [])
+        for key in ("prior_agents", "refractory_agents"):
+            if key not in ex and key in corigin:
+                origin[key] = corigin[key]
         out.append(
             {"sample": r.sample, "disease": disease, "subtype": subtype, "line": line,
              "prior_agents": list(prior), "refractory_agents": list(refr),
              "history": c is not None or any(k in ex for k in ("prior_agents", "refractory_agents", "line"))}
         )
-    return out
+        origins[r.sample] = origin
+    return out, origins
 
 
 __all__ = ["assemble"]
