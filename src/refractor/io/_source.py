@@ -62,7 +62,10 @@ def _read_capped(path: str | Path, limits: IOLimits) -> bytes:
             if magic != GZIP_MAGIC:
                 if os.fstat(fh.fileno()).st_size > cap:
                     raise InputError(limits.exceeded("max_input_bytes", "file size"), path=path)
-                return fh.read()
+                data = fh.read(cap + 1)  # bounded: files such as /proc/* report size 0
+                if len(data) > cap:
+                    raise InputError(limits.exceeded("max_input_bytes", "file size"), path=path)
+                return data
             out = bytearray()
             try:
                 with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
