@@ -128,6 +128,26 @@ def test_library_writer_replaces_a_linked_outdir(tmp_path):
     link.symlink_to(old)
     with replacing_dir(link) as stage:
         (stage / "report.html").write_text("new")
-    assert link.is_dir() and not link.is_symlink() and sorted(p.name for p in link.iterdir()) == ["report.html"]
+    assert link.is_dir() and not link.is_symlink()
+    assert sorted(p.name for p in link.iterdir()) == [".refractor-outdir", "report.html"]
     assert (old / "samples" / "A.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old-run", "out"]
+
+
+def test_marked_outdir_with_unknown_files_is_replaced_unmarked_is_not(tmp_path):
+    # the marker, not a list of file names, says "a run wrote this": outputs added in later
+    # releases do not make an earlier run's directory look foreign
+    from refractor.errors import InputError
+    from refractor.report._outdir import MARKER, check_outdir, replacing_dir
+
+    out = tmp_path / "out"
+    with replacing_dir(out) as stage:
+        (stage / "future-output.parquet").write_text("x")
+    assert (out / MARKER).is_file()
+    assert check_outdir(out) == out  # replaceable
+    (out / MARKER).unlink()
+    with pytest.raises(InputError, match="holds files a Refractor run did not write"):
+        check_outdir(out)
+    (out / "future-output.parquet").unlink()
+    (out / "report.html").write_text("an old run, before the marker")
+    assert check_outdir(out) == out

@@ -6,8 +6,9 @@ the old OUTDIR is renamed back, so OUTDIR always holds one complete run: the pre
 the new one, never a mix and never half a run.
 
 Replacing a directory deletes what was in it, so an existing OUTDIR is replaced only when it
-is empty or holds nothing but what a Refractor run writes; anything else is an
-:class:`~refractor.errors.InputError` before any work is done.
+is empty or was written by a Refractor run: it holds the marker file :data:`MARKER` (every run
+writes one), or, for runs written before the marker existed, nothing but the files a run
+writes. Anything else is an :class:`~refractor.errors.InputError` before any work is done.
 """
 from __future__ import annotations
 
@@ -21,12 +22,16 @@ from pathlib import Path
 
 from refractor.errors import InputError
 
-#: top-level names a run writes (``*.refractor.maf`` annotated MAFs besides)
+#: the file that marks a directory as a run's output (so a later run may replace it)
+MARKER = ".refractor-outdir"
+#: top-level names of a run written before the marker existed (``*.refractor.maf`` besides)
 RUN_FILES = frozenset({"samples", "cohort_levels.tsv", "agents.tsv", "mechanisms.tsv", "report.html"})
 _STAGE, _OLD = ".refractor-new-", ".refractor-old-"
 
 
 def _is_run_output(d: Path) -> bool:
+    if (d / MARKER).is_file():
+        return True
     for e in d.iterdir():
         if e.name == "samples" and e.is_dir() and not e.is_symlink():
             if any(not (f.is_file() and f.suffix == ".json") for f in e.iterdir()):
@@ -89,6 +94,9 @@ def replacing_dir(outdir: str | Path) -> Iterator[Path]:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=_STAGE, dir=out.parent))
+        (stage / MARKER).write_text(
+            "This directory is the output of one Refractor run; the next run into it replaces it as a whole.\n",
+            encoding="utf-8")
         yield stage
         umask = os.umask(0)
         os.umask(umask)
@@ -123,4 +131,4 @@ def _swap(new: Path, out: Path) -> None:
         shutil.rmtree(backup, ignore_errors=True)
 
 
-__all__ = ["check_outdir", "replacing_dir", "RUN_FILES"]
+__all__ = ["check_outdir", "replacing_dir", "MARKER", "RUN_FILES"]
