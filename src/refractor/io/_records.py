@@ -14,6 +14,7 @@ means are written once:
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -38,7 +39,8 @@ def _table(parts, name: str) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         return empty(name)
-    return pd.concat([f[COLUMNS[name]] for f in frames], ignore_index=True)
+    # reindex: a column added to the schema later is NaN where a producer does not fill it yet
+    return pd.concat([f.reindex(columns=COLUMNS[name]) for f in frames], ignore_index=True)
 
 
 def make_cohort(
@@ -56,8 +58,9 @@ def make_cohort(
     ----------
     samples
         One mapping per sample: ``sample``, ``disease`` and optionally ``subtype``, ``line``,
-        ``prior_agents``, ``refractory_agents`` (lists of agent names) and ``history``
-        (``True`` when the clinical history was given, even if empty).
+        ``prior_agents``, ``refractory_agents`` (lists of agent names), any further column of
+        the ``samples`` table (NaN when absent) and ``history`` (``True`` when the clinical
+        history was given, even if empty).
     assessed
         ``(sample, kind)`` pairs measured without a table row (e.g. a file with no finding).
     tables
@@ -90,10 +93,12 @@ def make_cohort(
             pairs.append((s, "history"))
         if subtype:
             pairs.append((s, "subtype"))
-        rows.append({"sample": s, "disease": rec.get("disease"), "subtype": subtype,
-                     "line": None if _blank(line) else int(line),
-                     "prior_agents": list(rec.get("prior_agents") or []),
-                     "refractory_agents": list(rec.get("refractory_agents") or [])})
+        row = {c: rec.get(c, math.nan) for c in COLUMNS["samples"]}  # optional columns: NaN if not given
+        row.update({"sample": s, "disease": rec.get("disease"), "subtype": subtype,
+                    "line": None if _blank(line) else int(line),
+                    "prior_agents": list(rec.get("prior_agents") or []),
+                    "refractory_agents": list(rec.get("refractory_agents") or [])})
+        rows.append(row)
     sm = pd.DataFrame(rows, columns=COLUMNS["samples"])
     sm["line"] = pd.array([r["line"] for r in rows], dtype="Int64")
     sm["subtype"] = pd.Series([r["subtype"] for r in rows], dtype=object)
