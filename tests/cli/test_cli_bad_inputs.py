@@ -47,7 +47,7 @@ def test_cli_bad_input(tmp_path, monkeypatch, capsys, case):
     assert main([*argv, "-o", str(out), "-q"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and "Traceback" not in err
-    assert case["problem"] in err
+    assert case.get("problem", case.get("problem_prefix")) in err
     if case["line"] is not None:
         assert f"{p}, line {case['line']}" in err
     assert not out.exists() and sorted(q.name for q in tmp_path.iterdir()) == [p.name]
