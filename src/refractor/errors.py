@@ -122,6 +122,11 @@ class SolverWarning(RefractorWarning):
     """An ODE solver did not meet its tolerance or a steady state was not reached."""
 
 
+class DataWarning(RefractorWarning):
+    """Input data were used with a caveat (unknown read support, unannotated probes, rows for
+    unknown samples, an unknown disease code)."""
+
+
 __all__ = [
     "RefractorError",
     "InputError",
@@ -133,4 +138,5 @@ __all__ = [
     "WeakEvidenceWarning",
     "ExtrapolationWarning",
     "SolverWarning",
+    "DataWarning",
 ]

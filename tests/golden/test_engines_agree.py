@@ -66,4 +66,5 @@ def test_random_cohort_engines_agree():
     r = _same(c, kb)
     st = set(r.mechanism_frame().stack())
     assert st == {"detected", "possible", "not_detected", "not_assessable"}
-    assert set(r.to_frame().stack()) == {"susceptible", "low", "intermediate", "high"}
+    assert set(r.to_frame()[r.scored_agents].stack()) == {"susceptible", "low", "intermediate",
+                                                          "high", "not_assessable"}

@@ -78,7 +78,8 @@ def check(case: dict, kb) -> list[str]:
             diffs.append(f"agent {agent}: expected {lv}, got {a.level} (score {a.score:g}: {terms or 'no term'})")
     if case.get("others_susceptible"):
         for a in r.agents:
-            if a.agent not in (case.get("agents") or {}) and a.level != "susceptible":
+            if (a.agent not in (case.get("agents") or {}) and a.is_level
+                    and a.level != "susceptible"):
                 diffs.append(f"agent {a.agent}: expected susceptible, got {a.level} (score {a.score:g})")
     for agent in case.get("not_assessable", []):
         if levels[agent].assessable:
