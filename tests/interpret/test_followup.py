@@ -152,8 +152,9 @@ def test_lineage_bcl2_dependence_from_the_diagnosis(real_kb):
             dict(sample="g101v", disease="CLL")]
     if child:
         rows.append(dict(sample="child", disease=child))
+    # clonal G101V (VAF 0.45, CCF 0.9): full weight, so the MAX with the lineage term is tested
     v = [dict(sample="g101v", gene="BCL2", consequence="missense", protein_change="p.G101V",
-              vaf=0.1, source="x")]
+              vaf=0.45, source="x")]
     c = make_cohort(rows, {"g101v": ["variant"]}, variants=v)
     vec, loop = interpret(c, real_kb), interpret_per_sample(c, real_kb)
     assert [x.to_dict() for x in vec] == [x.to_dict() for x in loop]

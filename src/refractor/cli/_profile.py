@@ -71,7 +71,7 @@ def _summary(result, paths: dict[str, Path], console) -> None:
         for r in result:
             found = [f"{m.mechanism}{'' if m.status == 'detected' else '?'}"
                      for m in r.mechanisms if m.status in ("detected", "possible")]
-            calls = sorted((a for a in r.agents if a.level != "susceptible"),
+            calls = sorted((a for a in r.agents if a.is_level and a.level != "susceptible"),
                            key=lambda a: (-LEVELS.index(a.level), -a.score, a.agent))
             shown = ", ".join(f"{a.agent} {a.level}" for a in calls[:6])
             if len(calls) > 6:

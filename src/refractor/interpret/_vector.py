@@ -265,8 +265,9 @@ class VectorEvaluator:
         if ft.functional_isoform is None:
             det = [F.expression_detail(ft.gene, x, unit, how) for x in shown[hit]]
         else:
+            nan = np.full(len(hit), np.nan)
             det = [F.functional_detail(ft, x, unit, how, tot, p) for x, tot, p in
-                   zip(shown[hit], rows["total"][hit], rows["psi"][hit])]
+                   zip(shown[hit], rows.get("total", nan)[hit], rows.get("psi", nan)[hit])]
         obs = Obs.make(rows["sidx"][hit], "expression", ft.gene, det, resolution,
                        shown[hit], thr, ft.comparison, unit, None, assumed)
         return self._known("expression", rows["sidx"][hit], rows["sidx"][ok], obs)
