@@ -634,10 +634,16 @@ class HistoryTerm(_Record):
 
 
 class MaxTerm(_Record):
-    """Alternatives on one axis: only the largest firing member counts."""
+    """Alternatives on one axis: only the largest firing member counts.
+
+    ``target_axis: true`` marks the group of lesions of the drug's own target (CRBN, BCL2, the
+    antigen, the death receptors); clinical-history terms of the agent belong in it, because
+    refractoriness and a target lesion describe the same failure (scoring/base.yaml).
+    """
 
     max: list[Union[MechanismTerm, HistoryTerm]] = Field(min_length=2)
     comment: str | None = None
+    target_axis: bool = False
 
 
 class AllTerm(_Record):
