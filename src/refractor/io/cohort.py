@@ -20,7 +20,8 @@ variants     sample gene consequence[str] protein_change[str, "" if none] vaf[fl
 copy_number  sample gene log2_ratio[float] source[str]
 expression   sample gene value[float] (TPM)
 splicing     sample gene event[str] psi[float 0..1] reads[int] source[str]
-methylation  sample feature[str] gene[str|None] beta[float 0..1]
+methylation  sample feature[str] gene[str|None] beta[float 0..1] region[str|None] (the probe's
+             position relative to its gene, e.g. TSS200 / Body; None when not annotated)
 protein      sample gene value[float] unit[str]
 """
 from __future__ import annotations
@@ -47,7 +48,7 @@ COLUMNS: dict[str, list[str]] = {
     "copy_number": ["sample", "gene", "log2_ratio", "source"],
     "expression": ["sample", "gene", "value"],
     "splicing": ["sample", "gene", "event", "psi", "reads", "source"],
-    "methylation": ["sample", "feature", "gene", "beta"],
+    "methylation": ["sample", "feature", "gene", "beta", "region"],
     "protein": ["sample", "gene", "value", "unit"],
 }
 

@@ -54,15 +54,16 @@ def level_definitions(kb) -> list[dict]:
     the report's legend, so the comments curated with the levels reach the reader."""
     if kb is None:
         return []
-    sc = kb.scoring
-    bands = sorted(sc.score_to_level, key=lambda b: b.min)
+    from refractor.interpret._kbview import view_of
+
+    mins, labels = view_of(kb).level_bands  # the one level table the interpreter uses
     band = {}
-    for j, b in enumerate(bands):
-        hi = bands[j + 1].min if j + 1 < len(bands) else None
-        lo = "" if b.min == float("-inf") else f"{b.min:g}"
-        band[b.level] = (f"< {hi:g}" if not lo else f">= {lo}" if hi is None else f"{lo} - <{hi:g}")
+    for j, (lo, label) in enumerate(zip(mins, labels)):
+        hi = mins[j + 1] if j + 1 < len(mins) else None
+        low = "" if lo == float("-inf") else f"{lo:g}"
+        band[label] = (f"< {hi:g}" if not low else f">= {low}" if hi is None else f"{low} - <{hi:g}")
     return [{"label": d.label, "code": d.code, "comment": d.comment, "band": band.get(d.label, "")}
-            for d in sorted(sc.levels, key=lambda d: d.order)]
+            for d in sorted(kb.scoring.levels, key=lambda d: d.order)]
 
 
 def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
