@@ -116,6 +116,15 @@ def psi_reads_warning(gene: str, event: str):
         code="psi-reads-unknown", gene=gene)
 
 
+def psi_few_reads_warning(gene: str, event: str, min_reads: int):
+    from refractor.interpret._results import ResultWarning
+
+    return ResultWarning(
+        "DataWarning", f"{gene} {event}: fewer than {min_reads} informative junction reads; the PSI "
+        "was not used (rules on this event are not assessable for the sample)",
+        code="psi-reads-too-few", gene=gene, n_needed=min_reads)
+
+
 def expression_key(ft) -> str:
     """The expression-table key a feature reads (the gene, or its functional isoform)."""
     if ft.functional_isoform is None:

@@ -149,12 +149,17 @@ class ScalarEvaluator:
                              ok=lambda r: not r.reads < ft.min_reads)
 
     def splicing_warnings(self, i) -> list[ResultWarning]:
-        """One DataWarning per (gene, event) the KB reads whose PSI has unknown read support."""
-        wanted = {(f.gene, f.event) for b in self.view.biomarkers for f in iter_features(b.profile)
-                  if f.kind == "splicing"}
-        return [F.psi_reads_warning(g, e) for g, e in sorted(wanted)
-                if any(r.gene == g and r.event == e and math.isnan(r.reads) and math.isfinite(r.psi)
-                       for r in self.rows["splicing"].get(i, []))]
+        """DataWarnings for the splicing events the KB reads: PSI with unknown read support, or
+        with fewer reads than a rule's ``min_reads`` (per minimum)."""
+        feats = {(f.gene, f.event, f.min_reads) for b in self.view.biomarkers
+                 for f in iter_features(b.profile) if f.kind == "splicing"}
+        rows = self.rows["splicing"].get(i, [])
+        out = [F.psi_reads_warning(g, e) for g, e in sorted({(g, e) for g, e, _ in feats})
+               if any(r.gene == g and r.event == e and math.isnan(r.reads) and math.isfinite(r.psi)
+                      for r in rows)]
+        out += [F.psi_few_reads_warning(g, e, k) for g, e, k in sorted(feats)
+                if any(r.gene == g and r.event == e and r.reads < k for r in rows)]
+        return out
 
     def _methylation(self, ft, i, bm):
         if not self._assessed("methylation", i):

@@ -213,10 +213,16 @@ class VectorEvaluator:
                             lambda r: F.splicing_detail(ft.gene, ft.event, r["psi"], r["reads"]),
                             "splice-junction PSI", "PSI", extra_ok=enough)
         if "reads" in rows:
-            nor = np.isnan(rows["reads"].astype(float)) & np.isfinite(rows["psi"].astype(float))
+            reads, psi = rows["reads"].astype(float), rows["psi"].astype(float)
+            nor = np.isnan(reads) & np.isfinite(psi)
             if nor.any():
                 self.sample_warnings.append((_flag(self.n, rows["sidx"][nor]),
                                              F.psi_reads_warning(ft.gene, ft.event)))
+            few = reads < ft.min_reads
+            if few.any():
+                self.sample_warnings.append((_flag(self.n, rows["sidx"][few]),
+                                             F.psi_few_reads_warning(ft.gene, ft.event,
+                                                                     ft.min_reads)))
         return out
 
     def _methylation(self, ft) -> Truth:
