@@ -55,7 +55,7 @@ def cohort_of(case: dict) -> Cohort:
     cols = list(COLUMNS["samples"])
     if "purity" in case:
         row["purity"] = case["purity"]
-        cols.append("purity")
+        cols += [] if "purity" in cols else ["purity"]
     samples = pd.DataFrame([row], columns=cols)
     a = pd.DataFrame([(s, k) for k in sorted(assessed)], columns=["sample", "kind"]) if assessed else empty("assessed")
     return Cohort(samples=samples, assessed=a, **tables)

@@ -69,7 +69,7 @@ def _g101v(vaf, purity=None):
     cols = list(COLUMNS["samples"])
     if purity is not None:
         s["purity"] = purity
-        cols.append("purity")
+        cols += [] if "purity" in cols else ["purity"]
     v = pd.DataFrame([dict(sample="S", gene="BCL2", consequence="missense",
                            protein_change="p.G101V", vaf=vaf, source="t:2")],
                      columns=COLUMNS["variants"])
@@ -177,3 +177,22 @@ def test_functional_crbn_is_total_times_one_minus_psi(kb):
     assert alone.mechanism("crbn-high-expression").status == "detected"
     assert "not measured" in alone.mechanism("crbn-high-expression").observations[0].detail
     assert alone.agent("lenalidomide").score < 0  # sensitivity marker lowers, never raises
+
+
+def test_samplesheet_purity_column_sets_the_ccf(kb, tmp_path):
+    """The demo's CLL01 G101V has VAF 0.08 (t_alt/t_depth). Stated purity 0.16 means every cancer
+    cell carries it (CCF = 2 x 0.082 / 0.16 = 1, capped): clonal, full weight (PMID 23979521)."""
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo_cohort" / "cohort.maf"
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(f"sample,disease,purity,maf\nCLL01,CLL,0.16,{demo}\n")
+    r = _same(read_samplesheet(sheet), kb)["CLL01"]
+    g = r.mechanism("bcl2-g101v")
+    assert g.clonal_fraction == 1.0 and "purity 0.16" in g.clonal_basis
+    t = next(t for t in r.agent("venetoclax").trace if "bcl2-g101v" in t.mechanisms)
+    assert t.clonal_factor == 1.0 and r.agent("venetoclax").level == "high"
+    sheet.write_text(f"sample,disease,purity,maf\nCLL01,CLL,65,{demo}\n")
+    from refractor.errors import InputError
+
+    with pytest.raises(InputError) as e:
+        read_samplesheet(sheet)
+    assert (e.value.line, e.value.column) == (2, "purity") and "(0, 1]" in str(e.value)

@@ -9,6 +9,7 @@ Tables and columns (dtypes in brackets)
 ---------------------------------------
 samples      sample[str] disease[str] subtype[str|None] line[Int64]
              prior_agents[list[str]] refractory_agents[list[str]]
+             purity[float (0, 1], NaN = not given; optional column]
 assessed     sample[str] kind[str]   which data kinds were measured for which sample; kinds are
              the biomarker feature kinds: variant, copy_number, expression, splicing,
              methylation, protein, history, subtype. A rule whose data kind is not assessed for
@@ -42,7 +43,7 @@ DATA_KINDS = (
 )
 
 COLUMNS: dict[str, list[str]] = {
-    "samples": ["sample", "disease", "subtype", "line", "prior_agents", "refractory_agents"],
+    "samples": ["sample", "disease", "subtype", "line", "prior_agents", "refractory_agents", "purity"],
     "assessed": ["sample", "kind"],
     "variants": ["sample", "gene", "consequence", "protein_change", "vaf", "source"],
     "copy_number": ["sample", "gene", "log2_ratio", "source"],
