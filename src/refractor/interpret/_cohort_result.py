@@ -82,11 +82,11 @@ class CohortResult:
         assessed, ``not_assessable`` where no scored mechanism could be evaluated with the data
         and no clinical-history term fired, ``no_knowledge`` for agents without a scoring rule
         in this KB version. The same words as the per-sample JSON's ``level``."""
-        lv = np.array(LEVELS, dtype=object)[self.levels] if self.levels.size else \
-            np.zeros(self.levels.shape, dtype=object)
-        lv = np.where(self.assessable, lv, NOT_ASSESSABLE)
-        lv = np.where(self.knowledge[None, :], lv, NO_KNOWLEDGE) if lv.size else lv
-        return pd.DataFrame(lv, index=pd.Index(self.samples, name="sample"), columns=self.agents)
+        words = np.array(LEVELS + (NOT_ASSESSABLE, NO_KNOWLEDGE), dtype=object)
+        code = np.where(self.assessable, self.levels, len(LEVELS)).astype(np.intp)
+        code[:, ~self.knowledge] = len(LEVELS) + 1
+        return pd.DataFrame(words[code], index=pd.Index(self.samples, name="sample"),
+                            columns=self.agents)
 
     def call_frame(self) -> pd.DataFrame:
         """The same as :meth:`to_frame` (kept for callers of earlier versions)."""

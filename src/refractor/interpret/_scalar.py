@@ -40,6 +40,8 @@ class ScalarEvaluator:
         # Cohort-wide quantities depend on the gene only, not on the sample: computed once here
         # (per (gene, percentile) threshold; per gene for the z-score), not once per sample.
         self._n_cohort = {g: len(v) for g, v in self._expr_cohort.items()}
+        self._splicing_feats = {(f.gene, f.event, f.min_reads) for b in view.biomarkers
+                                for f in iter_features(b.profile) if f.kind == "splicing"}
         self._thresholds: dict[tuple[str, float], float] = {}
         self._zcohort: dict[str, np.ndarray] = {}
         for b in view.biomarkers:
@@ -151,9 +153,10 @@ class ScalarEvaluator:
     def splicing_warnings(self, i) -> list[ResultWarning]:
         """DataWarnings for the splicing events the KB reads: PSI with unknown read support, or
         with fewer reads than a rule's ``min_reads`` (per minimum)."""
-        feats = {(f.gene, f.event, f.min_reads) for b in self.view.biomarkers
-                 for f in iter_features(b.profile) if f.kind == "splicing"}
         rows = self.rows["splicing"].get(i, [])
+        if not rows:
+            return []
+        feats = self._splicing_feats
         out = [F.psi_reads_warning(g, e) for g, e in sorted({(g, e) for g, e, _ in feats})
                if any(r.gene == g and r.event == e and math.isnan(r.reads) and math.isfinite(r.psi)
                       for r in rows)]
