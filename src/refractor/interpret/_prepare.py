@@ -104,6 +104,7 @@ def _index(df: pd.DataFrame, idx: dict[str, int], name: str, warnings: list) -> 
             "DataWarning",
             f"{int(unknown.sum())} {name} row(s) name samples that are not in the sample table "
             f"(e.g. {df.loc[unknown, 'sample'].iloc[0]!r}); they were not used",
+            code="rows-unknown-sample", n_samples=int(unknown.sum()),
         ))
     out = df.loc[~unknown].copy()
     out.attrs = {}
