@@ -127,6 +127,26 @@ class DataWarning(RefractorWarning):
     unknown samples, an unknown disease code)."""
 
 
+class CacheWarning(RefractorWarning):
+    """A cache file was not trusted (corrupt, altered, stale or not yours) and is rebuilt.
+
+    Attributes
+    ----------
+    path : str
+        The cache file ignored.
+    reason : str
+        Why it was not trusted.
+    what : str
+        Which cache (``"compiled KB database"``, ``"YAML parse cache"``).
+    """
+
+    def __init__(self, path: str | Path, reason: str, what: str = "cache file") -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.what = what
+        super().__init__(f"ignoring {what} {self.path}: {reason}; rebuilding it")
+
+
 __all__ = [
     "RefractorError",
     "InputError",
@@ -139,4 +159,5 @@ __all__ = [
     "ExtrapolationWarning",
     "SolverWarning",
     "DataWarning",
+    "CacheWarning",
 ]
