@@ -171,3 +171,53 @@ def test_heterozygous_truncation_scores_like_a_single_copy_loss(kb):
     for a in ("lenalidomide", "thalidomide", "pomalidomide", "iberdomide", "mezigdomide",
               "cft7455", "cc-885"):
         assert trunc.agent(a).score == loss.agent(a).score, a
+
+
+# ------------------------------------------------------------------------------ dosage (issue 11)
+#: truncations counted without an allelic test, with the reason
+DOSAGE_EXCEPTIONS = {
+    ("bax-loss", "BAX"): "acquired BAX frameshift/nonsense mutations at venetoclax relapse are "
+                         "reported as inactivating as found (PMID 36219880), allelic state not given",
+    ("cul4b-loss", "CUL4B"): "X-linked: a single truncation leaves no wild-type copy in male cells",
+}
+
+
+def _dosage_table(kb):
+    from refractor.kb.schema import Logic
+
+    def leaves(t):
+        if isinstance(t, Logic):
+            for c in (t.any or (t.all if t.all and len(t.all) == 1 else [])):
+                yield from leaves(c)
+        else:
+            yield t
+
+    tab: dict = {}
+    for b in kb.biomarkers.values():
+        for f in leaves(b.profile):
+            if f.kind == "copy_number" and f.comparison in ("<", "<="):
+                cls = "deep" if f.threshold <= -1.0 else "single"
+            elif f.kind == "variant" and "loss_of_function" in f.consequences:
+                cls = {"any": "lof_any", "biallelic": "lof_bi", "monoallelic": "lof_mono"}[f.allelic]
+            else:
+                continue
+            tab.setdefault((b.mechanism, f.gene), {}).setdefault(cls, set()).add(b.call)
+    return tab
+
+
+def test_dosage_is_scored_consistently(kb):
+    """A heterozygous truncation and a single-copy loss leave the same dosage (one functional
+    allele) and get the same call; a homozygous deletion is called at least as strongly as a
+    truncation that leaves no wild-type copy; a truncation counted as loss states its allelic
+    requirement (biallelic / monoallelic) unless a documented exception applies."""
+    rank = {"detected": 2, "possible": 1}
+    tab = _dosage_table(kb)
+    assert len(tab) >= 20
+    for key, cls in tab.items():
+        r = {c: max(rank[x] for x in calls) for c, calls in cls.items()}
+        if "single" in r and "lof_mono" in r:
+            assert r["single"] == r["lof_mono"], key
+        if "deep" in r:
+            assert r["deep"] >= max(r.get("lof_bi", 0), r.get("lof_any", 0)), key
+        if r.get("lof_any") == 2:
+            assert key in DOSAGE_EXCEPTIONS, (key, "a truncation detected without allelic test")
