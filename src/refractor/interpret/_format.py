@@ -137,8 +137,9 @@ def functional_detail(ft, value: float, unit: str, how: str, total: float, psi: 
     if psi == psi and psi is not None:
         return (f"{ft.gene} functional (without {ev}) {fmt(value, 1)} {unit} = total "
                 f"{fmt(total, 1)} x (1 - PSI {fmt(psi)}) ({how})")
-    return (f"{ft.gene} {fmt(value, 1)} {unit}, total: {ev} not measured, so the functional "
-            f"isoform could not be separated ({how})")
+    return (f"{ft.gene} {fmt(value, 1)} {unit}, total: {ev} not measured (or on fewer than "
+            f"{ft.functional_isoform.min_reads} reads), so the functional isoform could not be "
+            f"separated ({how})")
 
 
 def methylation_rows(ft, by_feature: dict, by_gene: dict) -> dict:
