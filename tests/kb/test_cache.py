@@ -76,6 +76,10 @@ def _altered_row(db):  # well-formed, but says something the YAML does not
     _sql(db, "UPDATE search SET body = 'venetoclax ibrutinib' WHERE id = 'crbn-low-expression'")
 
 
+def _unsealed(db):  # e.g. written by a Refractor that stored no hash
+    _sql(db, "DELETE FROM meta WHERE key = 'payload_sha256'")
+
+
 def _stale(db):  # a database of other KB content under this name (its own digest recomputed)
     from refractor.kb._compile import payload_digest
 
@@ -92,6 +96,7 @@ def _stale(db):  # a database of other KB content under this name (its own diges
     (_empty, "not a usable database"),
     (_missing_table, "do not match their stored hash"),
     (_altered_row, "do not match their stored hash"),
+    (_unsealed, "has no stored hash of its tables"),
     (_stale, "built from KB content '0123456789abcdef'"),
 ])
 def test_damaged_database_is_rebuilt_with_a_warning(fresh, damage, reason):
