@@ -171,6 +171,21 @@ def test_fallback_folder_prepared_by_someone_else_is_not_used(tmp_path, monkeypa
     assert db.parent.stat().st_mode & 0o777 == 0o700 and database_problem(db, kb.content_hash) is None
 
 
+def test_fallback_folder_of_another_user_is_not_used(tmp_path, monkeypatch):
+    from refractor._cachefile import private_temp_dir
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    real = os.getuid()
+    theirs = tmp_path / f"refractor-cache-{real + 1}"
+    theirs.mkdir(mode=0o700)  # made by us here; seen by user real+1 it belongs to someone else
+    monkeypatch.setattr(os, "getuid", lambda: real + 1)
+    chosen = private_temp_dir()
+    assert chosen != theirs and chosen.parent == tmp_path and chosen.stat().st_mode & 0o777 == 0o700
+    monkeypatch.setattr(os, "getuid", lambda: real)
+    assert private_temp_dir() == tmp_path / f"refractor-cache-{real}"  # our own is created and reused
+    assert private_temp_dir() == tmp_path / f"refractor-cache-{real}"
+
+
 def test_database_planted_in_the_fallback_folder_is_rebuilt(tmp_path, monkeypatch):
     shared_tmp = tmp_path / "tmp"
     shared_tmp.mkdir()
