@@ -114,6 +114,9 @@ def check_data_dir(data_dir: Path) -> None:
     """Raise a one-line :class:`~refractor.errors.InputError` unless ``data_dir`` is a readable folder."""
     try:
         if not data_dir.exists():
+            if data_dir.is_symlink():
+                raise InputError("knowledge-base folder is a symbolic link that leads nowhere (a loop or a "
+                                 "missing target)", path=data_dir)
             raise InputError("knowledge-base folder not found", path=data_dir)
         if not data_dir.is_dir():
             raise InputError("is a file, not a knowledge-base folder (kb.yaml plus one folder per kind)",
