@@ -17,6 +17,7 @@ from refractor.errors import InputError, KBProblem, KnowledgeBaseError, NotFound
 from refractor.kb._errors import pydantic_problems
 from refractor.kb._load import check_data_dir, read_data_dir, source_files
 from refractor.kb._names import AGENT_CLASSES, normalise_kind
+from refractor.kb._resolve import NameIndex, Resolution, Where, agent_index, disease_index
 from refractor.kb._validate import NO_FILE, SINGULAR, check_references, validate_raw
 from refractor.kb.schema import (
     KINDS,
@@ -233,28 +234,76 @@ class KnowledgeBase:
             raise NotFoundError(f"no {SINGULAR[normalise_kind(kind)]} with id {id!r}{more}")
         return recs[id]
 
-    def _agent_id(self, agent: str) -> str:
-        if agent in self.agents or agent in AGENT_CLASSES:
-            return agent
-        if agent.lower() in self.agents or agent.lower() in AGENT_CLASSES:
-            return agent.lower()
-        for a in self.agents.values():  # names and development codes
-            if agent.lower() in (a.name.lower(), *(c.lower() for c in a.codes)):
-                return a.id
-        self.get(agent, "agents")  # raises NotFoundError with suggestions
-        raise AssertionError  # pragma: no cover
+    # ------------------------------------------------------------------ names
+    # The one resolver of agent and disease names (see refractor.kb._resolve): every reader,
+    # the CLI, the HTTP API and the queries below go through these methods.
+    def _index(self, what: str) -> NameIndex:
+        cache = self.__dict__.setdefault("_name_indexes", {})
+        if what not in cache:
+            cache[what] = (agent_index(self.agents, sorted(AGENT_CLASSES)) if what == "agent"
+                           else disease_index(self.diseases))
+        return cache[what]
 
-    def _disease_id(self, disease: str) -> str:
-        if disease in self.diseases:
-            return disease
-        if disease.upper() in self.diseases:
-            return disease.upper()
-        self.get(disease, "diseases")
-        raise AssertionError  # pragma: no cover
+    def explain_agent(self, name: str, *, where: Where = None, classes: bool = True) -> Resolution:
+        """How ``name`` resolves (id, kind of name, source); InputError if unknown (see
+        :meth:`resolve_agent`)."""
+        return self._index("agent").resolve(name, where=where, classes=classes)
+
+    def resolve_agent(self, name: str, *, where: Where = None, classes: bool = True) -> str:
+        """The agent id (or agent class) for ``name``: an id, name, development code, brand
+        name or regimen name, compared ignoring case, blanks and hyphens.
+
+        Parameters
+        ----------
+        where
+            Where the name came from, for the error: a flag or JSON field (``"--refractory"``)
+            or ``{"path": ..., "line": ..., "column": ...}``.
+        classes
+            Accept agent-class names (``IMiD``); False for patient histories.
+
+        Raises
+        ------
+        InputError
+            Unknown name (naming ``where``, with a "did you mean"), or a class when
+            ``classes`` is False.
+        """
+        return self.explain_agent(name, where=where, classes=classes).id
+
+    def resolve_agents(self, names: Iterable[str], *, where: Where = None, classes: bool = False,
+                       expand_regimens: bool = False) -> list[str]:
+        """Agent ids for ``names`` in order, each once; regimens also add their components
+        when ``expand_regimens``. InputError on the first unknown name (see :meth:`resolve_agent`)."""
+        out: dict[str, None] = {}
+        for n in names:
+            aid = self.resolve_agent(n, where=where, classes=classes)
+            out.setdefault(aid, None)
+            if expand_regimens and aid in self.agents:
+                for c in self.agents[aid].components:
+                    out.setdefault(c, None)
+        return list(out)
+
+    def explain_disease(self, name: str, *, where: Where = None) -> Resolution:
+        """How ``name`` resolves to a disease code (see :meth:`resolve_disease`)."""
+        return self._index("disease").resolve(name, where=where)
+
+    def resolve_disease(self, name: str, *, where: Where = None) -> str:
+        """The disease code for ``name``: a code, name, abbreviation (including OncoTree codes
+        and names) or ontology id. InputError naming ``where`` with a "did you mean" if unknown."""
+        return self.explain_disease(name, where=where).id
+
+    def _query_id(self, what: str, name: str) -> str:
+        """Resolve a name given to a KB query: unknown is NotFoundError (exit 4), as for ids."""
+        index = self._index(what)
+        res = index.lookup(name)
+        if res is None:
+            hint = index.suggest(name)
+            more = f"; did you mean {' or '.join(hint)}?" if hint else ""
+            raise NotFoundError(f"no {what} with id {name!r}{more}")
+        return res.id
 
     def related_diseases(self, disease: str) -> set[str]:
         """``disease`` with its ancestors (parents) and descendants (states, subtypes)."""
-        disease = self._disease_id(disease)
+        disease = self._query_id("disease", disease)
         out = self._lineage(disease)
         out.update(d for d in self.diseases if disease in self._lineage(d))
         return out
@@ -340,7 +389,7 @@ class KnowledgeBase:
         affected by the mechanisms of its components. ``disease`` matches the mechanism's
         diseases, their parents and their sub-states.
         """
-        agent = self._agent_id(agent)
+        agent = self._query_id("agent", agent)
         if agent in self.agents:
             a = self.agents[agent]
             ids = {agent, *a.components}

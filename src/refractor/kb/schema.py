@@ -239,12 +239,26 @@ AgentClass = Literal[
 ]
 
 
+class AgentName(_Record):
+    """Another name an agent goes by (brand, development code, abbreviation), with its source.
+
+    Every name resolves to the agent through :meth:`refractor.kb.KnowledgeBase.resolve_agent`;
+    a name shared by two agents is a knowledge-base problem (``refractor kb validate``).
+    """
+
+    name: str = Field(min_length=1)
+    kind: Literal["brand", "code", "abbreviation", "synonym"]
+    source: SourceId
+    at: str | None = None  # short locating phrase on the source page
+
+
 class Agent(Provenanced):
     id: Slug
     name: str
     agent_class: AgentClass
     generation: int | None = Field(default=None, ge=1, le=5)  # 1 thalidomide, 2 len, 3 pom, 4 CELMoD
     codes: list[str] = Field(default_factory=list)  # development codes (CC-220) and aliases
+    names: list[AgentName] = Field(default_factory=list)  # brand names / codes with their own source
     targets: list[GeneId] = Field(default_factory=list)
     pubchem_cid: int | None = None
     components: list[Slug] = Field(default_factory=list)  # for regimens: agent ids, in order
@@ -702,7 +716,7 @@ KINDS: dict[str, type[_Record]] = {
 
 __all__ = [
     # records (immutable)
-    "Agent", "AgentRule", "AgentUse", "AllTerm", "Biomarker", "Claim", "Contradiction",
+    "Agent", "AgentName", "AgentRule", "AgentUse", "AllTerm", "Biomarker", "Claim", "Contradiction",
     "ContradictionSide", "CopyNumberFeature", "Disease", "DiseaseFeature", "Evidence",
     "ExpressionFeature", "Gene", "HistoryFeature", "HistoryTerm", "LevelDef", "Logic", "MaxTerm",
     "Mechanism", "MechanismLink", "MechanismTerm", "MethylationFeature", "ModelSystem",
