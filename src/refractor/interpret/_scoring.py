@@ -10,12 +10,11 @@ so the floating-point sums are identical.
 from __future__ import annotations
 
 from bisect import bisect_right
-from functools import lru_cache
 
 import numpy as np
 
 from refractor.interpret._clonality import clonal_factor, clonal_factors
-from refractor.interpret._kbview import KBView
+from refractor.interpret._kbview import KBView, per_view
 from refractor.interpret._mechanisms import DETECTED, NOT_ASSESSABLE, POSSIBLE
 from refractor.interpret._results import (
     LEVELS, NO_KNOWLEDGE, NOT_ASSESSABLE as NOT_ASSESSABLE_WORD, AgentCall, MechanismCall,
@@ -49,7 +48,7 @@ def clonal_ccf(view: KBView) -> float | None:
     return None if c is None else c.clonal_ccf
 
 
-@lru_cache(maxsize=4096)
+@per_view(maxsize=4096)
 def referenced(view: KBView, agent: str) -> tuple[list[str], bool]:
     """Mechanisms referenced by the agent's rules, and whether any history term exists."""
     mechs: list[str] = []
@@ -177,7 +176,7 @@ def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
                      (ob,), t.comment)
 
 
-@lru_cache(maxsize=4096)
+@per_view(maxsize=4096)
 def _plan(view: KBView, agent: str) -> tuple:
     """The agent's terms in rule order, each with the mechanisms and history tests that can
     make it fire (a term none of which fired is skipped without being evaluated)."""
@@ -199,7 +198,7 @@ def _plan(view: KBView, agent: str) -> tuple:
     return tuple(out)
 
 
-@lru_cache(maxsize=4096)
+@per_view(maxsize=4096)
 def _plan_key(view: KBView, agent: str) -> tuple:
     """Agents with the same rules and weight overrides get the same trace and score."""
     return tuple((r.id, tuple(sorted(r.overrides.get(agent, {}).items())))
@@ -321,7 +320,7 @@ def no_knowledge_call(view: KBView, agent: str, version: str) -> AgentCall:
                      status=NO_KNOWLEDGE, reason=reason)
 
 
-@lru_cache(maxsize=65536)
+@per_view(maxsize=65536)
 def _evidence_ids(view: KBView, fired: tuple[str, ...], agent: str) -> tuple[str, ...]:
     """Evidence ids behind the fired mechanisms for ``agent``, each once (KB-only: cached)."""
     return tuple(dict.fromkeys(e.id for m in fired for e in view.evidence(m, agent)))
