@@ -185,6 +185,7 @@ def _samples(rows: list, clinical_parts: list) -> tuple[list[dict], dict]:
         out.append(
             {"sample": r.sample, "disease": disease, "subtype": subtype, "line": line,
              "prior_agents": list(prior), "refractory_agents": list(refr),
+             "purity": ex.get("purity", float("nan")),
              "history": c is not None or any(k in ex for k in ("prior_agents", "refractory_agents", "line"))}
         )
         origins[r.sample] = origin
