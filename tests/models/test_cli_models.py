@@ -87,8 +87,8 @@ def test_simulate_sample(capsys, tmp_path):
         (["simulate", "trail", "--agent", AGENT, "--dose-range", "10:1:3"], 2),
         (["simulate", "trail", "--agent", AGENT, "--format", "png"], 2),
         (["simulate", "nope"], 4),
-        (["simulate", "trail", "--agent", "aspirin", "--dose", "1"], 5),
-        (["simulate", "trail", "--set", "no_such_param=1"], 5),
+        (["simulate", "trail", "--agent", "aspirin", "--dose", "1"], 2),
+        (["simulate", "trail", "--set", "no_such_param=1"], 2),
         (["models", "show", "nope"], 4),
     ],
 )

@@ -8,8 +8,8 @@ import libsbml
 import numpy as np
 import pytest
 
-from refractor.errors import ModelError, SolverWarning
-from refractor.models._simulate import Model, summarize_dose_response
+from refractor.errors import InputError, ModelError, SolverWarning
+from refractor.models import Model, summarize_dose_response
 from refractor.models.bcl2 import SPEC as BCL2
 from refractor.models.glue import SPEC as GLUE
 
@@ -39,23 +39,23 @@ def test_untreated_run_is_steady_state(glue):
 
 
 def test_unknown_parameter_names_it_and_lists_valid(glue):
-    with pytest.raises(ModelError) as err:
+    with pytest.raises(InputError) as err:
         glue.simulate(set={"crbn_levle": 0.5})
     msg = str(err.value)
     assert "crbn_levle" in msg and "crbn_level" in msg and "valid" in msg
 
 
 def test_initially_assigned_species_points_to_parameters(glue):
-    with pytest.raises(ModelError, match="computed from parameters"):
+    with pytest.raises(InputError, match="computed from parameters"):
         glue.simulate(set={"C": 0.01})
 
 
 def test_unknown_agent_and_perturbation(glue):
-    with pytest.raises(ModelError, match="unknown agent"):
+    with pytest.raises(InputError, match="unknown agent"):
         glue.simulate(agent="aspirin", dose=1.0)
-    with pytest.raises(ModelError, match="unknown perturbation"):
+    with pytest.raises(InputError, match="unknown perturbation"):
         glue.simulate(perturbations=["no_such_thing"])
-    with pytest.raises(ModelError, match="dose"):
+    with pytest.raises(InputError, match="dose"):
         glue.simulate(agent="lenalidomide", dose=-1.0)
 
 

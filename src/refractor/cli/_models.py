@@ -119,6 +119,7 @@ def export_cmd(
 
 
 def _parse_set(items: list[str] | None, option: str) -> dict[str, float]:
+    """NAME=VALUE pairs (the library checks names and values)."""
     out: dict[str, float] = {}
     for item in items or []:
         key, sep, val = item.partition("=")
@@ -132,9 +133,10 @@ def _parse_set(items: list[str] | None, option: str) -> dict[str, float]:
 
 
 def _parse_perturb(items: list[str] | None) -> dict[str, float | None]:
+    """NAME (documented default, None) or NAME=VALUE."""
     out: dict[str, float | None] = {}
     for item in items or []:
-        key, sep, val = item.partition("=")
+        key, sep, _ = item.partition("=")
         if sep:
             out.update(_parse_set([item], "--perturb"))
         else:
@@ -142,18 +144,17 @@ def _parse_perturb(items: list[str] | None) -> dict[str, float | None]:
     return out
 
 
-def _parse_range(text: str) -> list[float]:
-    import numpy as np
-
+def _parse_range(text: str) -> tuple[float, float, float]:
+    """LO:HI:N as three numbers (the library checks order, sign and size)."""
     parts = text.split(":")
     try:
-        lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
-    except (IndexError, ValueError):
+        if len(parts) != 3:
+            raise ValueError
+        lo, hi, n = (float(x) for x in parts)
+    except ValueError:
         raise InputError(f"--dose-range expects LO:HI:N (e.g. 0.001:10:12), got {text!r}",
                          column="--dose-range") from None
-    if len(parts) != 3 or not (0 < lo < hi) or n < 2:
-        raise InputError("--dose-range needs 0 < LO < HI and N >= 2", column="--dose-range")
-    return list(np.logspace(math.log10(lo), math.log10(hi), n))
+    return lo, hi, n
 
 
 def _png(out: Optional[Path], plot) -> None:
@@ -184,15 +185,16 @@ def _fmt(value: float, unit: str = "") -> str:
     return f"{value:.3g} {unit}".rstrip()
 
 
-def _text_dose_response(model: str, agent: str, dr: Any, m: Any, cell_label: str,
-                        assumptions: list[str], t_end_value: float | None = None) -> str:
-    t_end = f"{t_end_value or m.spec.t_end:g} {m.spec.time_unit}"
+def _text_dose_response(run: Any) -> str:
+    dr = run.response
     what = "DC50" if dr.kind == "degradation" else "IC50"
+    tol = (f" (root tolerance {dr.ic50_tolerance:.0e} relative)"
+           if math.isfinite(dr.ic50_tolerance) else "")
     lines = [
-        f"{model}: {agent} dose-response, readout {dr.readout} ({dr.kind or 'other'}) "
-        f"at {t_end}",
-        f"cell: {cell_label}",
-        f"{what}: {_fmt(dr.ic50, dr.unit)}   Emax: {dr.emax:.3f}   Hill: "
+        f"{run.model}: {dr.agent} dose-response, readout {dr.readout} ({dr.kind or 'other'}) "
+        f"at {run.t_end:g} {run.time_unit}",
+        f"cell: {run.cell}",
+        f"{what}: {_fmt(dr.ic50, dr.unit)}{tol}   Emax: {dr.emax:.3f}   Hill: "
         f"{'n/a' if not math.isfinite(dr.hill) else format(dr.hill, '.2f')}   "
         f"flags: {', '.join(dr.flags) or '-'}",
         "",
@@ -200,7 +202,7 @@ def _text_dose_response(model: str, agent: str, dr: Any, m: Any, cell_label: str
     ]
     for _, r in dr.frame.iterrows():
         lines.append(f"{r['dose']:>14.4g}  {r['response']:>12.4g}  {r['effect']:>8.3f}")
-    lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
+    lines += ["", "assumptions:"] + [f"  - {a}" for a in run.assumptions or ["none"]]
     return "\n".join(lines) + "\n"
 
 
@@ -243,24 +245,33 @@ def _text_sample(df: Any, model: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _text_time_course(model: str, agent: str | None, dose: float, res: Any, m: Any,
-                      cell_label: str, cell_notes: list[str]) -> str:
-    unit = m.spec.agent(agent).dose_unit if agent else ""
+def _shown_columns(run: Any) -> list[str]:
+    """The readout (or the ids the user selected), never a slice of internal species ids."""
+    cols = [c for c in run.result.frame.columns if c != "time"]
+    if run.readout in cols and len(cols) > 8:
+        return [run.readout]
+    return cols[:8]
+
+
+def _text_time_course(run: Any) -> str:
+    res = run.result
     f = res.frame
     step = max(1, (len(f) - 1) // 10)
     rows = f.iloc[list(range(0, len(f), step)) + ([len(f) - 1] if (len(f) - 1) % step else [])]
-    cols = [c for c in f.columns if c != "time"][:8]
-    lines = [f"{model}: time course, {agent or 'untreated'} {dose:g} {unit}".rstrip(),
-             f"cell: {cell_label}",
-             "settings: " + (", ".join(f"{k}={v:g}" for k, v in res.settings.items()) or "-"),
-             ""]
+    cols = _shown_columns(run)
+    dose = f"{run.dose:g} {run.dose_unit}" if run.agent else ""
+    lines = [f"{run.model}: time course, {run.agent or 'untreated'} {dose}".rstrip(),
+             f"cell: {run.cell}",
+             "settings: " + (", ".join(f"{k}={v:g}" for k, v in res.settings.items()) or "-")]
+    if run.readout in cols:
+        lines.append(f"readout: {run.readout} = {run.readout_label}")
+    lines.append("")
     tbl = rows[["time"] + cols].to_string(index=False, float_format=lambda x: f"{x:.4g}")
-    lines.append(tbl.replace("time", f"time ({m.spec.time_unit})", 1))
+    lines.append(tbl.replace("time", f"time ({res.time_unit})", 1))
     if len(f.columns) - 1 > len(cols):
         lines.append(f"({len(f.columns) - 1 - len(cols)} more columns: use --select or "
                      "--format tsv/json)")
-    assumptions = cell_notes + res.assumptions
-    lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
+    lines += ["", "assumptions:"] + [f"  - {a}" for a in run.assumptions or ["none"]]
     return "\n".join(lines) + "\n"
 
 
@@ -291,7 +302,9 @@ def _plot_sample(df: Any, out: Optional[Path]) -> None:
 def simulate_cmd(
     model: str = typer.Argument(..., help="Model name (glue, bcl2, trail)."),
     agent: Optional[str] = typer.Option(None, "--agent", help="Agent slug."),
-    dose: float = typer.Option(0.0, "--dose", help="Dose in the agent's dose unit."),
+    dose: Optional[float] = typer.Option(
+        None, "--dose", help="Dose in the agent's dose unit (required with --agent for a time "
+        "course)."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="PARAM=VALUE (repeatable)."),
     perturb: Optional[list[str]] = typer.Option(
         None, "--perturb", help="Perturbation NAME or NAME=VALUE (repeatable)."),
@@ -313,19 +326,19 @@ def simulate_cmd(
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
 ) -> None:
     """Simulate MODEL: a time course, a dose-response (--dose-range) or a sample (--sample)."""
-    from refractor.models import get_model, predict_from_sample
+    from refractor.models import dose_response_run, get_model, predict_from_sample, simulation_run
 
-    m = get_model(model)
     sets = _parse_set(set_, "--set")
     perts = _parse_perturb(perturb)
-    if perts and all(v is None for v in perts.values()):
-        perts_arg: Any = list(perts)
-    else:
-        spec_default = {p.name: p.value for p in m.spec.perturbations}
-        perts_arg = {k: (spec_default.get(k, math.nan) if v is None else v)
-                     for k, v in perts.items()}
+    if fmt is Format.png and out is None:
+        raise InputError("--format png needs -o FILE", column="--format")
     if sample is not None:
-        doses = {agent: _parse_range(dose_range)} if (agent and dose_range) else None
+        get_model(model)  # unknown model: NotFoundError before reading the sample
+        doses = None
+        if agent and dose_range:
+            from refractor.models import dose_grid
+
+            doses = {agent: dose_grid(*_parse_range(dose_range), column="--dose-range")}
         df = predict_from_sample(sample, models=[model], reference_levels=reference,
                                  agents=[agent] if agent else None, doses=doses)
         if fmt is Format.png:
@@ -338,60 +351,61 @@ def simulate_cmd(
                 else _json(df.astype(object).where(df.notna(), None).to_dict("records")))
         _write_text(text, out)
         return
-    sets, cell_label, cell_notes = m.spec.cell_settings(sets, reference=cell is Cell.reference)
-    ref_cell = m.spec.reference_sample
-    cell_name = ref_cell.name if (cell is Cell.reference and ref_cell) else "model defaults"
     if dose_range is not None:
         if agent is None:
             raise InputError("--dose-range needs --agent", column="--agent")
-        dr = m.dose_response(agent=agent, doses=_parse_range(dose_range), set=sets,
-                             perturbations=perts_arg or None, t_end=t_end)
-        assumptions = cell_notes + m.assumptions([agent], sets)
-        what = "DC50" if dr.kind == "degradation" else "IC50"
+        run = dose_response_run(model, agent=agent, range=_parse_range(dose_range), set=sets,
+                                perturbations=perts, t_end=t_end, cell=cell.value)
+        dr = run.response
         if fmt is Format.png:
+            what = "DC50" if dr.kind == "degradation" else "IC50"
+
             def plot(ax):
                 f = dr.frame[dr.frame["dose"] > 0]
                 ax.semilogx(f["dose"], f["response"], "o-")
                 if math.isfinite(dr.ic50):
                     ax.axvline(dr.ic50, ls=":", color="grey")
                 ax.set_xlabel(f"{agent} dose ({dr.unit})")
-                ax.set_ylabel(f"{dr.readout} at {t_end or m.spec.t_end:g} {m.spec.time_unit}")
-                ax.set_title(f"{model}: {agent} {what} {_fmt(dr.ic50, dr.unit)}, Emax "
-                             f"{dr.emax:.2f}\ncell: {cell_name}", fontsize=9)
+                ax.set_ylabel(f"{run.readout_label or dr.readout} at {run.t_end:g} "
+                              f"{run.time_unit}")
+                ax.set_title(f"{run.model}: {agent} {what} {_fmt(dr.ic50, dr.unit)}, Emax "
+                             f"{dr.emax:.2f}\ncell: {run.cell_name}", fontsize=9)
             _png(out, plot)
         elif fmt is Format.tsv:
             _write_text(dr.frame.to_csv(sep="\t", index=False), out)
         elif fmt is Format.text:
-            _write_text(_text_dose_response(model, agent, dr, m, cell_label, assumptions, t_end), out)
+            _write_text(_text_dose_response(run), out)
         else:
-            _write_text(_json({"model": model, "agent": agent, "readout": dr.readout,
-                               "unit": dr.unit, "ic50": dr.ic50, "emax": dr.emax,
-                               "hill": dr.hill, "flags": list(getattr(dr, "flags", ())),
-                               "cell": cell_label, "assumptions": assumptions,
-                               "data": dr.frame.to_dict("records")}), out)
+            _write_text(_json(run.to_dict()), out)
         return
-    res = m.simulate(agent=agent, dose=dose, set=sets, perturbations=perts_arg or None,
-                     t_end=t_end, points=points, selections=select or None)
+    run = simulation_run(model, agent=agent, dose=dose, set=sets, perturbations=perts,
+                         t_end=t_end, points=points, selections=select or None,
+                         cell=cell.value)
+    res = run.result
     if fmt is Format.png:
+        cols = _shown_columns(run)
+
         def plot(ax):
-            cols = [c for c in res.frame.columns if c != "time"][:8]
             for c in cols:
                 ax.plot(res.frame["time"], res.frame[c], label=c)
-            ax.set_xlabel(f"time ({m.spec.time_unit})")
-            ax.legend(fontsize=7)
-            unit = m.spec.agent(agent).dose_unit if agent else ""
-            ax.set_title(f"{model} {agent or 'untreated'} {dose:g} {unit}\ncell: "
-                         f"{cell_name}", fontsize=9)
+            ax.set_xlabel(f"time ({res.time_unit})")
+            if cols == [run.readout]:
+                ax.set_ylabel(run.readout_label or run.readout)
+            else:
+                unit = get_model(model).spec.concentration_unit
+                ax.set_ylabel(f"value ({unit} for species; readouts as labelled)" if unit
+                              else "value")
+                ax.legend(fontsize=7)
+            dose_s = f"{run.dose:g} {run.dose_unit}" if run.agent else ""
+            ax.set_title(f"{run.model} {run.agent or 'untreated'} {dose_s}\ncell: "
+                         f"{run.cell_name}", fontsize=9)
         _png(out, plot)
     elif fmt is Format.tsv:
         _write_text(res.frame.to_csv(sep="\t", index=False), out)
     elif fmt is Format.text:
-        _write_text(_text_time_course(model, agent, dose, res, m, cell_label, cell_notes), out)
+        _write_text(_text_time_course(run), out)
     else:
-        _write_text(_json({"model": model, "agent": agent, "dose": dose,
-                           "time_unit": m.spec.time_unit, "cell": cell_label,
-                           "settings": res.settings, "assumptions": res.assumptions,
-                           "data": res.frame.to_dict("list")}), out)
+        _write_text(_json(run.to_dict()), out)
 
 
 def register(app: typer.Typer) -> None:
