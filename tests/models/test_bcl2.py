@@ -87,12 +87,3 @@ def test_venetoclax_mcl1_inhibitor_synergy(m):
     bliss = mat[:, [0]] * mat[[0], :] - mat  # expected (independent) minus observed viability
     assert bliss.max() > 0.2
     assert bliss.min() > -0.05  # never antagonistic
-
-
-def test_every_parameter_is_referenced_or_assumed():
-    for p in SPEC.parameters:
-        assert p.reference, p.name
-        if p.reference == "assumed":
-            assert p.assumed and p.note, p.name
-    slugs = {m for pert in SPEC.perturbations for m in pert.mechanisms}
-    assert {"mcl1-upregulation", "bclxl-upregulation", "bcl2-g101v", "bax-loss"} <= slugs

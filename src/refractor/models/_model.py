@@ -148,6 +148,11 @@ class Model:
         for a, d in (combination or {}).items():
             K.check_agent(spec, a, column=f"combination.{a}")
             doses[a] = K.number(d, f"dose of {a!r}", f"combination.{a}")
+        # an agent that is not given is absent (a model may keep a standard dose as the
+        # default of its dose species, e.g. TRAIL 50 ng/mL): an untreated run is untreated
+        for ag in spec.agents:
+            if ag.agent not in doses and c.defaults.get(ag.dose_species, 0.0) != 0.0:
+                values[ag.dose_species] = 0.0
         for a, d in doses.items():
             ag = spec.agent(a)
             for p, v in ag.parameters.items():
