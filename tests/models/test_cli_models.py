@@ -148,3 +148,40 @@ def test_sample_with_agent_dose_range_text_and_png(capsys, tmp_path):
     code, _, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--sample", str(path),
                      "--format", "png", "-o", str(png))
     assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_time_course_shows_the_readout_with_label_and_time_unit(capsys, tmp_path):
+    """The default time course shows the readout (viability, with its meaning and unit) and
+    the model's one time unit, not the first species by internal id (issue 11)."""
+    code, out, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--dose", "10",
+                       "--points", "5")
+    assert code == 0
+    assert "readout: viability = surviving fraction of cells" in out
+    header = next(line for line in out.splitlines() if line.lstrip().startswith("time ("))
+    assert header.split() == ["time", "(h)", "viability"]
+    png = tmp_path / "tc.png"
+    code, _, _ = run(capsys, "simulate", "trail", "--agent", AGENT, "--dose", "50", "--format",
+                     "png", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_time_course_png_axis_labels(monkeypatch, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure
+
+    seen = {}
+    orig = matplotlib.figure.Figure.savefig
+
+    def spy(self, *a, **k):
+        ax = self.axes[0]
+        seen.update(x=ax.get_xlabel(), y=ax.get_ylabel(), lines=[ln.get_label()
+                                                                  for ln in ax.lines])
+        return orig(self, *a, **k)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    assert main(["simulate", "glue", "--agent", "lenalidomide", "--dose", "1", "--format",
+                 "png", "-o", str(tmp_path / "g.png")]) == 0
+    assert seen["x"] == "time (h)" and seen["lines"] == ["viability"]
+    assert seen["y"].startswith("viable cells relative to untreated") and "fraction" in seen["y"]
