@@ -1,13 +1,16 @@
 """Declared constraints of a simulation request, checked once, in the library.
 
-Every shell (``refractor simulate``, ``POST /models/...``) and every library call
-(:meth:`Model.simulate`, :meth:`Model.dose_response`, :func:`run_batch`) goes through these
-checks, so a bad value gives the same one-line :class:`~refractor.errors.InputError` (CLI exit 2,
-HTTP 422) everywhere. ``column`` names the request field (``set.crbn_level``, ``t_end`` ...).
+Every library call (:meth:`Model.simulate`, :meth:`Model.dose_response`, :func:`run_batch`)
+checks the physical constraints, and every request (:func:`~refractor.models.simulation_run`,
+:func:`~refractor.models.dose_response_run`, the one path of ``refractor simulate`` and
+``POST /models/...``) also the size limits, so a bad value gives the same one-line
+:class:`~refractor.errors.InputError` (CLI exit 2, HTTP 422) everywhere. ``column`` names the
+request field (``set.crbn_level``, ``t_end`` ...).
 
 Physical constraints: every model quantity (concentration, rate, amount, fraction, dose, time)
 is finite and >= 0; a parameter may declare tighter ``bounds`` in its :class:`Parameter`
-(fractions 0..1). Size limits keep one request cheap (an ODE solve per dose and time point).
+(fractions 0..1). Size limits keep one request cheap (an ODE solve per dose and time point);
+library callers (benchmarks, cohorts) are not limited.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Any
 from refractor.errors import InputError
 
 #: largest number of output time points of one time course
-MAX_POINTS = 10_001
+MAX_POINTS = 2001
 #: largest number of doses of one dose-response (dose 0 is added when missing)
 MAX_DOSES = 50
 #: largest number of recorded ids of one simulation
@@ -73,9 +76,11 @@ def check_agent(spec: Any, agent: str, column: str = "agent") -> None:
                          f"{', '.join(valid) or 'none'}", column=column)
 
 
-def check_time(spec: Any, t_end: Any, points: Any = None) -> tuple[float, int | None]:
-    """``t_end`` (> 0, at most MAX_T_END_FACTOR x the model's own) and ``points``."""
-    top = MAX_T_END_FACTOR * spec.t_end if spec.t_end > 0 else math.inf
+def check_time(spec: Any, t_end: Any, points: Any = None, *, limited: bool = False
+               ) -> tuple[float, int | None]:
+    """``t_end`` (> 0) and ``points`` (>= 2); ``limited``: the request limits too (t_end at
+    most MAX_T_END_FACTOR x the model's own, at most MAX_POINTS points)."""
+    top = MAX_T_END_FACTOR * spec.t_end if (limited and spec.t_end > 0) else math.inf
     t = float(spec.t_end) if t_end is None else number(
         t_end, f"t_end ({spec.time_unit})", "t_end", open_lower=True, upper=top)
     if not t > 0:
@@ -84,16 +89,19 @@ def check_time(spec: Any, t_end: Any, points: Any = None) -> tuple[float, int | 
     if points is not None:
         if isinstance(points, bool) or not float(points).is_integer():
             raise InputError(f"points must be a whole number, got {points!r}", column="points")
-        n = int(number(points, "points", "points", lower=2, upper=MAX_POINTS))
+        n = int(number(points, "points", "points", lower=2,
+                       upper=MAX_POINTS if limited else math.inf))
     return t, n
 
 
-def check_doses(doses: Sequence[Any], column: str = "doses") -> list[float]:
-    """A dose grid: 1..MAX_DOSES finite doses >= 0, sorted."""
+def check_doses(doses: Sequence[Any], column: str = "doses", *, limited: bool = False
+                ) -> list[float]:
+    """A dose grid: finite doses >= 0, sorted (``limited``: at most MAX_DOSES)."""
     doses = list(doses)
     if not doses:
         raise InputError("give at least one dose", column=column)
-    check_count(doses, MAX_DOSES, "doses", column)
+    if limited:
+        check_count(doses, MAX_DOSES, "doses", column)
     return sorted(number(d, "dose", column) for d in doses)
 
 

@@ -144,7 +144,6 @@ class Model:
             doses[agent] = K.number(dose, "dose", "dose")
         elif dose:
             raise InputError("a dose needs an agent", column="agent")
-        K.check_count(combination or {}, K.MAX_SETTINGS, "combination agents", "combination")
         for a, d in (combination or {}).items():
             K.check_agent(spec, a, column=f"combination.{a}")
             doses[a] = K.number(d, f"dose of {a!r}", f"combination.{a}")
@@ -158,13 +157,11 @@ class Model:
             for p, v in ag.parameters.items():
                 put(p, v, f"parameter of agent {a!r}", "agent")
             put(ag.dose_species, d, "dose species", "dose")
-        K.check_count(set or {}, K.MAX_SETTINGS, "set entries", "set")
         for p, v in (set or {}).items():
             put(p, v, "parameter", f"set.{p}")
         if perturbations:
             items = (perturbations.items() if isinstance(perturbations, Mapping)
                      else [(n, None) for n in perturbations])
-            K.check_count(items, K.MAX_SETTINGS, "perturbations", "perturbations")
             known = {p.name: p for p in spec.perturbations}
             for name, override in items:
                 col = f"perturbations.{name}"
@@ -231,7 +228,6 @@ class Model:
         """RoadRunner selection strings (``time`` first) for ids; InputError if unknown."""
         c = self._compiled()
         known = c.recordable()
-        K.check_count(names, K.MAX_SELECTIONS, "selections", "selections")
         for n in names:
             if n not in known:
                 raise InputError(f"unknown selection {n!r} of model {self.spec.name!r}; valid: "
@@ -266,7 +262,7 @@ class Model:
         t_end : float, optional
             End time in ``spec.time_unit`` (default ``spec.t_end``).
         points : int
-            Number of output time points (2 .. MAX_POINTS).
+            Number of output time points (>= 2).
         selections : list of str, optional
             Ids to record (default: all floating species, assignment rules and the readout).
         combination : dict, optional

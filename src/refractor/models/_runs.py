@@ -19,6 +19,13 @@ from refractor.models._results import DoseResponse, SimulationResult
 CELLS = ("reference", "defaults")
 
 
+def _limits(set: Mapping[str, float] | None, perturbations: Any,  # noqa: A002
+            selections: Sequence[str] | None = None) -> None:
+    K.check_count(set or {}, K.MAX_SETTINGS, "set entries", "set")
+    K.check_count(perturbations or [], K.MAX_SETTINGS, "perturbations", "perturbations")
+    K.check_count(selections or [], K.MAX_SELECTIONS, "selections", "selections")
+
+
 def _cell(model: Any, cell: str, overrides: Mapping[str, float] | None
           ) -> tuple[dict[str, float], str, str, list[str]]:
     if cell not in CELLS:
@@ -91,6 +98,8 @@ def simulation_run(
     from refractor.models._registry import get_model
 
     m = get_model(model)
+    _limits(set, perturbations, selections)
+    K.check_time(m.spec, t_end, points, limited=True)
     settings, label, name, notes = _cell(m, cell, set)
     res = m.simulate(agent=agent, dose=dose if agent is not None else (dose or 0.0),
                      set=settings, perturbations=perturbations or None, t_end=t_end,
@@ -118,9 +127,11 @@ def dose_response_run(
     spec = m.spec
     if (doses is None) == (range is None):
         raise InputError("give exactly one of doses or range (LO:HI:N)", column="doses")
-    grid = K.dose_grid(*range) if range is not None else K.check_doses(doses or [])
+    _limits(set, perturbations)
+    grid = K.dose_grid(*range) if range is not None else K.check_doses(doses or [],
+                                                                       limited=True)
     K.check_agent(spec, agent)
-    t, _ = K.check_time(spec, t_end)
+    t, _ = K.check_time(spec, t_end, limited=True)
     settings, label, name, notes = _cell(m, cell, set)
     dr = m.dose_response(agent=agent, doses=grid, set=settings,
                          perturbations=perturbations or None, t_end=t)
