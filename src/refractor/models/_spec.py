@@ -131,13 +131,16 @@ class ModelSpec:
     composites: dict[str, str] = field(default_factory=dict)
     concentration_unit: str = ""  # unit of species concentrations (uM, nM, molecules/cell)
 
-    def gene_table(self) -> dict[str, tuple[str, ...]]:
-        """HGNC symbol -> names of the perturbations whose level that gene's data sets."""
+    def _index(self, attr: str) -> dict[str, tuple[str, ...]]:
         table: dict[str, list[str]] = {}
         for p in self.perturbations:
-            for g in p.genes:
-                table.setdefault(g, []).append(p.name)
-        return {g: tuple(v) for g, v in table.items()}
+            for key in getattr(p, attr):
+                table.setdefault(key, []).append(p.name)
+        return {k: tuple(v) for k, v in table.items()}
+
+    def gene_table(self) -> dict[str, tuple[str, ...]]:
+        """HGNC symbol -> names of the perturbations whose level that gene's data sets."""
+        return self._index("genes")
 
     def level_parameters(self) -> dict[str, str]:
         """HGNC symbol -> the parameter that its measured level scales (``scale`` perturbations),
@@ -151,11 +154,7 @@ class ModelSpec:
 
     def mechanism_table(self) -> dict[str, tuple[str, ...]]:
         """KB mechanism slug -> names of the perturbations that represent it."""
-        table: dict[str, list[str]] = {}
-        for p in self.perturbations:
-            for m in p.mechanisms:
-                table.setdefault(m, []).append(p.name)
-        return {m: tuple(v) for m, v in table.items()}
+        return self._index("mechanisms")
 
     def cell_settings(self, overrides: dict[str, float] | None = None, *,
                       reference: bool = True) -> tuple[dict[str, float], str, list[str]]:
