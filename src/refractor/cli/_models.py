@@ -86,8 +86,9 @@ def show_cmd(
         _write_text(_json(asdict(spec)), None)
         return
     typer.echo(f"{spec.name}: {spec.title}\n{spec.description}\n")
-    typer.echo(f"readout: {spec.readout} ({spec.readout_kind}); t_end {spec.t_end:g} "
-               f"{spec.time_unit}; file antimony/{spec.antimony_file}")
+    typer.echo(f"readout: {spec.readout} ({spec.readout_kind}: {spec.readout_label}); t_end "
+               f"{spec.t_end:g} {spec.time_unit}; concentrations in {spec.concentration_unit}; "
+               f"file antimony/{spec.antimony_file}")
     typer.echo("references: " + "; ".join(spec.references))
     if spec.reference_sample is not None:
         typer.echo(f"reference cell (sample predictions, default of `simulate`): "
@@ -98,7 +99,8 @@ def show_cmd(
     typer.echo("\nperturbations:")
     for p in spec.perturbations:
         typer.echo(f"  {p.name:<22} {p.mode} {p.parameter} {p.value:g}  "
-                   f"mechanisms: {', '.join(p.mechanisms) or '-'}")
+                   f"mechanisms: {', '.join(p.mechanisms) or '-'}; "
+                   f"genes: {', '.join(p.genes) or '-'}")
         typer.echo(f"  {'':<22} {p.description}  [{p.reference}]")
     typer.echo("\nparameters:")
     for p in spec.parameters:

@@ -18,7 +18,8 @@ from refractor.models._spec import AgentSpec, ModelSpec, Parameter, Perturbation
 
 _LOPEZ = (
     "Lopez-Girona et al. Leukemia 2012 (CRBN-DDB1 competition IC50 ~3 uM for lenalidomide and "
-    "pomalidomide), as quoted in Bjorklund et al. Leukemia 2020 doi:10.1038/s41375-019-0620-8"
+    "pomalidomide), as quoted in Bjorklund et al. Leukemia 2020 doi:10.1038/s41375-019-0620-8 "
+    "('bind cereblon with similar affinity (~3 uM)'; found with the search tool)"
 )
 _KRONKE15 = "Kronke et al. Nature 2015 doi:10.1038/nature14610 PMID 26131937 (Fig. 1-2)"
 _SEED003 = "seed 003_24478cfc54fb994d (IMiD resistance review)"
@@ -44,8 +45,9 @@ _KD_REF = {
                     "number not verified"),
     "lenalidomide": (False, _LOPEZ),
     "pomalidomide": (False, _LOPEZ),
-    "iberdomide": (False, "Matyskiela et al. J Med Chem 2018 (CC-220 CRBN IC50 ~150 nM); value "
-                   "from the brief, not verified by search"),
+    "iberdomide": (True, "Matyskiela et al. J Med Chem 2018 (CC-220, improved Ikaros/Aiolos "
+                   "degradation): a CRBN competition IC50 ~150 nM is commonly quoted but the "
+                   "number was not found with the search tool; the IC50 is used as the Kd"),
     "mezigdomide": (True, "Hansen et al. J Med Chem 2020 report CC-92480 binds CRBN more tightly "
                     "than iberdomide; 30 nM chosen to respect the order, not verified"),
 }
