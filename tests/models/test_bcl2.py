@@ -9,7 +9,7 @@ References:
 - BCL2 G101V lowers venetoclax affinity ~180-fold (Blombery et al. Cancer Discov 2019
   doi:10.1158/2159-8290.CD-18-1119, PMID 30514704).
 - MCL1 has a short protein half-life, 1-4 h (Tron et al. Nat Commun 2018
-  doi:10.1038/s41467-018-07551-w); BCL2/BCL-XL are stable (Rooswinkel et al. Blood 2014):
+  doi:10.1038/s41467-018-07551-w); BCL2/BCL-XL are stable (Blood 123(18):2806):
   when synthesis falls (azacitidine), MCL1 falls within hours, BCL2 does not.
 - venetoclax + MCL1 inhibitor synergy: Cloete 2023 Fig. 5 (U2932 venetoclax x AZD5991 matrix,
   data in ../shared/validation/bh3models_dlbcl_cloete2023/Apoptosis_modelFiles).

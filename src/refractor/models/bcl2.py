@@ -27,8 +27,9 @@ _TRON = ("Tron et al. Nat Commun 2018 doi:10.1038/s41467-018-07551-w (AZD5991: M
          "by FRET, Kd 0.17 nM by SPR, >10,000-fold selective; MCL1 half-life 1-4 h)")
 _TSE08 = ("Tse et al. Cancer Res 2008 doi:10.1158/0008-5472.CAN-07-5836 PMID 18451170 (ABT-263 "
           "Ki < 1 nM for Bcl-2, Bcl-xL and Bcl-w)")
-_ROOSWINKEL = ("Rooswinkel et al. Blood 2014;123(18):2806 (Bcl-2, Bcl-xL, Bcl-w stable; Mcl-1, "
-               "Bfl-1, Bcl-B limited by proteasomal turnover)")
+_ROOSWINKEL = ("Blood 123(18):2806 'Antiapoptotic potency of Bcl-2 proteins primarily relies on "
+               "their stability' (Bcl-2, Bcl-xL, Bcl-w stable; Mcl-1, Bfl-1, Bcl-B limited by "
+               "proteasomal turnover); Blood 132(10):1007 (BCL-2 has a long protein half-life)")
 _LEVERSON = "Leverson et al. Sci Transl Med 2015 (A-1331852 BCL-XL Ki <0.01 nM, BCL2 6 nM)"
 _BLOMBERY = ("Blombery et al. Cancer Discov 2019 doi:10.1158/2159-8290.CD-18-1119 PMID 30514704 "
              "(G101V lowers venetoclax affinity ~180-fold, SPR)")

@@ -1,15 +1,13 @@
-"""Tests of the libRoadRunner wrapper (refractor.models._simulate) on the packaged models."""
+"""Tests of the libRoadRunner wrapper (refractor.models._model) on the packaged models."""
 from __future__ import annotations
 
-import math
 import time
 
-import libsbml
 import numpy as np
 import pytest
 
 from refractor.errors import InputError, ModelError, SolverWarning
-from refractor.models import Model, summarize_dose_response
+from refractor.models import Model
 from refractor.models.bcl2 import SPEC as BCL2
 from refractor.models.glue import SPEC as GLUE
 
@@ -75,21 +73,6 @@ def test_assumptions_listed_and_dropped_when_overridden(glue):
     assert any(a.startswith("kub:") for a in r.assumptions)
     r = glue.simulate(set={"kub": 10.0})
     assert not any(a.startswith("kub:") for a in r.assumptions)
-
-
-def test_dose_response_summary_recovers_a_hill_curve():
-    # effect = 0.8 d^1.5/(2^1.5 + d^1.5): half-max dose 2, Hill 1.5, Emax 0.8 (pure maths)
-    d = np.concatenate([[0.0], np.logspace(-2, 3, 30)])
-    resp = 1 - 0.8 * d**1.5 / (2.0**1.5 + d**1.5)
-    dr = summarize_dose_response(d, resp, readout="x", unit="uM", agent="a", kind="degradation")
-    assert dr.dc50 == pytest.approx(2.0, rel=0.03)
-    assert dr.hill == pytest.approx(1.5, rel=0.05)
-    assert dr.dmax == pytest.approx(0.8, rel=0.01)
-    # absolute 50 %: 0.8 x/(1+x) = 0.5 -> x = 5/3 -> d = 2*(5/3)^(1/1.5)
-    assert dr.ic50_abs == pytest.approx(2.0 * (5 / 3) ** (1 / 1.5), rel=0.03)
-    weak = summarize_dose_response(d, 1 - 0.3 * d / (1 + d), readout="x", unit="uM",
-                                   agent="a", kind="viability")
-    assert math.isnan(weak.ic50) and "ic50_not_reached" in weak.flags
 
 
 def test_dose_response_is_fast(glue):
