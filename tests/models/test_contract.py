@@ -89,13 +89,23 @@ def test_tables_use_hgnc_symbols_and_kb_slugs(name, kb, hgnc):
 
 def test_every_kb_model_term_is_represented_by_a_model(kb):
     """The KB's ``model_term`` is documentation; the spec table is the one link. Every KB
-    mechanism that names a model term must be in some model's table (or declared composite)."""
-    represented = set()
+    mechanism that names a model term must be in some model's table (or declared composite),
+    and the term must name one of the perturbations (or their parameter) that represent it."""
+    names: dict[str, set[str]] = {}
+    composites: set[str] = set()
     for name in MODELS:
         spec = get_spec(name)
-        represented |= set(spec.mechanism_table()) | set(spec.composites)
-    missing = [k for k, m in kb.mechanisms.items() if m.model_term and k not in represented]
+        perts = {p.name: p for p in spec.perturbations}
+        composites |= set(spec.composites)
+        for slug, linked in spec.mechanism_table().items():
+            names.setdefault(slug, set()).update(
+                {n for n in linked} | {perts[n].parameter for n in linked})
+    missing = [k for k, m in kb.mechanisms.items()
+               if m.model_term and k not in names and k not in composites]
     assert not missing, missing
+    disagree = [(k, m.model_term) for k, m in kb.mechanisms.items()
+                if m.model_term and k in names and m.model_term not in names[k]]
+    assert not disagree, disagree
 
 
 @pytest.mark.parametrize("name", MODELS)
