@@ -8,6 +8,8 @@ import pytest
 
 from refractor.cli import main
 
+from sample_docs import mechanism, sample_doc
+
 AGENT = "trail-based-therapy"
 
 
@@ -65,10 +67,8 @@ def test_simulate_dose_range_and_png(capsys, tmp_path):
 
 
 def test_simulate_sample(capsys, tmp_path):
-    sample = {"sample": "S9", "mechanisms": [
-        {"mechanism": "casp8-loss", "status": "detected", "observations": []},
-        {"mechanism": "cd38-antigen-loss", "status": "detected", "observations": []}],
-        "agents": [{"agent": AGENT}]}
+    sample = sample_doc([mechanism("casp8-loss"), mechanism("cd38-antigen-loss")], [AGENT],
+                        "S9")
     path = tmp_path / "s.json"
     path.write_text(json.dumps(sample))
     code, out, _ = run(capsys, "simulate", "trail", "--sample", str(path), "--format", "json")
@@ -131,9 +131,7 @@ def test_dose_range_png_for_every_model(capsys, tmp_path, model, agent, dose_ran
 
 
 def test_sample_with_agent_dose_range_text_and_png(capsys, tmp_path):
-    sample = {"sample": "CLLx", "mechanisms": [
-        {"mechanism": "bcl2-g101v", "status": "detected", "observations": []}],
-        "agents": [{"agent": "venetoclax"}, {"agent": "navitoclax"}]}
+    sample = sample_doc([mechanism("bcl2-g101v")], ["venetoclax", "navitoclax"], "CLLx")
     path = tmp_path / "s.json"
     path.write_text(json.dumps(sample))
     code, out, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--dose-range",

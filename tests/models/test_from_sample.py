@@ -17,22 +17,16 @@ import pytest
 from refractor.errors import InputError
 from refractor.models import predict_from_sample
 
+from sample_docs import mechanism, observation, sample_doc
+
 
 def _obs(gene, kind, value, unit):
-    return {"biomarker": f"{gene.lower()}-{kind}", "kind": kind, "gene": gene, "detail": "",
-            "resolution": "gene", "value": value, "unit": unit}
+    return observation(gene, kind, value, unit)
 
 
 def _sample(mechanisms, agents=("trail-based-therapy",), sid="S1"):
-    return {
-        "sample": sid, "kb_version": "test",
-        "mechanisms": [
-            {"mechanism": slug, "name": slug, "axis": "trail", "effect": "resistance",
-             "status": status, "observations": obs}
-            for slug, status, obs in mechanisms
-        ],
-        "agents": [{"agent": a, "level": "intermediate", "score": 1.0} for a in agents],
-    }
+    return sample_doc([mechanism(slug, status, obs, axis="trail")
+                       for slug, status, obs in mechanisms], agents, sid)
 
 
 def test_trail_resistance_mechanisms_shift_ic50_with_sources_and_assumptions():
