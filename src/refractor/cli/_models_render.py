@@ -81,6 +81,8 @@ def text_sample(df: Any, model: str) -> str:
                 f"({fold_s}); Emax {r['emax_ref']:.2f} -> {r['emax']:.2f}")
             lines.append(f"  {'':<22} perturbations: {r['perturbations'] or 'none'}; "
                          f"mechanisms: {r['mechanisms'] or 'none'}")
+            if r.get("clones") and " | " in str(r["clones"]):
+                lines.append(f"  {'':<22} cells: {r['clones']}")
         elif r["status"] == "not_modelled":
             lines.append(f"  not modelled: {r['mechanisms']}")
         else:

@@ -93,7 +93,8 @@ _PARAMS = (
     _P("bcl2_g101v", 180.0, "1", "fold loss of venetoclax affinity of BCL2 G101V", _BLOMBERY,
        bounds=(1.0, math.inf)),
     _P("bcl2_g101v_fraction", 0.0, "1", "fraction of BCL2 protein carrying G101V", _BLOMBERY,
-       note="0.5 in a heterozygous carrier cell (equal allelic expression assumed)",
+       note="0.5 in a heterozygous carrier cell (equal allelic expression assumed); BIM/PUMA "
+       "and BAX binding of the mutant assumed unchanged (only venetoclax affinity modelled)",
        bounds=(0.0, 1.0)),
     _P("kdeg_M1", 0.35, "1/h", "MCL1 degradation rate (half-life 2 h)", _TRON,
        note="ln2/2 h; Tron 2018 reports an MCL1 half-life of 1-4 h"),
