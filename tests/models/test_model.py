@@ -78,7 +78,7 @@ def test_assumptions_listed_and_dropped_when_overridden(glue):
 def test_dose_response_is_fast(glue):
     glue.dose_response(agent="lenalidomide", doses=[1.0])  # compile outside the timing
     doses = list(np.logspace(-4, 2, 12))
-    t0 = time.process_time()
+    t0 = time.process_time()  # CPU time: a busy shared machine must not fail the test
     glue.dose_response(agent="pomalidomide", doses=doses)
     assert time.process_time() - t0 < 1.0
 
