@@ -72,7 +72,7 @@ def test_tables_use_hgnc_symbols_and_kb_slugs(name, kb, hgnc):
     spec = get_spec(name)
     for gene in spec.gene_table():
         assert gene in hgnc, f"{name}: {gene} is not an HGNC symbol of the reference table"
-    for slug in list(spec.mechanism_table()) + list(spec.composites):
+    for slug in list(spec.mechanism_table()) + list(spec.represented):
         assert slug in kb.mechanisms, f"{name}: {slug} is not a KB mechanism"
     c = get_model(name)._compiled()
     for pert in spec.perturbations:
@@ -96,7 +96,7 @@ def test_every_kb_model_term_is_represented_by_a_model(kb):
     for name in MODELS:
         spec = get_spec(name)
         perts = {p.name: p for p in spec.perturbations}
-        composites |= set(spec.composites)
+        composites |= set(spec.represented)
         for slug, linked in spec.mechanism_table().items():
             names.setdefault(slug, set()).update(
                 {n for n in linked} | {perts[n].parameter for n in linked})

@@ -89,9 +89,11 @@ def test_bcl2_and_glue_models_receive_measured_levels():
     "content, message",
     [
         ('{"sample": "x", "mechanisms": [}', "not valid JSON"),
-        ('{"mechanisms": []}', "no 'sample'"),
-        ('{"sample": "x", "mechanisms": {}}', "must be a list"),
-        ('{"sample": "x", "mechanisms": [{"status": "detected"}]}', "no 'mechanism'"),
+        ('{"sample": "x", "mechanisms": []}', "not a refractor.sample-report document"),
+        ('{"schema": "refractor.sample-report", "schema_version": "9.9", "sample": "x"}',
+         "schema_version '9.9' is not readable"),
+        ('{"schema": "refractor.sample-report", "schema_version": "1.1", "sample": "x", '
+         '"mechanisms": [{"status": "detected"}]}', "malformed refractor.sample-report"),
     ],
 )
 def test_bad_sample_json(tmp_path, content, message):

@@ -2,7 +2,7 @@
 
 The link reads only the model's own tables (:meth:`ModelSpec.mechanism_table`,
 :class:`Perturbation` ``genes`` / ``by_biomarker`` / ``functional_isoform``,
-:attr:`ModelSpec.composites`): a mechanism the spec does not name is not applied.
+:attr:`ModelSpec.represented`): a mechanism the spec does not name is not applied.
 
 * A lesion's value is the perturbation's documented default, replaced by the biomarker's dosage
   (``by_biomarker``) or by the sample's measured level of one of the perturbation's genes
@@ -38,22 +38,22 @@ class Call:
     clonal_fraction: float | None
 
 
-def calls_from(mechanisms: Sequence[Mapping[str, Any]], path: str | None = None) -> list[Call]:
-    """Active calls of a per-sample JSON ``mechanisms`` list (checks ``clonal_fraction``)."""
+def calls_from(mechanisms: Sequence[Any], path: str | None = None) -> list[Call]:
+    """Active calls of a sample's mechanism calls (:class:`refractor.interpret.MechanismCall`
+    records, as :meth:`SampleResult.from_dict` returns them); checks ``clonal_fraction``."""
     out = []
     for i, m in enumerate(mechanisms):
-        status = str(m.get("status", m.get("call", "detected")))
-        if status not in ACTIVE:
+        if m.status not in ACTIVE:
             continue
-        cf = m.get("clonal_fraction")
+        cf = m.clonal_fraction
         if cf is not None:
             ok = isinstance(cf, (int, float)) and not isinstance(cf, bool) and math.isfinite(cf)
             if not ok or not 0.0 <= cf <= 1.0:
                 raise InputError(f"mechanisms[{i}].clonal_fraction must be a number in 0..1 or "
                                  f"null, got {cf!r}", path=path, column="clonal_fraction")
             cf = float(cf)
-        out.append(Call(str(m["mechanism"]), status, str(m.get("effect") or "resistance"),
-                        tuple(m.get("observations") or ()), cf))
+        out.append(Call(m.mechanism, m.status, m.effect or "resistance",
+                        tuple(o.to_dict() for o in m.observations), cf))
     return out
 
 
@@ -177,9 +177,9 @@ def plan(spec: Any, calls: Sequence[Call], reference_levels: Mapping[str, float]
     covered: set[str] = set()
     notes: list[str] = []
     for call in calls:
-        if call.mechanism in spec.composites:
+        if call.mechanism in spec.represented:
             covered.add(call.mechanism)
-            notes.append(f"{call.mechanism}: {spec.composites[call.mechanism]}")
+            notes.append(f"{call.mechanism}: {spec.represented[call.mechanism]}")
             continue
         names = table.get(call.mechanism)
         if not names:

@@ -126,9 +126,10 @@ class ModelSpec:
     time_unit: str = "h"
     references: tuple[str, ...] = ()
     reference_sample: ReferenceSample | None = None  # reference cell for sample predictions
-    # KB mechanism slug -> why it is represented through its component mechanisms only
-    # (an umbrella call must not add a second perturbation for the same lesion)
-    composites: dict[str, str] = field(default_factory=dict)
+    # KB mechanism slug -> why the model represents it without a perturbation of its own: an
+    # umbrella of component calls (it must not add a second perturbation for the same lesion),
+    # or a state the reference cell already has (it must not be counted twice)
+    represented: dict[str, str] = field(default_factory=dict)
     concentration_unit: str = ""  # unit of species concentrations (uM, nM, molecules/cell)
 
     def _index(self, attr: str) -> dict[str, tuple[str, ...]]:

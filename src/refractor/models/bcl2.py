@@ -193,6 +193,12 @@ SPEC = ModelSpec(
     references=(_SOUERS, _TSE08, _KOTSCHY, _TRON, _LEVERSON, _BLOMBERY, _CHEN, _CLOETE,
                 _DELGAIZO, _ROOSWINKEL),
     reference_sample=REFERENCE,
+    represented={
+        "bcl2-dependence-high": "a venetoclax sensitivity marker (high BCL2 : MCL1/BCL-XL); the "
+        "BCL2-dependent reference cell already is this state, so it is not applied again",
+        "lineage-bcl2-dependence": "the lineage's BCL2 dependence is what the BCL2-dependent "
+        "reference cell represents; not applied again",
+    },
 )
 
 def bcl2_model() -> Model:

@@ -53,8 +53,13 @@ _GRIDS = {
 }
 
 
-def load_sample(sample: Mapping[str, Any] | str | Path) -> tuple[dict, str | None]:
-    """Read and check a per-sample JSON (dict or path). Raises InputError naming the problem."""
+def load_sample(sample: Mapping[str, Any] | str | Path) -> tuple[Any, str | None]:
+    """Read a per-sample report (dict or JSON path) with
+    :meth:`refractor.interpret.SampleResult.from_dict` (which checks ``schema`` and
+    ``schema_version``). Returns ``(SampleResult, path)``; a bad file or document is an
+    InputError naming the file (and line, for JSON syntax)."""
+    from refractor.interpret import SampleResult
+
     path = None
     if isinstance(sample, (str, Path)):
         path = str(sample)
@@ -70,26 +75,11 @@ def load_sample(sample: Mapping[str, Any] | str | Path) -> tuple[dict, str | Non
             raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno,
                              column=exc.colno) from None
     else:
-        data = sample
-    if not isinstance(data, Mapping):
-        raise InputError("sample JSON must be an object", path=path)
-    if not isinstance(data.get("sample"), str) or not data["sample"]:
-        raise InputError("sample JSON has no 'sample' id", path=path, column="sample")
-    mechs = data.get("mechanisms", [])
-    if not isinstance(mechs, list):
-        raise InputError("'mechanisms' must be a list", path=path, column="mechanisms")
-    for i, m in enumerate(mechs):
-        if not isinstance(m, Mapping) or not isinstance(m.get("mechanism"), str):
-            raise InputError(f"mechanisms[{i}] has no 'mechanism' slug", path=path,
-                             column="mechanisms")
-        obs = m.get("observations", [])
-        if not isinstance(obs, list) or not all(isinstance(o, Mapping) for o in obs):
-            raise InputError(f"mechanisms[{i}].observations must be a list of objects",
-                             path=path, column="observations")
-    agents = data.get("agents", [])
-    if not isinstance(agents, list):
-        raise InputError("'agents' must be a list", path=path, column="agents")
-    return dict(data), path
+        data = dict(sample) if isinstance(sample, Mapping) else sample
+    try:
+        return SampleResult.from_dict(data), path
+    except InputError as exc:
+        raise InputError(exc.problem, path=path, line=exc.line, column=exc.column) from None
 
 
 def cohort_reference(path: str | Path) -> dict[str, float]:
@@ -187,13 +177,13 @@ def predict_from_sample(
     """
     from refractor.models._registry import _MODULES, get_model
 
-    data, path = load_sample(sample)
+    result, path = load_sample(sample)
     if isinstance(reference_levels, (str, Path)):
         reference_levels = cohort_reference(reference_levels)
-    sample_id = data["sample"]
-    calls = calls_from(data.get("mechanisms", []), path)
+    sample_id = result.sample
+    calls = calls_from(result.mechanisms, path)
     names = list(models) if models is not None else list(_MODULES)
-    sample_agents = {a.get("agent") for a in data.get("agents", []) if isinstance(a, Mapping)}
+    sample_agents = {a.agent for a in result.agents}
     rows: list[dict[str, Any]] = []
     curves: dict[str, dict[str, Any]] = {}
     covered_all: set[str] = set()

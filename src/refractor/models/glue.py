@@ -226,7 +226,7 @@ SPEC = ModelSpec(
     readout_kind="viability",
     readout_label="viable cells relative to untreated growth (fraction, N/exp(kp t))",
     concentration_unit="uM",
-    composites={"crbn-genetic-alteration-composite":
+    represented={"crbn-genetic-alteration-composite":
                 "umbrella of crbn-point-mutation, crbn-copy-loss and crbn-exon10-skipping: "
                 "represented through those calls, never as a second CRBN lesion"},
     t_end=96.0,
