@@ -115,3 +115,34 @@ def test_bad_clonal_fraction_is_an_input_error(tmp_path, bad):
     with pytest.raises(InputError, match=r"mechanisms\[0\]\.clonal_fraction") as err:
         predict_from_sample(path, models=["bcl2"])
     assert str(path) in str(err.value)
+
+
+def test_interpreter_to_model_end_to_end_applies_exon10_once():
+    """The interpreter's own per-sample result (issue 11 case: CRBN 57 TPM, exon-10 PSI 0.86)
+    read by the model link: the interpreter calls low *functional* CRBN (57 x 0.14 = 8 TPM), and
+    the model's drug-binding CRBN must be that functional level, not 0.14 x it again. Without a
+    cohort reference the low-CRBN level is the documented default (10 % functional CRBN)."""
+    import pandas as pd
+
+    from refractor.interpret import interpret
+    from refractor.io.cohort import COLUMNS, Cohort
+    from refractor.kb import KnowledgeBase
+
+    s = pd.DataFrame([dict(sample="S", disease="MM", subtype=None, line=pd.NA, prior_agents=[],
+                           refractory_agents=[])], columns=COLUMNS["samples"])
+    cohort = Cohort(
+        samples=s, assessed=pd.DataFrame([("S", "expression"), ("S", "splicing")],
+                                         columns=["sample", "kind"]),
+        expression=pd.DataFrame([dict(sample="S", gene="CRBN", value=57.0)],
+                                columns=COLUMNS["expression"]),
+        splicing=pd.DataFrame([dict(sample="S", gene="CRBN", event="exon10_skipping", psi=0.86,
+                                    reads=120, source="t")], columns=COLUMNS["splicing"]))
+    doc = interpret(cohort, KnowledgeBase.load())[0].to_dict()
+    row = _row(predict_from_sample(doc, models=["glue"], agents=["lenalidomide"]),
+               "lenalidomide")
+    perts = {k: float(v) for k, v in (i.split("=") for i in row["perturbations"].split(";"))}
+    r = get_model("glue").simulate(perturbations=perts, points=2,
+                                   selections=["crbn_functional", "CRBN0"])
+    assert r.final("crbn_functional") / r.final("CRBN0") == pytest.approx(0.1, rel=1e-3)
+    assert "crbn_exon10 is applied once" in row["assumptions"]
+    assert "crbn_high" not in row["perturbations"]  # the high total is not a sensitivity call

@@ -102,6 +102,9 @@ class Lesion:
     mechanism: str
     values: dict[str, float] = field(default_factory=dict)
     measured: dict[str, str] = field(default_factory=dict)  # perturbation -> observation kind
+    # perturbations whose call rests on an expression reading of their gene: with the isoform
+    # fraction measured, that reading is the functional isoform (the interpreter's convention)
+    expression_read: set[str] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     clonal_fraction: float = 1.0
@@ -154,6 +157,9 @@ def _lesion(spec: Any, call: Call, linked: list[Any],
         les.values[pert.name] = value
         if kind is not None:
             les.measured[pert.name] = kind
+        if any(o.get("kind") == "expression" and o.get("gene") in pert.genes
+               for o in call.observations):
+            les.expression_read.add(pert.name)
         les.sources.append(how or f"{pert.name} default ({pert.reference})")
         if how is None:
             les.assumptions.append(f"{pert.name}: default {pert.mode} {pert.value:g} "
@@ -225,8 +231,10 @@ def _merge(spec: Any, lesions: list[Lesion]) -> tuple[dict[str, float], list[str
     level read from the functional isoform is returned to the total (applied once)."""
     values: dict[str, float] = {}
     measured: dict[str, str] = {}
+    expression_read: set[str] = set()
     notes: list[str] = []
     for les in lesions:
+        expression_read |= les.expression_read
         for name, v in les.values.items():
             if name not in values or (name in les.measured and name not in measured):
                 values[name] = v
@@ -234,12 +242,13 @@ def _merge(spec: Any, lesions: list[Lesion]) -> tuple[dict[str, float], list[str
                     measured[name] = les.measured[name]
     for p in spec.perturbations:
         iso = p.functional_isoform
-        if (p.name in values and measured.get(p.name) == "expression" and iso in measured
+        if (p.name in values and p.name in expression_read and iso in measured
                 and measured[iso] == "splicing"):
             psi = values[iso]
             values[p.name] = values[p.name] / max(1.0 - psi, 1e-3)
-            notes.append(f"{p.name}: the measured level is the functional isoform (total x "
-                         f"(1 - PSI)); divided by (1 - {psi:.3g}) to the total, so that "
+            what = "measured" if p.name in measured else "default"
+            notes.append(f"{p.name}: the {what} level stands for the functional isoform (total "
+                         f"x (1 - PSI)); divided by (1 - {psi:.3g}) to the total, so that "
                          f"{iso} is applied once")
     return values, notes
 
