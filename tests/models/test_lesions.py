@@ -146,3 +146,12 @@ def test_interpreter_to_model_end_to_end_applies_exon10_once():
     assert r.final("crbn_functional") / r.final("CRBN0") == pytest.approx(0.1, rel=1e-3)
     assert "crbn_exon10 is applied once" in row["assumptions"]
     assert "crbn_high" not in row["perturbations"]  # the high total is not a sensitivity call
+
+
+def test_high_crbn_without_a_cohort_reference_uses_the_sensitivity_default():
+    """Issue 11 reproduction: with no cohort reference the 57 TPM cannot be scaled; the old link
+    then applied the low-CRBN default (CRBN at 10 %: lenalidomide lost its IC50). The
+    sensitivity marker's own default (CRBN x2, assumed) moves the model towards sensitivity."""
+    row = _row(predict_from_sample(DATA / "crbn_high.json", models=["glue"]), "lenalidomide")
+    assert row["perturbations"] == "crbn_high=2"
+    assert row["ic50_fold"] < 1.0 and "crbn_high: default scale 2" in row["assumptions"]
