@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,14 +88,20 @@ def _env() -> dict:
     return env
 
 
+_CPU: list[float] = []  # CPU seconds (user + system) of the last command run
+
+
 def _run(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd``; wall seconds, the child's peak RSS (MB, ru_maxrss of that child) and stdout."""
+    """Run ``cmd``; wall seconds, the child's peak RSS (MB, ru_maxrss of that child) and stdout
+    (its CPU seconds, user + system, are appended to ``_CPU``: less sensitive to a loaded
+    machine than wall time)."""
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
     out = p.stdout.read()
     err = p.stderr.read()
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
+    _CPU.append(ru.ru_utime + ru.ru_stime)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"command failed: {' '.join(cmd)}\n{err.decode()[-3000:]}")
     return wall, ru.ru_maxrss / 1024.0, out.decode()
@@ -107,6 +114,11 @@ def _du(path: Path) -> dict[str, float]:
             key = f.relative_to(path).parts[0]
             sizes[key] = sizes.get(key, 0) + f.stat().st_size / 1e6
     return sizes
+
+
+def _load(path: Path):
+    # observation sources name the input file, which lives in this run's temporary directory
+    return json.loads(re.sub(r"/[^\"]*?/bench-profile-[^/]+/", "/", path.read_text("utf-8")))
 
 
 def _compare(new: Path, base: Path) -> int:
@@ -127,7 +139,7 @@ def _compare(new: Path, base: Path) -> int:
         print(f"  DIFFERENT: per-sample JSON file names ({len(na)} vs {len(nb)})")
     else:
         for f in na:
-            if json.loads((new / "samples" / f).read_bytes()) != json.loads((base / "samples" / f).read_bytes()):
+            if _load(new / "samples" / f) != _load(base / "samples" / f):
                 bad += 1
                 print(f"  DIFFERENT: samples/{f}")
                 if bad > 20:
@@ -154,7 +166,8 @@ def main(argv=None) -> int:
             sheet = d / "samplesheet.csv"
             _, _, out = _run([sys.executable, "-c", _PANDAS, str(d)])
             pandas_read = json.loads(out)["read"]
-            walls, peaks = [], []
+            pandas_cpu = _CPU[-1]
+            walls, peaks, cpus = [], [], []
             outdir = Path(tmp) / f"out{n}"
             for _ in range(args.repeat):
                 cmd = cli + ["profile", str(sheet), "-o", str(outdir), "--quiet"]
@@ -162,6 +175,7 @@ def main(argv=None) -> int:
                     cmd += ["--outputs", args.outputs]
                 w, pk, _ = _run(cmd)
                 walls.append(w)
+                cpus.append(_CPU[-1])
                 peaks.append(pk)
             wall = sorted(walls)[len(walls) // 2]
             peak = max(peaks)
@@ -179,19 +193,24 @@ def main(argv=None) -> int:
                     base.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copytree(outdir, base)
                     print(f"[{n}] baseline stored in {base}")
-            rows.append((n, pandas_read, wall, peak, phases, sizes))
+            cpu = sorted(cpus)[len(cpus) // 2]
+            rows.append((n, pandas_read, wall, peak, phases, sizes, cpu, pandas_cpu))
             shutil.rmtree(d, ignore_errors=True)
             shutil.rmtree(outdir, ignore_errors=True)
             print(f"[{n}] done: CLI {wall:.1f} s, pandas read {pandas_read:.2f} s, peak {peak:.0f} MB", flush=True)
 
     print("\nrefractor profile SAMPLESHEET -o OUTDIR (subprocess, whole CLI) vs pandas reading the same files")
-    print(f"{'samples':>8} {'pandas':>7} {'CLI':>7} {'ratio':>6} {'peak MB':>8} {'ms/sample':>9} | "
+    print("wall: seconds; cpu: user+system seconds of the process (pandas' process includes its "
+          "own start-up and import of pandas)")
+    print(f"{'samples':>8} {'pandas':>7} {'CLI':>7} {'ratio':>6} {'pd cpu':>7} {'CLI cpu':>8} {'ratio':>6} "
+          f"{'peak MB':>8} {'ms/sample':>9} | "
           "phases (in-process, s): startup+kb read interpret materialise write | outputs MB")
-    for n, pr, wall, peak, ph, sizes in rows:
+    for n, pr, wall, peak, ph, sizes, cpu, pcpu in rows:
         phase = " ".join(f"{k}={ph.get(k, 0):.2f}" for k in
                          ("startup+kb", "read", "interpret", "materialise", "write"))
         out = ", ".join(f"{k} {v:.1f}" for k, v in sorted(sizes.items(), key=lambda kv: -kv[1]) if v >= 0.05)
-        print(f"{n:>8} {pr:>7.2f} {wall:>7.2f} {wall / pr:>5.1f}x {peak:>8.0f} {1000 * wall / n:>9.2f} | "
+        print(f"{n:>8} {pr:>7.2f} {wall:>7.2f} {wall / pr:>5.1f}x {pcpu:>7.2f} {cpu:>8.2f} {cpu / pcpu:>5.1f}x "
+              f"{peak:>8.0f} {1000 * wall / n:>9.2f} | "
               f"{phase} (phase peak {ph.get('peak_mb', 0):.0f} MB) | {out}")
     n, pr, wall, peak, *_ = rows[-1]
     print(f"\ntargets at {n} samples: ratio {wall / pr:.1f}x (target <= {TARGET_RATIO:g}x, stretch "

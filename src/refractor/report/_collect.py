@@ -37,6 +37,63 @@ class Collected:
         self.digests: list[list] = []
 
 
+class _JsonText:
+    """A sample's JSON text, exactly ``json.dumps(r.to_dict(), ensure_ascii=False,
+    allow_nan=False, separators=(",", ":"))``, built from per-record fragments.
+
+    The interpreter shares mechanism and agent call records between samples (every call no
+    observation enters is one record per distinct input), so each shared record is serialised
+    once. The cache holds the record itself beside its text, so an ``id`` cannot be reused
+    while it is cached; it is emptied when it reaches ``limit`` entries (bounded memory).
+    """
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._cache: dict[int, tuple[object, str]] = {}
+        self._limit = limit
+        self._keys: bool | None = None
+        self._dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False,
+                                       separators=(",", ":")).encode
+
+    def _frag(self, rec) -> str:
+        hit = self._cache.get(id(rec))
+        if hit is not None and hit[0] is rec:
+            return hit[1]
+        text = self._dumps(rec.to_dict())
+        if len(self._cache) >= self._limit:
+            self._cache.clear()
+        self._cache[id(rec)] = (rec, text)
+        return text
+
+    def __call__(self, r) -> str:
+        dumps, frag = self._dumps, self._frag
+        if self._keys is None:  # the order below is SampleResult.to_dict's: checked once
+            self._keys = list(r.to_dict()) == _KEYS
+        if not self._keys:
+            return dumps(r.to_dict())
+        head = {"schema": None, "schema_version": None, "sample": r.sample, "disease": r.disease,
+                "subtype": r.subtype, "kb_version": r.kb_version, "kb_hash": r.kb_hash,
+                "scoring_version": r.scoring_version, "disclaimer": r.disclaimer}
+        return "".join((
+            "{", _head(dumps, head, r), ',"mechanisms":[', ",".join(map(frag, r.mechanisms)),
+            '],"agents":[', ",".join(map(frag, r.agents)),
+            '],"strategies":[', ",".join(map(frag, r.strategies)),
+            '],"flagged_harmful":[', ",".join(map(frag, r.flagged_harmful)),
+            '],"warnings":', dumps([w.to_dict() for w in r.warnings]),
+            ',"assumptions":', dumps(list(r.assumptions)), "}"))
+
+
+_KEYS = ["schema", "schema_version", "sample", "disease", "subtype", "kb_version", "kb_hash",
+         "scoring_version", "disclaimer", "mechanisms", "agents", "strategies", "flagged_harmful",
+         "warnings", "assumptions"]
+
+
+def _head(dumps, head: dict, r) -> str:
+    from refractor.interpret._results import SCHEMA_NAME, SCHEMA_VERSION
+
+    head["schema"], head["schema_version"] = SCHEMA_NAME, SCHEMA_VERSION
+    return dumps(head)[1:-1]
+
+
 def _digest(r, n_samples: int, cohort_warnings: set) -> list:
     """[subtype, found mechanisms [[id, status, [observation details]]], sample-specific
     warnings ["category: message"], strategy names] - what the HTML drill-down shows."""
@@ -54,10 +111,10 @@ def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str,
     tables = bool(want & {"tsv", "parquet"})
     cohort_warnings = set(result.warnings)
     ag, ob, tr = out.agents, out.observations, out.traces
+    to_json = _JsonText()
     for i, r in enumerate(result.iter_uncached()):
         if json_dir is not None:
-            text = json.dumps(r.to_dict(), ensure_ascii=False, allow_nan=False,
-                              separators=(",", ":"))
+            text = to_json(r)
             (json_dir / filenames[r.sample]).write_text(text + "\n", encoding="utf-8")
         s = r.sample
         if tables:
