@@ -14,7 +14,9 @@ from refractor.report._plots import level_distribution, mechanism_landscape
 
 #: samples whose full drill-down (traces, evidence) is rendered into the page; every sample
 #: has the compact one drawn by the page's script
-MAX_DRILLDOWN = 50
+MAX_DRILLDOWN = 20
+#: observation details per found mechanism in the page's compact data (the rest: the JSON)
+MAX_DETAILS = 3
 
 
 def _url(source: str) -> str | None:
@@ -82,8 +84,9 @@ def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str,
 
     ``calls``: per sample one character per scored agent (``0``-``3`` the level's index,
     ``n`` not assessable); ``scores``: per sample ``{agent index: score}`` for non-zero scores;
-    ``found``: per sample ``[[mechanism index, status code, [observation details]]]``; the
-    mechanism, agent and disease names are stored once.
+    ``found``: per sample ``[[mechanism index, 1 detected / 0 possible, [observation details]]]``
+    (at most :data:`MAX_DETAILS`); ``warnings`` and ``strategies``: per sample indexes into
+    ``strings``; the mechanism, agent and disease names are stored once.
     """
     k = len(result.scored_agents)
     codes = result.level_codes()[:, :k]
@@ -92,6 +95,15 @@ def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str,
     mech_index = {m: i for i, m in enumerate(result.mechanisms)}
     diseases = sorted({d or "" for d in result.diseases})
     dindex = {d: i for i, d in enumerate(diseases)}
+    strings: dict[str, int] = {}  # repeated texts (strategies, warnings) stored once
+
+    def idx(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
+    def details(obs: list[str]) -> list[str]:
+        return obs[:MAX_DETAILS] + ([f"(+{len(obs) - MAX_DETAILS} more in the JSON)"]
+                                    if len(obs) > MAX_DETAILS else [])
+
     scores = []
     sc = result.scores[:, :k]
     for i in range(len(result)):
@@ -103,9 +115,11 @@ def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str,
         "calls": calls, "scores": scores,
         "json": [json_names[s] for s in result.samples] if json_names else None,
         "subtype": [d[0] for d in digests],
-        "found": [[[mech_index[m], 1 if st == "detected" else 0, obs] for m, st, obs in d[1]]
+        "found": [[[mech_index[m], 1 if st == "detected" else 0, details(obs)] for m, st, obs in d[1]]
                   for d in digests],
-        "warnings": [d[2] for d in digests], "strategies": [d[3] for d in digests],
+        "warnings": [[idx(w) for w in d[2]] for d in digests],
+        "strategies": [[idx(x) for x in d[3]] for d in digests],
+        "strings": list(strings),
     }
 
 
