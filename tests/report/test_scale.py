@@ -107,3 +107,36 @@ def test_report_data_say_the_calls(result):
     assert "0123n"[["susceptible", "low", "intermediate", "high"].index(call.level)] == d["calls"][i][k]
     found = {d["mechanisms"][m] for m, _, _ in d["found"][i]}
     assert found == {m.mechanism for m in result["A"].mechanisms if m.status in ("detected", "possible")}
+
+
+def test_maf_copy_is_the_io_writers(tmp_path, kb):
+    """The one-pass annotated MAF equals io.write_annotated_maf with maf_annotations' columns,
+    byte for byte (comment line, original columns, a sample absent from the cohort, a
+    tab inside no cell)."""
+    from refractor.io import read_maf, write_annotated_maf
+    from refractor.report import maf_annotations
+    from refractor.report._collect import collect
+    from refractor.report._maf import write_maf_copy
+
+    maf = tmp_path / "in.maf"
+    maf.write_text("#version 2.4\n"
+                   "Hugo_Symbol\tVariant_Classification\tHGVSp_Short\tTumor_Sample_Barcode\tt_alt_count\tt_depth\n"
+                   "CRBN\tNonsense_Mutation\tp.Q99*\tA\t20\t50\n"
+                   "TP53\tSilent\tp.L5L\tA\t10\t50\n"
+                   "BCL2\tMissense_Mutation\tp.G101V\tC\t5\t50\n"
+                   "KRAS\tMissense_Mutation\tp.G12D\tZ\t5\t50\n")
+    v = read_maf(maf)
+    c = make_cohort([dict(sample="A", disease="MM"), dict(sample="C", disease="CLL")],
+                    {"A": ["variant"], "C": ["variant"]},
+                    variants=[r for r in v.to_dict("records") if r["sample"] != "Z"])
+    res = interpret(c, kb)
+    write_annotated_maf(maf, maf_annotations(res, maf), tmp_path / "io.maf")
+    got = collect(res, json_dir=None, filenames=None, want=frozenset({"maf"}))
+    write_maf_copy(maf, res, got, tmp_path / "fast.maf")
+    fast = (tmp_path / "fast.maf").read_bytes()
+    assert fast == (tmp_path / "io.maf").read_bytes()
+    # the CRBN nonsense row carries the CRBN mechanism it supports; the TP53 silent row none
+    rows = fast.decode().splitlines()
+    head = rows[1].split("\t")
+    crbn, tp53 = (dict(zip(head, r.split("\t"))) for r in rows[2:4])
+    assert "crbn" in crbn["refractor_mechanisms"] and tp53["refractor_mechanisms"] == ""

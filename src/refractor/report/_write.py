@@ -169,8 +169,8 @@ def write_outputs(
         ``samples`` directory, ``parquet:<table>``, and ``maf:<name>`` for annotated MAFs),
         for the outputs written.
     """
-    from refractor.io import write_annotated_maf
     from refractor.report._collect import collect
+    from refractor.report._maf import write_maf_copy
     from refractor.report._tables import write_parquet_tables
 
     want = parse_outputs(outputs)
@@ -208,7 +208,7 @@ def write_outputs(
             for p in _maf_paths(cohort_inputs):
                 name = p.name.removesuffix(".gz").removesuffix(".maf").removesuffix(".tsv")
                 target = f"{_safe(name)}.refractor.maf"
-                write_annotated_maf(p, _maf_columns(result, p, got), stage / target)
+                write_maf_copy(p, result, got, stage / target)
                 final[f"maf:{p.name}"] = outdir / target
         for f in stage.rglob("*"):  # usual permissions (atomic_write's temp files are 0600)
             os.chmod(f, 0o644 if f.is_file() else 0o755)
