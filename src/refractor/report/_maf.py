@@ -71,17 +71,25 @@ def write_maf_copy(maf_path: Path, result: CohortResult, got, out_path: Path) ->
     n = len(data_idx)
     if len(maf) and (int(maf.index.min()) < 0 or int(maf.index.max()) >= n):
         raise InputError(f"annotation row outside the MAF's {n} data rows", path=maf_path)
-    empty = ("\t" * len(names)).encode()
-    add = [empty] * n
+    # per data row: its own refractor_mechanisms cell and its sample's tail (shared bytes)
+    empty, tab = ("\t" * (len(names) - 1)).encode(), b"\t"
+    btails = {s: t.encode("utf-8") for s, t in tails.items()}
+    mech_cell, tail = [tab] * n, [empty] * n
     by_source = got.by_source
     for r, s, src in zip(maf.index.tolist(), maf["sample"].tolist(), maf["source"].tolist()):
         m = by_source.get((s, src))
-        add[r] = ("\t" + (_cell(";".join(sorted(m))) if m else "") + tails[s]).encode("utf-8")
+        if m:
+            mech_cell[r] = ("\t" + _cell(";".join(sorted(m)))).encode("utf-8")
+        tail[r] = btails[s]
+    del maf, data
     lines[header_i] += ("\t" + "\t".join(names)).encode()
-    for i, a in zip(data_idx, add):
-        lines[i] += a
-    with open(out_path, "wb") as fh:
-        fh.write(b"\n".join(lines) + b"\n")
-
+    j = 0
+    with open(out_path, "wb", buffering=1 << 20) as fh:  # streamed: never the whole copy in memory
+        for i, ln in enumerate(lines):
+            if j < n and data_idx[j] == i:
+                fh.write(b"".join((ln, mech_cell[j], tail[j], b"\n")))
+                j += 1
+            else:
+                fh.write(ln + b"\n")
 
 __all__ = ["write_maf_copy", "maf_classes", "class_levels"]
