@@ -44,6 +44,7 @@ def _register() -> None:
     _profile.register(app)
     _models.register(app)
     _serve.register(app)
+    __import__("refractor.cli._sensitivity", fromlist=["register"]).register(app)
 
 
 @app.callback()
