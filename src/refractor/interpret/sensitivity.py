@@ -57,11 +57,14 @@ class SensitivityResult:
     assumed, changed = number of calls that changed, more_resistant, less_resistant).
     ``calls``: one row per (sample, agent): the call, how many perturbations change it,
     ``fragile`` and up to five of the perturbations that change it.
+    ``changes``: one row per changed call: ``perturbation`` (row of ``perturbations``),
+    sample, agent, ``before``, ``after``.
     """
 
     perturbations: pd.DataFrame
     calls: pd.DataFrame
     n_calls: int
+    changes: pd.DataFrame
 
     @property
     def fragile(self) -> pd.DataFrame:
@@ -288,7 +291,7 @@ def sensitivity(cohort, kb, *, weight_step: float = 10.0, threshold_fraction: fl
 
     n_calls = int(base.size)
     changed_by: dict[tuple[str, str], list[str]] = {}
-    rows = []
+    rows, changes = [], []
     for k, (p, job) in enumerate(todo):
         if progress:
             progress(k + 1, len(todo))
@@ -309,6 +312,7 @@ def sensitivity(cohort, kb, *, weight_step: float = 10.0, threshold_fraction: fl
                 changed_by.setdefault((sample, agent), []).append(
                     f"{p.kind} {p.target} [{p.detail}] {p.direction}")
                 b0, b1 = order.get(base.iat[s, a], 0), order.get(calls.iat[s, a], 0)
+                changes.append((k, sample, agent, base.iat[s, a], calls.iat[s, a]))
                 up += b1 > b0
                 down += b1 < b0
         rows.append({**p.__dict__, "changed": int(diff.to_numpy().sum()),
@@ -323,4 +327,6 @@ def sensitivity(cohort, kb, *, weight_step: float = 10.0, threshold_fraction: fl
     cols = ["kind", "target", "detail", "direction", "old", "new", "assumed", "changed",
             "more_resistant", "less_resistant"]
     table = pd.DataFrame(rows, columns=cols)
-    return SensitivityResult(perturbations=table, calls=long, n_calls=n_calls)
+    return SensitivityResult(perturbations=table, calls=long, n_calls=n_calls,
+                             changes=pd.DataFrame(changes, columns=["perturbation", "sample", "agent",
+                                                                    "before", "after"]))
