@@ -39,7 +39,12 @@ def res(tmp_path_factory):
     from refractor.interpret.sensitivity import sensitivity
     from refractor.io import read_samplesheet
 
-    return sensitivity(read_samplesheet(sheet), kb, thresholds="none")
+    from refractor.interpret._prepare import iter_features
+
+    genes = {getattr(f, "gene", None) for b in kb.biomarkers.values()
+             for f in iter_features(b.profile)} - {None}
+    return sensitivity(read_samplesheet(sheet, genes=genes), kb, thresholds="none",
+                       rules=["venetoclax-bcl2-axis"])
 
 
 def test_monocytic_weight_moves_only_m4_m5_venetoclax_calls_down(res):

@@ -29,7 +29,7 @@ def cohort():
 
 @pytest.fixture(scope="module")
 def res(kb, cohort):
-    return sensitivity(cohort, kb, thresholds="all")
+    return sensitivity(cohort, kb, thresholds="all", rules=["venetoclax-bcl2-axis"])
 
 
 def _band(kb, score):
@@ -69,7 +69,7 @@ def test_percentile_moves_the_tail_and_fractions_stay_fractions(res):
 
 def test_kb_is_not_modified(kb, cohort):
     before = (kb.content_hash, kb.scoring.model_dump_json())
-    sensitivity(cohort, kb, thresholds="none")
+    sensitivity(cohort, kb, thresholds="none", rules=["venetoclax-bcl2-axis"])
     assert (kb.content_hash, kb.scoring.model_dump_json()) == before
 
 
@@ -78,3 +78,5 @@ def test_bad_settings_are_input_errors(kb, cohort):
         sensitivity(cohort, kb, thresholds="some")
     with pytest.raises(InputError, match="threshold_fraction"):
         sensitivity(cohort, kb, threshold_fraction=1.5)
+    with pytest.raises(InputError, match="unknown scoring rule"):
+        sensitivity(cohort, kb, rules=["venetoclax-bcl2-axes"])

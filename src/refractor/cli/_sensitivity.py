@@ -18,6 +18,7 @@ def sensitivity(
     build: Optional[str] = typer.Option(None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37)."),
     kb_path: Optional[Path] = typer.Option(None, "--kb", help="Knowledge-base data directory (default: packaged)."),
     top: int = typer.Option(15, "--top", help="Perturbations to list (most changed calls first)."),
+    rule: Optional[list[str]] = typer.Option(None, "--rule", help="Only the weights of this scoring rule id (repeatable; default all)."),
 ) -> None:
     """Move each scoring weight by +/-10 and each assumed threshold by +/-25 %, one at a time,
     re-interpret the cohort and count the calls that change; a call any single move changes
@@ -37,7 +38,7 @@ def sensitivity(
     kb = KnowledgeBase.load(kb_path)
     cohort = read_samplesheet(samplesheet, build=build, genes=_kb_genes(kb))
     res = run(cohort, kb, weight_step=weight_step, threshold_fraction=threshold_fraction,
-              thresholds=thresholds)
+              thresholds=thresholds, rules=rule or None)
     out = Console(highlight=False, soft_wrap=True, markup=False)
     p = res.perturbations
     n_w = int((p["kind"] == "weight").sum())

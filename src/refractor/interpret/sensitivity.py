@@ -227,7 +227,7 @@ def _copy_kb(kb, *, scoring=None, biomarker=None):
 
 
 def sensitivity(cohort, kb, *, weight_step: float = 10.0, threshold_fraction: float = 0.25,
-                thresholds: str = "assumed", weights: bool = True,
+                thresholds: str = "assumed", weights: bool = True, rules=None,
                 progress: Callable[[int, int], None] | None = None) -> SensitivityResult:
     """Count the calls that change when each curator number moves (one at a time).
 
@@ -245,6 +245,8 @@ def sensitivity(cohort, kb, *, weight_step: float = 10.0, threshold_fraction: fl
         Which biomarker thresholds to move: those the KB marks as assumed (default), all, none.
     weights : bool
         Move the scoring weights (default True).
+    rules : iterable of str, optional
+        Only the weights of these scoring rules (ids in ``kb/data/scoring/``); default all.
     progress : callable, optional
         ``progress(done, total)`` after each re-interpretation.
 
@@ -262,6 +264,11 @@ def sensitivity(cohort, kb, *, weight_step: float = 10.0, threshold_fraction: fl
         raise InputError(f"weight_step must be > 0, not {weight_step!r}")
     if kb.scoring is None:
         raise InputError("the knowledge base has no scoring rules: nothing to perturb")
+    if rules is not None:
+        rules = set(rules)
+        unknown = sorted(rules - {r.id for r in kb.scoring.rules})
+        if unknown:
+            raise InputError(f"unknown scoring rule id(s): {', '.join(unknown)}")
 
     base_result = interpret(cohort, kb)
     base = _calls(base_result)
@@ -270,6 +277,8 @@ def sensitivity(cohort, kb, *, weight_step: float = 10.0, threshold_fraction: fl
     todo: list[tuple[Perturbation, Any]] = []
     if weights:
         for target, detail, w, mechs, rebuild in _weights(kb.scoring):
+            if rules is not None and target not in rules:
+                continue
             # a term none of whose mechanisms fires in any sample adds 0 whatever its weight:
             # its perturbations change nothing and are not re-interpreted
             run = not mechs or bool(mechs & fired)
