@@ -123,8 +123,9 @@ def _mw(a: pd.Series, b: pd.Series) -> float:
     return float(mannwhitneyu(a, b).pvalue) if len(a) and len(b) else float("nan")
 
 
-def analyse(tables: dict[str, pd.DataFrame]) -> dict:
-    """All figures as a dict (also used by tests/integration/test_validation_cll.py)."""
+def analyse(tables: dict[str, pd.DataFrame], boot: int = BOOT) -> dict:
+    """All figures as a dict (also used by tests/integration/test_validation_cll.py);
+    ``boot`` bootstrap resamples for the confidence intervals."""
     log2, detected = protein_log2(tables)
     viab = tables["viab"]
     ven = response(viab, "Venetoclax").reindex(log2.index)
@@ -148,9 +149,9 @@ def analyse(tables: dict[str, pd.DataFrame]) -> dict:
         "baseline: history only (pretreated = 1)": pretreat,
         "baseline: disease label only (all CLL)": pd.Series(1.0, index=log2.index),
     }
-    out["venetoclax"] = {k: spearman(v.to_numpy(), ven.to_numpy(), boot=BOOT) for k, v in predictors.items()}
+    out["venetoclax"] = {k: spearman(v.to_numpy(), ven.to_numpy(), boot=boot) for k, v in predictors.items()}
     out["venetoclax_diff_vs_bcl2"] = rho_difference(pred.to_numpy(), -log2["BCL2"].to_numpy(),
-                                                    ven.to_numpy(), boot=BOOT)
+                                                    ven.to_numpy(), boot=boot)
     both = detected["BCL2L11"] & detected["BBC3"]
     out["venetoclax_detected_only"] = (int(both.sum()), spearman(pred[both], ven[both]),
                                        spearman(-log2["BCL2"][both], ven[both]))
@@ -163,9 +164,9 @@ def analyse(tables: dict[str, pd.DataFrame]) -> dict:
     mcl1i = response(viab, "A-1210477").reindex(log2.index)
     pred_m = predict(params, "s63845", concentrations_nM(viab, "A-1210477"))
     out["a1210477"] = {
-        "model surrogate (S63845 at the A-1210477 doses)": spearman(pred_m, mcl1i, boot=BOOT),
-        "baseline: BCL2 protein alone (+BCL2, BIM buffer)": spearman(log2["BCL2"], mcl1i, boot=BOOT),
-        "baseline: history only (pretreated = 1)": spearman(pretreat, mcl1i, boot=BOOT),
+        "model surrogate (S63845 at the A-1210477 doses)": spearman(pred_m, mcl1i, boot=boot),
+        "baseline: BCL2 protein alone (+BCL2, BIM buffer)": spearman(log2["BCL2"], mcl1i, boot=boot),
+        "baseline: history only (pretreated = 1)": spearman(pretreat, mcl1i, boot=boot),
         "baseline: disease label only (all CLL)": spearman(np.ones(len(mcl1i)), mcl1i),
     }
     out["a1210477_pred_range"] = (float(pred_m.min()), float(pred_m.max()))

@@ -38,7 +38,7 @@ def fig():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     tables = mod.load(DATA)
-    return mod, tables, mod.analyse(tables)
+    return mod, tables, mod.analyse(tables, boot=200)
 
 
 def test_tp53_nutlin_positive_control(fig):
