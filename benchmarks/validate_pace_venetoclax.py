@@ -71,12 +71,12 @@ DRUGS = {"venetoclax": "D_081", "navitoclax": "D_001"}
 # MCL, MZL, FL, AML, TCL (T-cell lymphoma), B-NEOPLASM (group). PACE entities the KB does not
 # name get the nearest KB parent (assumed mapping): LPL, B-PLL, HCL, HCL-V -> B-NEOPLASM;
 # T-PLL, Sezary, PTCL-NOS -> TCL (mature T-cell neoplasms). Healthy donor mononuclear cells
-# (hMNC) have no disease: "healthy" is not a KB code (Refractor warns, disease-restricted
-# rules do not apply).
+# (hMNC) have no disease: the KB's NORMAL entry (no disease-restricted rule applies to it; an
+# unknown disease name is an input error).
 DISEASE_MAP = {
     "CLL": "CLL", "MCL": "MCL", "MZL": "MZL", "FL": "FL", "AML": "AML",
     "LPL": "B-NEOPLASM", "B-PLL": "B-NEOPLASM", "HCL": "B-NEOPLASM", "HCL-V": "B-NEOPLASM",
-    "T-PLL": "TCL", "Sezary": "TCL", "PTCL-NOS": "TCL", "hMNC": "healthy",
+    "T-PLL": "TCL", "Sezary": "TCL", "PTCL-NOS": "TCL", "hMNC": "NORMAL",
 }
 # Columns of pace_mutCOM_binary.csv that are copy-number / structural features, not genes.
 NON_GENE = {"gain2p25.3", "gain3q26", "del6p21.2", "del6q21", "del8p12", "gain8q24", "del9p21.3",

@@ -122,6 +122,26 @@ class SolverWarning(RefractorWarning):
     """An ODE solver did not meet its tolerance or a steady state was not reached."""
 
 
+class CacheWarning(RefractorWarning):
+    """A cache file was not trusted (corrupt, altered, stale or not yours) and is rebuilt.
+
+    Attributes
+    ----------
+    path : str
+        The cache file ignored.
+    reason : str
+        Why it was not trusted.
+    what : str
+        Which cache (``"compiled KB database"``, ``"YAML parse cache"``).
+    """
+
+    def __init__(self, path: str | Path, reason: str, what: str = "cache file") -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.what = what
+        super().__init__(f"ignoring {what} {self.path}: {reason}; rebuilding it")
+
+
 __all__ = [
     "RefractorError",
     "InputError",
@@ -133,4 +153,5 @@ __all__ = [
     "WeakEvidenceWarning",
     "ExtrapolationWarning",
     "SolverWarning",
+    "CacheWarning",
 ]

@@ -114,11 +114,41 @@ def test_cohort_endpoint(client):
     assert _agent(alone, "venetoclax") == _agent(out["samples"][0], "venetoclax")
 
 
-def test_unknown_disease_follows_the_library(client):
+def test_unknown_disease_is_422_with_a_suggestion(client):
+    """Issue 11/12: an unknown disease used to run with a warning; it is a 422 naming the field."""
     r = client.post("/profile", json={"sample": "X", "disease": "NOTADISEASE", "variants": []})
-    assert r.status_code == 200
-    assert any(w["category"] == "DataWarning" and "NOTADISEASE" in w["message"]
-               for w in _valid(r.json())["warnings"])
+    assert r.status_code == 422 and r.json()["column"] == "disease"
+    r = client.post("/profile", json={"sample": "X", "disease": "CLLL", "variants": []})
+    assert r.status_code == 422 and "did you mean 'CLL'" in r.json()["message"]
+    # OncoTree's code for myeloma (PCM, 'Plasma Cell Myeloma') is multiple myeloma
+    r = client.post("/profile", json={"sample": "X", "disease": "PCM", "variants": []})
+    assert r.status_code == 200 and r.json()["disease"] == "MM"
+
+
+def test_unknown_agent_is_422_naming_the_field_never_a_silent_drop(client):
+    """Issue 11: `refractory_agents: ["venetoclx"]` used to be dropped and venetoclax came out
+    `susceptible`. A typo is now a 422 naming the JSON field, with the closest KB name."""
+    body = {"sample": "CLL-1", "disease": "CLL", "refractory_agents": ["venetoclx"], "variants": []}
+    r = client.post("/profile", json=body)
+    assert r.status_code == 422, r.text
+    err = r.json()
+    assert err["error"] == "InputError" and err["column"] == "refractory_agents"
+    assert "unknown agent 'venetoclx'" in err["message"] and "did you mean 'venetoclax'" in err["message"]
+    # in a cohort the field names the sample's position
+    r = client.post("/profile/cohort", json={"samples": [
+        {"sample": "A", "disease": "CLL", "variants": []},
+        {"sample": "B", "disease": "CLL", "prior_agents": ["Venclextra"], "variants": []}]})
+    assert r.status_code == 422 and r.json()["column"] == "samples[1].prior_agents"
+
+
+def test_brand_name_and_development_code_resolve_to_the_agent(client):
+    """Venclexta (US brand) and ABT-199 (development code) are venetoclax (sources in the KB
+    agent entry): refractoriness to the drug itself is high-level resistance (KB rule
+    convention), so venetoclax is `high` whichever name the history uses."""
+    for name in ("Venclexta", "ABT-199", "abt199", "venetoclax"):
+        rep = _valid(client.post("/profile", json={
+            "sample": "CLL-R", "disease": "CLL", "refractory_agents": [name], "variants": []}).json())
+        assert _agent(rep, "venetoclax")["level"] == "high", name
 
 
 @pytest.mark.parametrize("body,column", [

@@ -13,7 +13,7 @@ CONS = ["missense", "nonsense", "frameshift", "splice_site", "silent", "other", 
 def _random_cohort(n: int, seed: int):
     rng = np.random.default_rng(seed)
     ids = [f"P{i:03d}" for i in range(n)]
-    samples = [dict(sample=s, disease=str(rng.choice(["MM", "RRMM", "AML", "CLL", "XYZ"])),
+    samples = [dict(sample=s, disease=str(rng.choice(["MM", "RRMM", "AML", "CLL", ""])),
                     subtype=str(rng.choice(["M4", "M5", "M1", ""])),
                     refractory_agents=list(rng.choice(["lenalidomide", "rd", "venetoclax"],
                                                       rng.integers(0, 2))),

@@ -182,11 +182,15 @@ def test_min_vaf_unknown_is_not_assessable():
     from _minikb import build_kb
     from refractor.kb.schema import Biomarker
 
-    kb = build_kb()
+    from refractor.kb import KINDS, KnowledgeBase
+
+    base = build_kb()
     bm = Biomarker.model_validate(dict(
         id="crbn-lof-variant", name="x", mechanism="crbn-lof", sources=[{"source": "seed:003"}],
         profile={"kind": "variant", "gene": "CRBN", "consequences": ["loss_of_function"], "min_vaf": 0.1}))
-    kb.biomarkers["crbn-lof-variant"] = bm  # same id: replaces the rule in this private KB copy
+    # KB records are read-only: build a KB where this rule replaces the one with the same id
+    records = {k: [bm if r.id == bm.id else r for r in base.records(k).values()] for k in KINDS}
+    kb = KnowledgeBase.from_records(scoring=base.scoring, version=base.version, **records)
     rows = [_var("CRBN", "nonsense", "p.Q99*", vaf=float("nan")), _var("CRBN", "nonsense", "p.Q99*", 0.05, "T"),
             _var("CRBN", "nonsense", "p.Q99*", 0.2, "U")]
     samples = [{"sample": s, "disease": "MM"} for s in "STU"]
@@ -198,13 +202,20 @@ def test_min_vaf_unknown_is_not_assessable():
     assert r.mechanism_frame().equals(q.mechanism_frame())
 
 
-def test_unknown_disease_and_empty_disease_are_recorded(kb):
-    r = _one(kb, {"disease": "XYZ", "subtype": "M5"}, ["variant"],
+def test_unknown_disease_is_an_input_error_and_empty_disease_is_recorded(kb):
+    """Issue 11/12: an unknown disease used to run with a warning (disease-restricted rules then
+    silently did not apply); it is an input error naming the sample, with a suggestion."""
+    from refractor.errors import InputError
+
+    with pytest.raises(InputError, match=r"sample 'S': unknown disease 'XYZ'") as e:
+        _one(kb, {"disease": "XYZ", "subtype": "M5"}, ["variant"],
              variants=[_var("CRBN", "nonsense", "p.Q99*")])
-    assert any(w.category == "DataWarning" and "XYZ" in w.message for w in r.warnings)
-    # unrestricted biomarkers still apply; the AML-restricted subtype rule does not
-    assert r.mechanism("crbn-lof").status == "detected"
-    assert r.mechanism("monocytic").status == "not_assessable"
+    assert e.value.column == "disease"
+    with pytest.raises(InputError, match=r"did you mean 'AML'"):
+        _one(kb, {"disease": "AMLL"}, ["variant"])
+    # names resolve case-insensitively through the KB: 'aml' is AML, so the AML rule applies
+    r = _one(kb, {"disease": "aml", "subtype": "M5"}, ["subtype"])
+    assert r.disease == "AML" and r.mechanism("monocytic").status == "detected"
     r = _one(kb, {"disease": None}, [])
     assert any("no disease given" in w.message for w in r.warnings)
 

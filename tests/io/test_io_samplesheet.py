@@ -25,7 +25,9 @@ def test_samplesheet_cohort(data):
     assert len(c.variants) == 5
     assert c.splicing["psi"].round(6).tolist() == [0.4]
     s = c.samples.set_index("sample")
-    assert s.loc["S1", "refractory_agents"] == ["lenalidomide"] and s.loc["S1", "line"] == 3
+    # names as written in clinical.tsv; the KB resolves them at interpretation (issue 11)
+    assert s.loc["S1", "refractory_agents"] == ["Lenalidomide"] and s.loc["S1", "line"] == 3
+    assert c.origin["S1"]["refractory_agents"]["line"] == 2
     assert s.loc["S2", "subtype"] == "M5" and s.loc["S3", "subtype"] is None
     one = c.subset(["S2"])
     assert one.sample_ids == ["S2"] and set(one.variants["gene"]) == {"CRBN", "TP53", "DNMT3A"}
@@ -46,7 +48,8 @@ def test_flags_single_sample(data):
                           refractory=["Lenalidomide"], subtype="t(4;14)")
     assert c.sample_ids == ["patient7"]
     assert set(c.assessed["kind"]) == {"variant", "history", "subtype"}
-    assert c.samples.loc[0, "refractory_agents"] == ["lenalidomide"]
+    assert c.samples.loc[0, "refractory_agents"] == ["Lenalidomide"]
+    assert c.origin["patient7"]["refractory_agents"] == {"column": "--refractory"}
     assert c.variants["protein_change"].tolist() == ["p.G101V", ""]
     # a single-sample file with another internal id is taken as this sample
     c2 = cohort_from_flags(sample="me", disease="MM", vcf=data / "snpeff.vcf")
@@ -97,10 +100,19 @@ def test_build_consistency(tmp_path, data):
 
 
 def test_disease_contradiction(tmp_path, data):
+    """S2 is AML in clinical.tsv (line 3) but MM in the samplesheet: the KB resolves both names
+    and the contradiction names the clinical file's line. The same disease written two ways
+    (PCM = OncoTree's plasma cell myeloma = MM) is no contradiction."""
+    from refractor.interpret import interpret
+    from refractor.kb import KnowledgeBase
+
+    kb = KnowledgeBase.load()
     p = _sheet(tmp_path, data, "sample,disease,clinical\nS2,MM,clinical.tsv\n")
     with pytest.raises(InputError) as e:
-        read_samplesheet(p)
+        interpret(read_samplesheet(p), kb)
     assert e.value.path.endswith("clinical.tsv") and e.value.line == 3
+    p = _sheet(tmp_path, data, "sample,disease,clinical\nS1,PCM,clinical.tsv\n")
+    assert interpret(read_samplesheet(p), kb)["S1"].disease == "MM"
 
 
 def test_row_build_and_single_sample_relabel(tmp_path, data):

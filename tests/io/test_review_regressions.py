@@ -24,10 +24,14 @@ def test_existing_file_keeps_its_mode(tmp_path):
 
 
 def test_agent_lists_normalise_the_same_from_text_or_list():
-    """One normalisation for the clinical file, CLI flags and HTTP API (review finding)."""
+    """One splitter for the clinical file, CLI flags and HTTP API (review finding); names stay
+    as written and are resolved once, by the knowledge base (issue 11)."""
     from refractor.io._clinical import split_agents
+    from refractor.kb import KnowledgeBase
 
-    assert split_agents("Lenalidomide; Pomalidomide") == ["lenalidomide", "pomalidomide"]
+    assert split_agents("Lenalidomide; Pomalidomide") == ["Lenalidomide", "Pomalidomide"]
     assert split_agents("lenalidomide,pomalidomide") == ["lenalidomide", "pomalidomide"]
-    assert split_agents([" Lenalidomide ", "CC 220"]) == ["lenalidomide", "cc-220"]
+    assert split_agents([" Lenalidomide ", "CC  220"]) == ["Lenalidomide", "CC 220"]
     assert split_agents(None) == [] and split_agents("NA") == []
+    kb = KnowledgeBase.load()
+    assert kb.resolve_agents(split_agents([" Lenalidomide ", "CC 220"])) == ["lenalidomide", "iberdomide"]

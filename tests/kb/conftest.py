@@ -12,13 +12,6 @@ VALID = KB_DATA / "valid"
 BROKEN = KB_DATA / "broken"
 
 
-@pytest.fixture(autouse=True)
-def _cache_dir(tmp_path_factory, monkeypatch):
-    """Compiled databases go to a per-session temp dir, never to ~/.cache."""
-    monkeypatch.setenv("REFRACTOR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "refractor-cache"))
-    monkeypatch.delenv("REFRACTOR_KB_DIR", raising=False)
-
-
 @pytest.fixture
 def make_kb(tmp_path):
     """Copy the valid mini KB to a temp dir and lay the named broken overlays on top."""

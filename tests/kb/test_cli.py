@@ -17,7 +17,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def kb(*argv: str) -> list[str]:
-    return ["kb", "--data-dir", str(VALID), *argv]
+    return ["kb", "--kb", str(VALID), *argv]
 
 
 def test_stats_json_and_table(capsys):
@@ -66,21 +66,21 @@ def test_error_exit_codes(capsys):
 
 
 def test_validate_prints_every_problem_and_exits_3(capsys, make_kb):
-    code, out, _ = run(capsys, "kb", "validate", "--data-dir", str(VALID))
+    code, out, _ = run(capsys, "kb", "validate", "--kb", str(VALID))
     assert code == 0 and "ok: no problems found" in out
     broken = make_kb("dangling_agent", "evidence_no_source")
-    code, _, err = run(capsys, "kb", "validate", "--data-dir", str(broken))
+    code, _, err = run(capsys, "kb", "validate", "--kb", str(broken))
     assert code == 3
     assert "3 problem(s) in the knowledge base" in err
     assert "mechanisms/dangling.yaml:6 [crbn-dangling-agent] .agents.1: unknown agent 'lenalidomid'" in err
     assert "evidence/no_source.yaml:6 [ev-no-source] .source: unknown source 'pmid:99999999'" in err
     assert "claims/no_source.yaml:4 [qc-no-source] .source: unknown source 'seed:001'" in err
-    code, out, _ = run(capsys, "kb", "validate", "--data-dir", str(broken), "--json")
+    code, out, _ = run(capsys, "kb", "validate", "--kb", str(broken), "--json")
     assert code == 3
     assert {"file": "evidence/no_source.yaml:6", "entry": "ev-no-source", "field": "source",
             "message": "unknown source 'pmid:99999999'"} in json.loads(out)
     # query commands on an invalid KB fail the same way
-    code, _, err = run(capsys, "kb", "--data-dir", str(broken), "stats")
+    code, _, err = run(capsys, "kb", "--kb", str(broken), "stats")
     assert code == 3 and "[ev-no-source]" in err
 
 
@@ -128,3 +128,56 @@ def test_every_kb_command_is_documented():
     assert len(names) == 11
     missing = [n for n in names if f"`{n}" not in doc]
     assert missing == []
+
+
+# --------------------------------------------------------------------------- --kb and bad folders
+@pytest.mark.parametrize("argv", [
+    ["kb", "--kb", "/etc/passwd", "stats"],
+    ["kb", "--data-dir", "/etc/passwd", "stats"],  # the old flag name still works
+    ["kb", "stats"],  # REFRACTOR_KB_DIR below
+    ["profile", "--sample", "S", "--disease", "MM", "--refractory", "lenalidomide", "-o", "OUT"],
+    ["serve"],
+])
+def test_a_file_given_as_kb_folder_is_one_line_exit_2(capsys, monkeypatch, tmp_path, argv):
+    """`kb --data-dir /etc/passwd` used to end in a traceback; every command now reads the same
+    setting (flag, else REFRACTOR_KB_DIR) and refuses it before doing any work."""
+    monkeypatch.setenv("REFRACTOR_KB_DIR", "/etc/passwd")
+    argv = [str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err == "error: /etc/passwd: is a file, not a knowledge-base folder (kb.yaml plus one folder per kind)\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_and_unreadable_kb_folders(capsys, monkeypatch, tmp_path):
+    code, _, err = run(capsys, "kb", "--kb", str(tmp_path / "nope"), "stats")
+    assert code == 2 and err == f"error: {tmp_path / 'nope'}: knowledge-base folder not found\n"
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access",  # as if the folder had no read permission (we may be root)
+                        lambda p, mode, **kw: False if str(p) == str(locked) else real_access(p, mode))
+    code, _, err = run(capsys, "kb", "--kb", str(locked), "stats")
+    assert code == 2 and err == f"error: {locked}: knowledge-base folder is not readable (permission denied)\n"
+    code, _, err = run(capsys, "kb", "validate", "--kb", str(locked))
+    assert code == 3 and "knowledge-base folder is not readable" in err
+
+
+def test_environment_kb_dir_is_used_by_kb_commands(capsys, monkeypatch):
+    monkeypatch.setenv("REFRACTOR_KB_DIR", str(VALID))
+    code, out, _ = run(capsys, "kb", "stats", "--json")
+    assert code == 0 and json.loads(out)["name"] == "mini-kb"
+    code, out, _ = run(capsys, "kb", "--kb", str(VALID.parent / "nope"), "stats")  # the flag wins
+    assert code == 2
+
+
+def test_alias_bomb_in_a_kb_folder_is_a_kb_error(capsys, make_kb):
+    from .test_yaml import BOMB
+
+    kb_dir = make_kb()
+    (kb_dir / "genes" / "bomb.yaml").write_text(BOMB)
+    code, out, err = run(capsys, "kb", "--kb", str(kb_dir), "validate")
+    assert code == 3 and out == ""
+    assert "genes/bomb.yaml: refused: expands to more than 2000000 YAML nodes" in err

@@ -8,8 +8,9 @@ import tempfile
 import pytest
 
 from refractor.errors import InputError
-from refractor.kb import KnowledgeBase, cache_dir
+from refractor.kb import KnowledgeBase
 from refractor.kb._compile import DB_SCHEMA_VERSION, build_database
+from refractor.settings import Settings
 
 from .conftest import VALID
 
@@ -24,7 +25,7 @@ def _rows(db, sql, *args):
 
 def test_database_layout_and_meta(mini_kb):
     db = mini_kb.database()
-    assert db.parent == cache_dir()
+    assert db.parent == Settings.resolve().cache_dir == mini_kb.settings.cache_dir
     assert db.name == f"kb-{mini_kb.content_hash}-s{DB_SCHEMA_VERSION}.sqlite"
     meta = dict(_rows(db, "SELECT key, value FROM meta"))
     assert meta["kb_version"] == "0.0.1" and meta["content_hash"] == mini_kb.content_hash
@@ -70,11 +71,12 @@ def test_build_once_and_atomically(mini_kb, monkeypatch):
     monkeypatch.setattr(comp, "write_database", boom)
     with pytest.raises(RuntimeError):
         kb2.database()
-    assert not any(p.name.startswith(f"kb-{kb2.content_hash}") for p in cache_dir().iterdir())
+    assert not any(p.name.startswith(f"kb-{kb2.content_hash}") for p in Settings.resolve().cache_dir.iterdir())
 
 
 def test_search_fts_and_like_fallback(tmp_path, monkeypatch, make_kb):
-    kb = KnowledgeBase.load(make_kb())
+    kb_dir = make_kb()
+    kb = KnowledgeBase.load(kb_dir)
     hits = kb.search("venetoclax affinity")
     assert list(hits.columns) == ["kind", "id", "name", "snippet"]
     assert set(hits["id"]) == {"bcl2-g101v", "ev-g101v"}
@@ -88,18 +90,15 @@ def test_search_fts_and_like_fallback(tmp_path, monkeypatch, make_kb):
     import refractor.kb._compile as comp
 
     monkeypatch.setattr(comp, "_fts5_available", lambda con: False)
-    monkeypatch.setenv("REFRACTOR_CACHE_DIR", str(tmp_path / "nofts"))
-    kb._db_path = None
+    kb = KnowledgeBase.load(kb_dir, settings=Settings.resolve(cache_dir=tmp_path / "nofts"))
     like = kb.search("venetoclax affinity")
     assert set(like["id"]) == {"bcl2-g101v", "ev-g101v"}
     assert dict(_rows(kb.database(), "SELECT key, value FROM meta"))["fts5"] == "0"
 
 
-def test_cache_dir_from_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("REFRACTOR_CACHE_DIR", str(tmp_path / "c"))
-    assert cache_dir() == tmp_path / "c"
-    monkeypatch.delenv("REFRACTOR_CACHE_DIR")
-    assert cache_dir() == __import__("pathlib").Path.home() / ".cache" / "refractor"
+def test_database_goes_to_the_cache_dir_of_the_settings(tmp_path):
+    kb = KnowledgeBase.load(VALID, settings=Settings.resolve(cache_dir=tmp_path / "c"))
+    assert kb.database().parent == tmp_path / "c"
 
 
 def test_valid_fixture_is_unchanged_by_builds():
@@ -110,11 +109,11 @@ def test_valid_fixture_is_unchanged_by_builds():
 def test_unwritable_cache_falls_back_to_temp(monkeypatch, tmp_path, mini_kb):
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
-    monkeypatch.setenv("REFRACTOR_CACHE_DIR", str(blocker / "cache"))  # cannot mkdir under a file
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    mini_kb._db_path = None
+    mini_kb = KnowledgeBase.load(VALID, settings=Settings.resolve(cache_dir=blocker / "cache"))  # under a file
     db = mini_kb.database()
-    assert db.parent == tmp_path / "tmp" / "refractor-cache" and db.exists()
+    assert db.parent == tmp_path / "tmp" / f"refractor-cache-{os.getuid()}" and db.exists()
+    assert (db.parent.stat().st_mode & 0o777) == 0o700  # private to this user
     assert _rows(db, "SELECT value FROM meta WHERE key = 'content_hash'") == [(mini_kb.content_hash,)]
     assert "bcl2-g101v" in set(mini_kb.search("G101V").id)

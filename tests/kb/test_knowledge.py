@@ -36,6 +36,40 @@ def test_load_is_cached_and_hash_follows_content(make_kb):
     assert kb2 is not kb1 and kb2.content_hash != kb1.content_hash
 
 
+def test_records_handed_out_are_read_only(mini_kb):
+    """One KB object is shared by every caller in a process (KnowledgeBase.load caches it): a
+    caller's ``kb.agents.pop(...)`` used to remove the agent from every later load()."""
+    import pickle
+
+    import pydantic
+
+    kb = mini_kb
+    with pytest.raises(AttributeError):
+        kb.agents.pop("venetoclax")
+    with pytest.raises(TypeError):
+        kb.mechanisms["x"] = kb.mechanisms["bcl2-g101v"]
+    with pytest.raises(TypeError):
+        del kb.records("agents")["venetoclax"]
+    with pytest.raises(TypeError, match="read-only"):
+        kb.agents["lenalidomide"].targets.append("BCL2")
+    with pytest.raises(TypeError, match="read-only"):
+        kb.scoring.rules[0].terms.clear()
+    with pytest.raises(TypeError, match="read-only"):
+        kb.scoring.rules[0].overrides["pomalidomide"]["crbn-low-expression"] = 0.0
+    with pytest.raises(pydantic.ValidationError):
+        kb.agents["lenalidomide"].name = "x"
+    again = KnowledgeBase.load(VALID)
+    assert again is kb and "venetoclax" in again.agents and again.agents["lenalidomide"].targets == ["CRBN"]
+    # copies are ordinary values a caller may change; the KB pickles (process pools) and stays read-only
+    mine = list(kb.agents["lenalidomide"].targets)
+    mine.append("BCL2")
+    clone = pickle.loads(pickle.dumps(kb))
+    assert clone.agents["lenalidomide"].targets == ["CRBN"] and dict(clone.agents).keys() == kb.agents.keys()
+    with pytest.raises(TypeError):
+        clone.agents["lenalidomide"].targets.append("BCL2")
+    assert kb.agents["lenalidomide"].model_dump(mode="json")["targets"] == ["CRBN"]
+
+
 def test_get_and_kind_of(mini_kb):
     assert mini_kb.get("CRBN").name == "cereblon"
     assert mini_kb.get("MM", kind="disease").parent == "HEME"

@@ -46,7 +46,7 @@ LINEAGE = {"sources": ["lineage.yaml"], "mechanisms": ["lineage.yaml"],
            "biomarkers": ["lineage.yaml"], "evidence": ["lineage.yaml"]}
 for _k, _ns in LINEAGE.items():
     MINE[_k] = MINE[_k] + _ns
-SEEDS = {"sources": ["seeds.yaml", "seed_refs.yaml"], "diseases": ["seeds.yaml"],
+SEEDS = {"sources": ["seeds.yaml", "seed_refs.yaml", "names.yaml"], "diseases": ["seeds.yaml"],
          "genes": ["seeds.yaml"], "agents": ["seeds.yaml"]}
 RULE_FILES = ["rules_bcl2.yaml", "rules_trail.yaml"]
 OWN = ({f"{k}/{n}" for k, ns in MINE.items() for n in ns}

@@ -23,7 +23,7 @@ from refractor.kb import KnowledgeBase, default_data_dir, validate
 
 DATA = default_data_dir()
 SEED_FILES = {
-    "sources": ["seeds.yaml", "seed_refs.yaml"],
+    "sources": ["seeds.yaml", "seed_refs.yaml", "names.yaml"],
     "diseases": ["seeds.yaml"],
     "genes": ["seeds.yaml"],
     "agents": ["seeds.yaml"],

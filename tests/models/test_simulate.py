@@ -103,9 +103,9 @@ def test_dose_response_summary_recovers_a_hill_curve():
 def test_dose_response_is_fast(glue):
     glue.dose_response(agent="lenalidomide", doses=[1.0])  # compile outside the timing
     doses = list(np.logspace(-4, 2, 12))
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: a busy shared machine must not fail the test
     glue.dose_response(agent="pomalidomide", doses=doses)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
 
 
 def test_failed_integration_raises_model_error(glue):

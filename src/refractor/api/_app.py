@@ -16,6 +16,7 @@ from refractor.errors import InputError, KnowledgeBaseError, NotFoundError, Refr
 
 if TYPE_CHECKING:  # pragma: no cover
     from refractor.kb import KnowledgeBase
+    from refractor.settings import Settings
 
 #: modules holding a ``router``; other areas add theirs here
 ROUTER_MODULES: tuple[str, ...] = ("refractor.api._kb", "refractor.api._models", "refractor.api._profile")
@@ -46,28 +47,39 @@ def get_kb(request: Request) -> "KnowledgeBase":
             if state.kb is None:
                 from refractor.kb import KnowledgeBase
 
-                state.kb = KnowledgeBase.load(state.kb_dir)
+                state.kb = KnowledgeBase.load(settings=state.settings)
     return state.kb
 
 
-def create_app(kb: "KnowledgeBase | None" = None, data_dir: str | Path | None = None) -> FastAPI:
+def create_app(
+    kb: "KnowledgeBase | None" = None,
+    data_dir: str | Path | None = None,
+    *,
+    settings: "Settings | None" = None,
+) -> FastAPI:
     """Build the Refractor HTTP application.
 
     Parameters
     ----------
     kb : KnowledgeBase, optional
-        Serve this knowledge base; by default the one in ``data_dir`` (or the packaged one)
-        is loaded on the first request that needs it.
+        Serve this knowledge base; by default the one in ``settings.kb_dir`` is loaded on the
+        first request that needs it.
     data_dir : path, optional
-        KB data directory to load when ``kb`` is not given.
+        KB folder to load when ``kb`` is not given (overrides ``settings.kb_dir``).
+    settings : Settings, optional
+        KB folder, cache folder and limits; default :meth:`Settings.resolve` (environment,
+        then packaged defaults), resolved now.
     """
+    from refractor.settings import Settings
+
+    settings = (settings or Settings.resolve()).with_kb_dir(data_dir)
     app = FastAPI(
         title="Refractor",
         version=__version__,
         description="Explain and predict drug resistance in blood cancers (research use only).",
     )
     app.state.kb = kb
-    app.state.kb_dir = Path(data_dir) if data_dir is not None else None
+    app.state.settings = settings
     app.state.kb_lock = threading.Lock()
 
     @app.middleware("http")

@@ -3,7 +3,8 @@
 The body describes one sample in the vocabulary of the :class:`~refractor.io.cohort.Cohort`
 tables. It is validated (input limits, unknown fields rejected), turned into a cohort with the
 io layer's own vocabulary helpers (MAF ``Variant_Classification`` -> consequence, HGVSp ->
-short protein change, disease names -> KB codes, genome build aliases), interpreted with the
+short protein change, genome build aliases; disease and agent names are resolved by the
+knowledge base, an unknown one is a 422 naming its field), interpreted with the
 app's knowledge base and answered with exactly the per-sample JSON that ``refractor profile``
 writes (:meth:`refractor.interpret.SampleResult.to_dict`, schema
 ``docs/schemas/sample-report.schema.json``).
@@ -25,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from refractor.api._app import get_kb
 from refractor.errors import InputError
-from refractor.io._clinical import split_agents
+from refractor.io._clinical import MAX_LINE, split_agents
 from refractor.io.cohort import CONSEQUENCES, COLUMNS, DATA_KINDS, Cohort, empty
 
 router = APIRouter(prefix="/profile", tags=["profile"])
@@ -101,7 +102,7 @@ class SampleIn(_Strict):
     sample: str = Field(..., **_ID)
     disease: str = Field(..., min_length=1, max_length=100, description="Disease code or name (MM, AML, CLL ...).")
     subtype: str | None = Field(None, max_length=100)
-    line: int | None = Field(None, ge=0, le=50, description="Line of therapy.")
+    line: int | None = Field(None, ge=0, le=MAX_LINE, description="Line of therapy.")
     prior_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents given before.")
     refractory_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents the disease is refractory to.")
     build: str = Field("GRCh38", max_length=20, description="Genome build (GRCh38 or GRCh37).")
@@ -141,12 +142,12 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
     """The :class:`Cohort` of the posted samples (InputError on contradictory values)."""
     import pyarrow as pa
 
-    from refractor.io._clinical import disease_code
     from refractor.io._consequence import maf_consequence, normalise_protein_changes
     from refractor.reference import normalise_build
 
     seen: set[str] = set()
     builds = set()
+    origin: dict[str, dict] = {}
     rows: dict[str, list[dict]] = {t: [] for t in COLUMNS}
     for k, s in enumerate(samples):
         where = f"samples[{k}]" if len(samples) > 1 else None
@@ -167,13 +168,17 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
             raise InputError(f"sample {s.sample!r} has no data (give at least one data list, "
                              "'assessed', clinical history or subtype)", column="assessed")
         rows["assessed"] += [{"sample": s.sample, "kind": kd} for kd in DATA_KINDS if kd in kinds]
+        # names as posted: the knowledge base resolves them when the cohort is interpreted and
+        # an unknown one is a 422 naming its JSON field (``origin``), with a "did you mean"
+        field = (lambda name: f"{where}.{name}") if where else (lambda name: name)
         rows["samples"].append({
-            "sample": s.sample, "disease": disease_code(s.disease.strip()),
+            "sample": s.sample, "disease": s.disease.strip(),
             "subtype": s.subtype.strip() if s.subtype and s.subtype.strip() else None,
             "line": s.line,
             "prior_agents": split_agents(s.prior_agents or []),
             "refractory_agents": split_agents(s.refractory_agents or []),
         })
+        origin[s.sample] = {k: {"column": field(k)} for k in ("disease", "prior_agents", "refractory_agents")}
         vs = s.variants or []
         if vs:
             maf = [v.variant_classification for v in vs]
@@ -203,7 +208,7 @@ def to_cohort(samples: list[SampleIn]) -> Cohort:
     sm["subtype"] = pd.Series([r["subtype"] for r in rows["samples"]], dtype=object)
     sm["disease"] = pd.Series([r["disease"] for r in rows["samples"]], dtype=object)
     tables = {t: _frame(rows[t], t) for t in COLUMNS if t != "samples"}
-    return Cohort(samples=sm, build=builds.pop(), **tables)
+    return Cohort(samples=sm, build=builds.pop(), origin=origin, **tables)
 
 
 def _interpret(samples: list[SampleIn], kb):

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import typer
 
+from refractor.cli._settings import KB_HELP, OLD_KB_HELP, kb_settings
 from refractor.errors import InputError, KnowledgeBaseError
 
 app = typer.Typer(
@@ -32,19 +33,17 @@ class ExportFormat(str, Enum):
 @app.callback()
 def _group(
     ctx: typer.Context,
-    data_dir: Optional[Path] = typer.Option(
-        None, "--data-dir", envvar="REFRACTOR_KB_DIR", file_okay=False,
-        help="Read the KB from this data directory instead of the packaged one.",
-    ),
+    kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, readable=False, help=OLD_KB_HELP),
 ) -> None:
     """Query, validate, compile and export the knowledge base (KB)."""
-    ctx.obj = {"data_dir": data_dir}
+    ctx.obj = {"settings": kb_settings(kb, data_dir)}
 
 
 def _load(ctx: typer.Context):
     from refractor.kb import KnowledgeBase
 
-    return KnowledgeBase.load((ctx.obj or {}).get("data_dir"))
+    return KnowledgeBase.load(settings=ctx.obj["settings"])
 
 
 def _console():
@@ -69,6 +68,15 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     console = _console()
     console.print(Text(title, style="bold"))  # a separate line: table titles wrap to table width
     console.print(table)
+
+
+def _cite_line(c: dict[str, Any], fmt) -> str:
+    """``pmid:24869598: PMID 24869598 · doi:… (Woyach JA et al., N Engl J Med, 2014)``; a source
+    without PMID/DOI prints its URL or its id and label once."""
+    if not (c.get("pmid") or c.get("doi")):
+        return fmt(c)  # already names the URL, or the source id and its label
+    label = f" ({c['label']})" if c.get("label") else ""
+    return f"{c['source']}: {fmt(c)}{label}"
 
 
 def _short(text: Any, n: int = 70) -> str:
@@ -117,15 +125,19 @@ def show(
     kind: Optional[str] = typer.Option(None, "--kind", help="Look only in this kind."),
     as_json: bool = _JSON,
 ) -> None:
-    """Show one entry with all its fields and the ids linked to it."""
+    """Show one entry with all its fields, the PMID / DOI of every source it cites, and linked ids."""
+    from refractor.kb._cite import citations_in, format_citation
+
     kb = _load(ctx)
     item = kb.item(id, kind)
     related = kb.related(id, kind)
+    cites = citations_in(kb, item)
     if as_json:
-        _echo_json({"item": item, "related": related})
+        _echo_json({"item": item, "related": related, "citations": cites})
         return
     rows = [[k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)] for k, v in item.items()
             if v not in (None, [], {})]
+    rows += [["cites", _cite_line(c, format_citation)] for c in cites]
     rows += [[f"→ {k}", ", ".join(v)] for k, v in related.items() if v]
     _table(f"{item['kind']}: {item['id']}", ["field", "value"], rows)
 
@@ -187,16 +199,18 @@ def evidence(
                              "or an evidence id."),
     as_json: bool = _JSON,
 ) -> None:
-    """Evidence items about an entry, strongest level first, each with its source."""
+    """Evidence items about an entry, strongest level first, each with its PMID / DOI."""
+    from refractor.kb._cite import citation, format_citation
+
     kb = _load(ctx)
     found = kb.evidence_for(id)
     if as_json:
-        _echo_json([kb.item(e.id, "evidence") for e in found])
+        _echo_json([{**kb.item(e.id, "evidence"), "citation": citation(kb, e.source)} for e in found])
         return
     _table(f"{len(found)} evidence item(s) for {id}",
-           ["id", "significance", "direction", "level", "source", "statement"],
-           [[e.id, e.significance.value, e.direction.value, e.level.value, e.source, _short(e.statement, 90)]
-            for e in found])
+           ["id", "significance", "direction", "level", "PMID / DOI", "statement"],
+           [[e.id, e.significance.value, e.direction.value, e.level.value,
+             format_citation(citation(kb, e.source)), _short(e.statement, 90)] for e in found])
 
 
 @app.command()
@@ -224,15 +238,15 @@ def export(
 @app.command()
 def validate(
     ctx: typer.Context,
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", file_okay=False,
-                                            help="Validate this data directory (default: the KB in use)."),
+    kb: Optional[Path] = typer.Option(None, "--kb", readable=False,
+                                      help="Validate this KB folder (default: the KB in use)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", hidden=True, readable=False, help=OLD_KB_HELP),
     as_json: bool = _JSON,
 ) -> None:
     """Check every KB file; print every problem (file:line, entry, field, message); exit 3 if any."""
     from refractor.kb import validate as run
 
-    target = data_dir or (ctx.obj or {}).get("data_dir")
-    problems = run(target)
+    problems = run(kb or data_dir, settings=ctx.obj["settings"])
     if as_json:
         _echo_json([p.__dict__ for p in problems])
     if problems:

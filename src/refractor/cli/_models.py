@@ -15,6 +15,7 @@ from typing import Any, Optional
 import typer
 
 from refractor._jsonsafe import json_safe
+from refractor.cli._settings import KB_HELP, kb_settings
 from refractor.errors import InputError
 
 models_app = typer.Typer(help="List, describe and export the mechanistic models.",
@@ -311,6 +312,7 @@ def simulate_cmd(
         "defaults: the raw model defaults. --set values are applied on top."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, json, tsv or png."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
+    kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP + " Used with --sample.", readable=False),
 ) -> None:
     """Simulate MODEL: a time course, a dose-response (--dose-range) or a sample (--sample)."""
     from refractor.models import get_model, predict_from_sample
@@ -327,7 +329,7 @@ def simulate_cmd(
     if sample is not None:
         doses = {agent: _parse_range(dose_range)} if (agent and dose_range) else None
         df = predict_from_sample(sample, models=[model], reference_levels=reference,
-                                 agents=[agent] if agent else None, doses=doses)
+                                 agents=[agent] if agent else None, doses=doses, settings=kb_settings(kb))
         if fmt is Format.png:
             _plot_sample(df, out)
             return

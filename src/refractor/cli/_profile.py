@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from refractor.cli._settings import KB_HELP
 from refractor.errors import InputError
 
 _FILE_OPTS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
@@ -107,7 +108,7 @@ def profile(
     samplesheet: Optional[Path] = typer.Argument(None, help="Samplesheet CSV (sample, disease, one path column per data kind)."),
     outdir: Path = typer.Option(..., "-o", "--outdir", help="Output directory (created; files written atomically)."),
     sample: Optional[str] = typer.Option(None, "--sample", help="Single-sample mode: the sample id."),
-    disease: Optional[str] = typer.Option(None, "--disease", help="Disease code (MM, AML, CLL ...)."),
+    disease: Optional[str] = typer.Option(None, "--disease", help="Disease code or name (MM, AML, CLL, PCM ...), resolved by the KB."),
     maf: Optional[Path] = typer.Option(None, "--maf", help="MAF file."),
     vcf: Optional[Path] = typer.Option(None, "--vcf", help="VEP/SnpEff-annotated VCF."),
     seg: Optional[Path] = typer.Option(None, "--seg", help="Segment file (log2 ratio)."),
@@ -116,12 +117,12 @@ def profile(
     psi: Optional[Path] = typer.Option(None, "--psi", help="PSI table (sample gene event psi)."),
     methylation: Optional[Path] = typer.Option(None, "--methylation", help="Methylation beta values."),
     clinical: Optional[Path] = typer.Option(None, "--clinical", help="Clinical TSV."),
-    refractory: Optional[str] = typer.Option(None, "--refractory", help="Agents the disease is refractory to (comma/semicolon separated)."),
-    prior: Optional[str] = typer.Option(None, "--prior", help="Prior agents (comma/semicolon separated)."),
+    refractory: Optional[str] = typer.Option(None, "--refractory", help="Agents the disease is refractory to (comma/semicolon separated ids, names, codes or brand names; resolved by the KB)."),
+    prior: Optional[str] = typer.Option(None, "--prior", help="Prior agents (comma/semicolon separated, as --refractory)."),
     subtype: Optional[str] = typer.Option(None, "--subtype", help="Subtype, e.g. FAB M5."),
-    line: Optional[int] = typer.Option(None, "--line", help="Line of therapy."),
+    line: Optional[int] = typer.Option(None, "--line", help="Line of therapy (0 to 50)."),
     build: Optional[str] = typer.Option(None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37)."),
-    kb_path: Optional[Path] = typer.Option(None, "--kb", help="Knowledge-base data directory (default: packaged)."),
+    kb_path: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary, no progress bar."),
 ) -> None:
     """Explain drug resistance for a cohort (SAMPLESHEET) or one sample (--sample + files)."""

@@ -1,8 +1,9 @@
 """A read-only view of the knowledge base shaped for rule evaluation.
 
 Resolves, once per interpretation, everything the engine asks repeatedly: the ordered
-mechanisms and biomarkers, the disease hierarchy, agent classes, aliases and regimen
-components, the agents covered by scoring rules and the evidence behind each mechanism.
+mechanisms and biomarkers, the disease hierarchy, agent classes, the agents covered by scoring
+rules and the evidence behind each mechanism. Names (agent aliases, disease abbreviations) are
+resolved by the knowledge base itself (``KnowledgeBase.resolve_agents``), not here.
 Nothing here holds a rule of its own: every number comes from the knowledge base.
 """
 from __future__ import annotations
@@ -80,31 +81,6 @@ class KBView:
         return bool(self.lineage(disease) & set(restricted_to))
 
     # ------------------------------------------------------------------ agents
-    @cached_property
-    def alias_map(self) -> dict[str, str]:
-        """Lower-case name / code / id -> agent id."""
-        out: dict[str, str] = {}
-        for a in self.kb.agents.values():
-            for key in [a.name, *a.codes]:
-                out.setdefault(key.strip().lower(), a.id)
-        for a in self.kb.agents.values():
-            out[a.id] = a.id
-        return out
-
-    def expand_agents(self, names: list[str] | tuple[str, ...]) -> frozenset[str]:
-        """Agent ids for free-text names, with regimens expanded into their components."""
-        out: set[str] = set()
-        for n in names:
-            key = str(n).strip().lower()
-            if not key:
-                continue
-            aid = self.alias_map.get(key, key)
-            out.add(aid)
-            rec = self.kb.agents.get(aid)
-            if rec is not None:
-                out.update(rec.components)
-        return frozenset(out)
-
     @lru_cache(maxsize=None)
     def agent_set(self, agents: tuple[str, ...], classes: tuple[str, ...]) -> frozenset[str]:
         """Agent ids named directly or through their agent class."""

@@ -1,8 +1,8 @@
 """Normalise a :class:`~refractor.io.cohort.Cohort` once into integer-indexed tables.
 
 Both engines (vectorised and per-sample) start from the same prepared tables, so they share
-normalisation (protein changes, agent aliases, subtypes) and differ only in how rules are
-evaluated. Tables are restricted to the genes / features the knowledge base's rules mention.
+normalisation (protein changes, subtypes; disease and agent names through the KB's resolver)
+and differ only in how rules are evaluated. Tables are restricted to the genes / features the knowledge base's rules mention.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pandas as pd
 from refractor.errors import InputError
 from refractor.interpret._format import normalise_protein_change, residue
 from refractor.interpret._kbview import KBView
+from refractor.interpret._resolve import resolve_samples
 from refractor.interpret._results import ResultWarning
 from refractor.io.cohort import Cohort
 from refractor.kb.schema import Logic
@@ -27,14 +28,6 @@ def iter_features(term) -> Iterator:
             yield from iter_features(child)
     else:
         yield term
-
-
-def _as_list(v) -> list[str]:
-    if v is None or (isinstance(v, float) and v != v):
-        return []
-    if isinstance(v, str):
-        return [x for x in (s.strip() for s in v.replace(",", ";").split(";")) if x]
-    return [str(x) for x in v if str(x).strip()]
 
 
 def norm_subtype(v) -> str:
@@ -99,11 +92,10 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     genes = {getattr(f, "gene", None) for f in feats} - {None}
     mfeatures = {f.feature for f in feats if f.kind == "methylation"}
 
-    disease = s["disease"].astype(object).where(s["disease"].notna(), None).to_numpy()
+    # names -> KB ids, once, through the knowledge base's resolver (InputError on unknown names)
+    disease, refr, prior = resolve_samples(s, view.kb, cohort.origin)
     subtype = np.array([norm_subtype(v) for v in s.get("subtype", [None] * n)], dtype=object)
     line = pd.to_numeric(s.get("line", pd.Series([None] * n)), errors="coerce").to_numpy(float)
-    refr = [view.expand_agents(_as_list(v)) for v in s.get("refractory_agents", [None] * n)]
-    prior = [view.expand_agents(_as_list(v)) for v in s.get("prior_agents", [None] * n)]
     exposed = [a | b for a, b in zip(refr, prior)]
 
     a = cohort.assessed
@@ -162,13 +154,6 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     assessed["subtype"] = subtype != ""
     assessed["disease"] = np.array([bool(d) for d in disease], dtype=bool).reshape(n)
 
-    unknown = sorted({d for d in disease if d and d not in view.kb.diseases})
-    if unknown:
-        warnings.append(ResultWarning(
-            "DataWarning",
-            f"disease code(s) {', '.join(map(str, unknown))} not in the knowledge base: "
-            "disease-restricted biomarkers do not apply to these samples",
-        ))
     return Prepared(ids, disease, subtype, line, assessed, refr, exposed, v, cn, ex, sp, me, pr,
                     warnings)
 

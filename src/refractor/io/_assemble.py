@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from refractor.errors import InputError
-from refractor.io._clinical import disease_code, read_clinical
+from refractor.io._clinical import read_clinical
 from refractor.io._expression import read_expression
 from refractor.io._maf import read_maf
 from refractor.io._methylation import read_methylation
 from refractor.io._segments import read_segments
+from refractor.io._table import MISSING
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
 from refractor.io.cohort import COLUMNS, Cohort, empty
@@ -157,7 +158,7 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
             df = read_clinical(p, columns=clinical_columns)
             sub, _ = _select(df, col, p, rs, absent_ok=True) if len(df) else (df, None)
             clinical_parts.append((p, sub))
-    samples = _samples(rows, clinical_parts, assessed)
+    samples, origin = _samples(rows, clinical_parts, assessed)
     order = {r.sample: i for i, r in enumerate(rows)}
     a = pd.DataFrame(assessed, columns=["sample", "kind"]).drop_duplicates()
     a = a.assign(_o=a["sample"].map(order)).sort_values(["_o", "kind"], kind="stable").drop(columns="_o").reset_index(drop=True)
@@ -166,10 +167,15 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
         if r.sample not in have:
             raise InputError(f"sample {r.sample!r} has no data (no file, clinical row or history given)", path=r.origin, line=r.line)
     kw = {t: _concat(tables[t], t) for t in ("variants", "copy_number", "expression", "splicing", "methylation")}
-    return Cohort(samples=samples, assessed=a, build=final, **kw)
+    return Cohort(samples=samples, assessed=a, build=final, origin=origin, **kw)
 
 
-def _samples(rows: list, clinical_parts: list, assessed: list) -> pd.DataFrame:
+def _row_where(r, col: str) -> dict:
+    """Where a samplesheet row's value came from (file, line, column), or nothing (flags)."""
+    return {"path": r.origin, "line": r.line, "column": col} if r.origin is not None else {}
+
+
+def _samples(rows: list, clinical_parts: list, assessed: list) -> tuple[pd.DataFrame, dict]:
     clin: dict[str, tuple[Path, dict]] = {}
     for p, df in clinical_parts:
         for rec in df.to_dict("records"):
@@ -177,17 +183,23 @@ def _samples(rows: list, clinical_parts: list, assessed: list) -> pd.DataFrame:
             if s in clin:
                 raise InputError(f"sample {s!r} has rows in two clinical files ({clin[s][0]} and {p})", path=p)
             clin[s] = (p, rec)
-    out = []
+    out, origins = [], {}
     for r in rows:
         p, c = clin.get(r.sample, (None, None))
-        disease = disease_code(r.disease)
-        if c is not None and c.get("disease") and disease and c["disease"] != disease:
-            src = c.get("source", f"{p}:")
-            raise InputError(
-                f"disease {r.disease!r} for sample {r.sample!r} contradicts the clinical file ({c['disease']!r})",
-                path=p, line=int(src.rsplit(":", 1)[1]) if src.rsplit(":", 1)[1].isdigit() else None, column="disease",
-            )
-        disease = disease or (c or {}).get("disease")
+        corigin = (c or {}).get("origin") or {}
+        # names stay as written; the knowledge base resolves them (and checks that a disease
+        # given twice names one disease) when the cohort is interpreted, naming this origin
+        origin = dict(r.where)
+        disease = r.disease if r.disease and r.disease.strip() not in MISSING else None
+        if disease:
+            origin.setdefault("disease", _row_where(r, "disease"))
+            cd = (c or {}).get("disease")
+            if cd and cd.strip().casefold() != disease.strip().casefold():
+                origin["disease_also"] = {"value": cd, **corigin.get("disease", {"path": str(p)})}
+        else:
+            disease = (c or {}).get("disease")
+            if corigin.get("disease"):
+                origin["disease"] = corigin["disease"]
         if not disease:
             raise InputError(f"no disease given for sample {r.sample!r}", path=r.origin, line=r.line, column="disease")
         ex = r.extra
@@ -197,6 +209,9 @@ def _samples(rows: list, clinical_parts: list, assessed: list) -> pd.DataFrame:
         line = ex.get("line", (c or {}).get("line"))
         prior = ex.get("prior_agents", (c or {}).get("prior_agents") or [])
         refr = ex.get("refractory_agents", (c or {}).get("refractory_agents") or [])
+        for key in ("prior_agents", "refractory_agents"):
+            if key not in ex and key in corigin:
+                origin[key] = corigin[key]
         if c is not None or any(k in ex for k in ("prior_agents", "refractory_agents", "line")):
             assessed.append((r.sample, "history"))
         if subtype:
@@ -206,11 +221,12 @@ def _samples(rows: list, clinical_parts: list, assessed: list) -> pd.DataFrame:
              "line": None if line is None or pd.isna(line) else int(line),
              "prior_agents": list(prior), "refractory_agents": list(refr)}
         )
+        origins[r.sample] = origin
     df = pd.DataFrame(out, columns=COLUMNS["samples"])
     df["line"] = pd.array(df["line"].tolist(), dtype="Int64")
     df["subtype"] = pd.Series([o["subtype"] for o in out], dtype=object)
     df["disease"] = pd.Series([o["disease"] for o in out], dtype=object)
-    return df
+    return df, origins
 
 
 __all__ = ["assemble"]

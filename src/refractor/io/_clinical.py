@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from refractor.errors import InputError
 from refractor.io._table import is_missing, read_table, to_float
 
 # Canonical column -> accepted header names, first match wins (case-insensitive).
@@ -19,38 +20,38 @@ CLINICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "line": ("line", "LINE_OF_THERAPY", "line_of_therapy"),
 }
 
-# Disease names seen in clinical files (ONCOTREE codes, cBioPortal CANCER_TYPE(_DETAILED)) ->
-# the KB's short disease codes. Unlisted values are kept as written.
-DISEASE_CODES = {
-    "aml": "AML", "acute myeloid leukemia": "AML", "laml": "AML",
-    "mm": "MM", "pcm": "MM", "plasma cell myeloma": "MM", "multiple myeloma": "MM",
-    "cll": "CLL", "cllsll": "CLL", "chronic lymphocytic leukemia": "CLL",
-    "chronic lymphocytic leukemia/small lymphocytic lymphoma": "CLL",
-    "dlbcl": "DLBCL", "dlbclnos": "DLBCL", "diffuse large b-cell lymphoma": "DLBCL",
-    "diffuse large b-cell lymphoma, nos": "DLBCL",
-    "mcl": "MCL", "mantle cell lymphoma": "MCL",
-}
-
-
-def disease_code(value: str | None) -> str | None:
-    """KB short code for a disease name (``Acute Myeloid Leukemia`` -> ``AML``); unknown kept."""
-    if value is None:
-        return None
-    v = value.strip()
-    if not v or v in ("NA", "."):
-        return None
-    return DISEASE_CODES.get(v.lower(), v)
+#: largest accepted line of therapy (the HTTP API's limit too)
+MAX_LINE = 50
+#: cell values that mean "no agent" in an agent list
+NO_AGENT = ("na", "none", ".", "n/a", "nan", "null")
 
 
 def split_agents(value) -> list[str]:
-    """Agent ids from text or a list: ``"Lenalidomide; bortezomib"`` or ``"lenalidomide,
-    bortezomib"`` -> ``["lenalidomide", "bortezomib"]`` (KB slugs: lower case, inner blanks as
-    ``-``). The one normalisation used by the clinical reader, the CLI flags and the HTTP API."""
+    """Agent names from text or a list, as written: ``"Lenalidomide; bortezomib"`` or
+    ``"lenalidomide,bortezomib"`` -> ``["Lenalidomide", "bortezomib"]`` (blanks trimmed, empty
+    and NA items dropped). The one splitter used by the clinical reader, the CLI flags and the
+    HTTP API; the names are resolved to KB agent ids once, by the knowledge base, when the
+    cohort is interpreted (:meth:`refractor.kb.KnowledgeBase.resolve_agents`)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
     items = str(value).replace(",", ";").split(";") if isinstance(value, str) else [str(v) for v in value]
-    parts = [re.sub(r"\s+", "-", p.strip().lower()) for p in items]
-    return [p for p in parts if p and p not in ("na", "none", ".")]
+    parts = [re.sub(r"\s+", " ", p.strip()) for p in items]
+    return [p for p in parts if p and p.lower() not in NO_AGENT]
+
+
+def check_line(value, **where) -> int | None:
+    """A line of therapy as an int in 0..MAX_LINE (None stays None); InputError naming ``where``
+    (``path``/``line``/``column`` keywords) otherwise."""
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"line of therapy: {value!r} is not a number", **where) from None
+    if not np.isfinite(x) or x != round(x) or not 0 <= x <= MAX_LINE:
+        raise InputError(f"line of therapy must be a whole number from 0 to {MAX_LINE}, got {value!r}",
+                         **where)
+    return int(x)
 
 
 def read_clinical(path: str | Path, *, columns: dict[str, str] | None = None, disease: str | None = None) -> pd.DataFrame:
@@ -58,7 +59,8 @@ def read_clinical(path: str | Path, *, columns: dict[str, str] | None = None, di
 
     Accepts the DESIGN contract (``sample disease subtype prior_agents refractory_agents line``),
     cBioPortal clinical files (``#`` header lines; ``SAMPLE_ID``/``PATIENT_ID``,
-    ``ONCOTREE_CODE``/``CANCER_TYPE_DETAILED``/``CANCER_TYPE`` mapped to KB disease codes) and
+    ``ONCOTREE_CODE``/``CANCER_TYPE_DETAILED``/``CANCER_TYPE``, which the knowledge base
+    resolves to its disease codes through ``Disease.abbreviations``) and
     annotation files such as maftools' TCGA-LAML ``tcga_laml_annot.tsv``
     (``Tumor_Sample_Barcode`` -> sample, ``FAB_classification`` -> subtype).
 
@@ -70,8 +72,12 @@ def read_clinical(path: str | Path, *, columns: dict[str, str] | None = None, di
     disease
         Disease code for every row when the file has no disease column (e.g. ``"AML"``).
 
-    Returns ``sample disease subtype line prior_agents refractory_agents`` (agents as lists of
-    lower-case slugs, ``line`` Int64). Duplicated sample ids -> InputError.
+    Returns ``sample disease subtype line prior_agents refractory_agents source origin``:
+    disease and agent names as written (agents as lists, see :func:`split_agents`), ``line``
+    Int64, and per row an ``origin`` dict ``{field: {"path", "line", "column"}}`` (carried into
+    :attr:`Cohort.origin <refractor.io.cohort.Cohort.origin>`) so that the
+    knowledge base, which resolves the names when the cohort is interpreted, can name the file,
+    line and column of an unknown one. Duplicated sample ids -> InputError.
     """
     aliases = dict(CLINICAL_COLUMNS)
     for k, v in (columns or {}).items():
@@ -91,8 +97,8 @@ def read_clinical(path: str | Path, *, columns: dict[str, str] | None = None, di
         raise tab.error(f"duplicated sample id {samples.iloc[i]!r}", row=i, column="sample")
     n = len(df)
     if "disease" in df.columns:
-        dis = [disease_code(v) for v in df["disease"].tolist()]
-        dis = [d if d is not None else disease for d in dis]
+        st = df["disease"].str.strip()
+        dis = [disease if m else v for v, m in zip(st.tolist(), is_missing(st))]
     else:
         dis = [disease] * n
     if "subtype" in df.columns:
@@ -101,7 +107,7 @@ def read_clinical(path: str | Path, *, columns: dict[str, str] | None = None, di
     else:
         subtype = np.array([None] * n, dtype=object)
     if "line" in df.columns:
-        ln = to_float(tab, "line", what="line of therapy", lo=0)
+        ln = to_float(tab, "line", what="line of therapy", lo=0, hi=MAX_LINE)
         frac = ~np.isnan(ln) & (ln != np.round(ln))
         if frac.any():
             i = int(np.flatnonzero(frac)[0])
@@ -116,8 +122,12 @@ def read_clinical(path: str | Path, *, columns: dict[str, str] | None = None, di
          "line": line, "prior_agents": prior, "refractory_agents": refr}
     )
     out["source"] = tab.sources()
+    lines = tab.lines()
+    named = [c for c in ("disease", "prior_agents", "refractory_agents") if c in df.columns]
+    out["origin"] = [{c: {"path": tab.path, "line": int(lines[i]), "column": tab.actual.get(c, c)}
+                      for c in named} for i in range(n)]
     out.attrs.update(samples=out["sample"].tolist(), path=str(path))
     return out
 
 
-__all__ = ["read_clinical", "disease_code", "split_agents", "CLINICAL_COLUMNS", "DISEASE_CODES"]
+__all__ = ["read_clinical", "split_agents", "check_line", "CLINICAL_COLUMNS", "MAX_LINE"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from refractor.errors import InputError
 from refractor.io._assemble import assemble
-from refractor.io._clinical import split_agents
+from refractor.io._clinical import check_line, split_agents
 from refractor.io._source import read_bytes
 from refractor.reference import normalise_build
 
@@ -33,6 +33,9 @@ class Row:
     line: int | None = None
     origin: str | None = None  # the samplesheet (for error messages)
     extra: dict = field(default_factory=dict)
+    #: where values not read from a file came from: field -> InputError keywords, e.g.
+    #: ``{"refractory_agents": {"column": "--refractory"}}`` (names are resolved by the KB later)
+    where: dict = field(default_factory=dict)
 
 
 def read_samplesheet(
@@ -136,14 +139,20 @@ def cohort_from_flags(
     build: str | None = None,
     genes: Iterable[str] | None = None,
     clinical_columns: dict[str, str] | None = None,
+    flags: dict[str, str] | None = None,
 ) -> "Cohort":  # noqa: F821
     """A one-sample :class:`~refractor.io.cohort.Cohort` from individual files and values.
 
     Files may be cohort-wide (filtered to ``sample``) or single-sample (a file holding exactly
-    one other sample id is taken to be this sample). ``refractory``/``prior`` (agent slugs),
+    one other sample id is taken to be this sample). ``refractory``/``prior`` (agent names),
     ``subtype`` and ``line`` override the clinical file's values and, when given, make the
-    clinical history (and subtype) assessed.
+    clinical history (and subtype) assessed. Agent and disease names are kept as written and
+    resolved by the knowledge base when the cohort is interpreted; an unknown one is an
+    InputError naming its flag (``flags`` maps ``disease``, ``refractory``, ``prior``,
+    ``line`` to the flag names shown in messages; default ``--disease`` ...).
     """
+    labels = {"disease": "--disease", "refractory": "--refractory", "prior": "--prior",
+              "line": "--line", **(flags or {})}
     paths = {}
     for k, v in dict(maf=maf, vcf=vcf, seg=seg, expression=expression, junctions=junctions, psi=psi,
                      methylation=methylation, clinical=clinical).items():
@@ -152,16 +161,23 @@ def cohort_from_flags(
             if not p.is_file():
                 raise InputError(f"{k} file not found", path=p)
             paths[k] = p.resolve()
-    extra = {}
+    extra, where = {}, {}
     if refractory is not None:
         extra["refractory_agents"] = split_agents(refractory)
+        where["refractory_agents"] = {"column": labels["refractory"]}
     if prior is not None:
         extra["prior_agents"] = split_agents(prior)
+        where["prior_agents"] = {"column": labels["prior"]}
+    if disease is not None and str(disease).strip():
+        disease = str(disease).strip()
+        where["disease"] = {"column": labels["disease"]}
+    else:
+        disease = None
     if subtype:
         extra["subtype"] = subtype
     if line is not None:
-        extra["line"] = int(line)
-    row = Row(sample, disease, paths, None, None, None, extra)
+        extra["line"] = check_line(line, column=labels["line"])
+    row = Row(sample, disease, paths, None, None, None, extra, where)
     return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns)
 
 

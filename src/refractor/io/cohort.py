@@ -9,6 +9,8 @@ Tables and columns (dtypes in brackets)
 ---------------------------------------
 samples      sample[str] disease[str] subtype[str|None] line[Int64]
              prior_agents[list[str]] refractory_agents[list[str]]
+             disease and agent names as written (resolved by the KB at interpretation;
+             ``Cohort.origin`` says where each came from)
 assessed     sample[str] kind[str]   which data kinds were measured for which sample; kinds are
              the biomarker feature kinds: variant, copy_number, expression, splicing,
              methylation, protein, history, subtype. A rule whose data kind is not assessed for
@@ -82,6 +84,11 @@ class Cohort:
     methylation: pd.DataFrame = field(default_factory=lambda: empty("methylation"))
     protein: pd.DataFrame = field(default_factory=lambda: empty("protein"))
     build: str = "GRCh38"
+    #: where each sample's disease and agent names came from, for error messages: sample ->
+    #: {field: InputError keywords}, e.g. ``{"S1": {"refractory_agents": {"path": "c.tsv",
+    #: "line": 3, "column": "refractory_agents"}}}``; the names stay as written in ``samples``
+    #: and are resolved by the knowledge base when the cohort is interpreted
+    origin: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def sample_ids(self) -> list[str]:

@@ -7,7 +7,6 @@
 Importing this package reads no file; data are read by :meth:`KnowledgeBase.load`.
 """
 from refractor.errors import KBProblem, KnowledgeBaseError, NotFoundError
-from refractor.kb._compile import cache_dir
 from refractor.kb._export import EXPORT_SCHEMA, EXPORT_SCHEMA_VERSION, export_schema, write_export
 from refractor.kb._knowledge import KnowledgeBase
 from refractor.kb._names import display_name
@@ -42,7 +41,6 @@ __all__ = [
     "KnowledgeBaseError",
     "NotFoundError",
     "default_data_dir",
-    "cache_dir",
     "display_name",
     "export_schema",
     "write_export",

@@ -8,15 +8,23 @@ Layout
 * link tables for the many-to-many references (``mechanism_agent``, ``mechanism_gene``,
   ``strategy_mechanism``, ``evidence_agent``, ``evidence_disease``, ``entry_source`` ...);
 * ``search``: an FTS5 index over every entry (plain table + LIKE when FTS5 is unavailable);
-* ``meta``: kb name, version, content hash, schema version.
+* ``meta``: kb name, version, content hash, schema version and ``payload_sha256``, a digest
+  of every other table's schema and rows.
 
-The file lives in ``$REFRACTOR_CACHE_DIR`` (default ``~/.cache/refractor``), named by content
-hash and schema version, and is written atomically (temporary file + ``os.replace``), so
-concurrent builders never see a half-written database.
+The file lives in the settings' cache folder (:attr:`refractor.settings.Settings.cache_dir`),
+named by content hash and schema version, and is written atomically (temporary file +
+``os.replace``), so concurrent builders never see a half-written database. An existing file
+is used only after :func:`database_problem` finds nothing wrong with it: owned by this user
+and writable by nobody else, readable by SQLite, built from the same KB content, and its
+tables still hashing to the stored ``payload_sha256``. Anything else (garbage, a truncated
+or empty file, a dropped table, an altered row, a file someone else placed) is reported with
+a :class:`~refractor.errors.CacheWarning` and rebuilt.
 """
 from __future__ import annotations
 
+import contextlib
 import enum
+import hashlib
 import json
 import os
 import sqlite3
@@ -26,6 +34,7 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from refractor._cachefile import CACHE_FILE_MODE, private_temp_dir, untrusted_reason, warn_rebuild
 from refractor.kb.schema import KINDS, Logic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,15 +47,12 @@ _SCALARS = (str, int, float, bool)
 _LEAD = ("description", "statement", "topic", "title", "function", "mechanism_of_action", "handling")
 
 
-def cache_dir() -> Path:
-    """``$REFRACTOR_CACHE_DIR`` or ``~/.cache/refractor``."""
-    env = os.environ.get("REFRACTOR_CACHE_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "refractor"
+_WHAT = "compiled KB database"
 
 
-def database_path(kb: "KnowledgeBase") -> Path:
-    """Where the database of ``kb`` lives (it may not exist yet)."""
-    return cache_dir() / f"kb-{kb.content_hash}-s{DB_SCHEMA_VERSION}.sqlite"
+def database_path(kb: "KnowledgeBase", cache_dir: Path) -> Path:
+    """Where the database of ``kb`` lives in ``cache_dir`` (it may not exist yet)."""
+    return Path(cache_dir) / f"kb-{kb.content_hash}-s{DB_SCHEMA_VERSION}.sqlite"
 
 
 def _is_scalar(annotation: Any) -> bool:
@@ -236,43 +242,113 @@ def write_database(kb: "KnowledgeBase", path: Path) -> None:
                 ("fts5", "1" if fts else "0"),
                 ("scoring_version", kb.scoring.version if kb.scoring else ""),
             ])
+            con.execute("INSERT INTO meta VALUES ('payload_sha256', ?)", (payload_digest(con),))
     finally:
         con.close()
 
 
-def build_database(kb: "KnowledgeBase", path: Path | None = None) -> Path:
-    """Build the database of ``kb`` unless it already exists; return its path.
+def payload_digest(con: sqlite3.Connection) -> str:
+    """sha256 over the schema and every row of every table (meta: all but this digest).
 
-    Parameters
-    ----------
-    path : Path, optional
-        Target file; by default :func:`database_path` in the cache directory.
+    Rows are read in the file's own scan order, which is fixed for an unchanged file; the
+    FTS5 index is covered through its shadow tables.
     """
-    target = Path(path) if path is not None else database_path(kb)
-    if target.exists():
-        return target
+    h = hashlib.sha256()
+    objects = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    for obj in objects:
+        h.update(repr(obj).encode() + b"\n")
+    for typ, name, _, sql in objects:
+        if typ != "table" or (sql or "").upper().startswith("CREATE VIRTUAL TABLE"):
+            continue
+        where = " WHERE key != 'payload_sha256'" if name == "meta" else ""
+        h.update(b"\x00" + name.encode() + b"\x00")
+        for row in con.execute(f"SELECT * FROM {_q(name)}{where}"):
+            h.update(repr(row).encode() + b"\n")
+    return h.hexdigest()
+
+
+def database_problem(path: Path, content_hash: str) -> str | None:
+    """Why the existing database at ``path`` must not be used for a KB of ``content_hash``, or None."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    except OSError:
-        if path is not None:
-            raise
-        # an unwritable cache (read-only home, container) must not stop queries: use /tmp
-        target = Path(tempfile.gettempdir()) / "refractor-cache" / target.name
-        if target.exists():
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+        why = untrusted_reason(path)
+    except OSError as exc:
+        return f"cannot be inspected ({exc.strerror or exc})"
+    if why is not None:
+        return why
+    try:
+        con = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                return "fails SQLite's integrity check"
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            if meta.get("schema_version") != str(DB_SCHEMA_VERSION):
+                return f"has table layout {meta.get('schema_version')!r}, not {DB_SCHEMA_VERSION}"
+            if meta.get("content_hash") != content_hash:
+                return f"was built from KB content {meta.get('content_hash')!r}, not {content_hash!r}"
+            if meta.get("payload_sha256") != payload_digest(con):
+                return "its tables do not match their stored hash (altered or corrupted)"
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:  # garbage, truncated, empty, a missing table ...
+        return f"is not a usable database ({exc})"
+    return None
+
+
+def _usable(target: Path, kb: "KnowledgeBase") -> bool:
+    if not os.path.lexists(target):
+        return False
+    why = database_problem(target, kb.content_hash)
+    if why is None:
+        return True
+    warn_rebuild(target, why, _WHAT)
+    return False
+
+
+def _write(kb: "KnowledgeBase", target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     os.unlink(tmp)  # sqlite creates the file itself
     try:
         write_database(kb, Path(tmp))
-        os.replace(tmp, target)
+        os.chmod(tmp, CACHE_FILE_MODE)
+        os.replace(tmp, target)  # also replaces a bad file (ours, or foreign in a folder we own)
     finally:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
     return target
 
 
-__all__ = ["DB_SCHEMA_VERSION", "build_database", "cache_dir", "database_path", "scalar_columns",
-           "write_database"]
+def build_database(kb: "KnowledgeBase", path: Path | None = None, *, cache_dir: Path | None = None) -> Path:
+    """The path of a verified database of ``kb``: the existing file if it checks out, else a new one.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Target file; by default :func:`database_path` in ``cache_dir``.
+    cache_dir : Path, optional
+        Cache folder (default: :attr:`refractor.settings.Settings.cache_dir`, resolved now).
+        When it cannot be written (read-only home, container) the database goes to a folder
+        of the temp directory private to this user instead.
+    """
+    if path is not None:
+        target = Path(path)
+    else:
+        if cache_dir is None:
+            from refractor.settings import Settings
+
+            cache_dir = Settings.resolve().cache_dir
+        target = database_path(kb, cache_dir)
+    if _usable(target, kb):
+        return target
+    try:
+        return _write(kb, target)
+    except OSError:
+        if path is not None:
+            raise
+    target = private_temp_dir() / target.name
+    return target if _usable(target, kb) else _write(kb, target)
+
+
+__all__ = ["DB_SCHEMA_VERSION", "build_database", "database_path", "database_problem", "payload_digest",
+           "scalar_columns", "write_database"]

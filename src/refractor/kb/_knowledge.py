@@ -4,17 +4,20 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import sqlite3
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from pydantic import BaseModel, ValidationError
 
 from refractor.errors import InputError, KBProblem, KnowledgeBaseError, NotFoundError
 from refractor.kb._errors import pydantic_problems
-from refractor.kb._load import default_data_dir, read_data_dir, source_files
+from refractor.kb._load import check_data_dir, read_data_dir, source_files
 from refractor.kb._names import AGENT_CLASSES, normalise_kind
+from refractor.kb._resolve import NameIndex, Resolution, Where, agent_index, disease_index
 from refractor.kb._validate import NO_FILE, SINGULAR, check_references, validate_raw
 from refractor.kb.schema import (
     KINDS,
@@ -26,6 +29,7 @@ from refractor.kb.schema import (
     Scoring,
     Strategy,
 )
+from refractor.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -39,7 +43,9 @@ class KnowledgeBase:
     """Validated, immutable knowledge-base content and the queries every part of Refractor uses.
 
     Build one with :meth:`load` (source files) or :meth:`from_records` (typed records, for
-    tests). Each kind is an ordered ``dict`` id -> record: ``kb.agents``, ``kb.mechanisms`` ...
+    tests). Each kind is a read-only ordered mapping id -> frozen record: ``kb.agents``,
+    ``kb.mechanisms`` ... (one KB is shared by every caller in the process, so nothing handed
+    out may be changed in place).
     """
 
     def __init__(
@@ -52,8 +58,11 @@ class KnowledgeBase:
         name: str = "refractor-kb",
         description: str = "",
         data_dir: Path | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self._records = {kind: dict(records.get(kind, {})) for kind in KINDS}
+        self._views = {kind: MappingProxyType(recs) for kind, recs in self._records.items()}
+        self.settings = settings
         self.scoring = scoring
         self.version = version
         self.content_hash = content_hash
@@ -64,31 +73,46 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "KnowledgeBase":
-        """Load and validate a data directory (the packaged one by default).
+    def load(cls, path: str | Path | None = None, *, settings: Settings | None = None) -> "KnowledgeBase":
+        """Load and validate a data directory.
+
+        Parameters
+        ----------
+        path : path, optional
+            KB data folder; default ``settings.kb_dir``.
+        settings : Settings, optional
+            KB folder, cache folder and limits; default :meth:`Settings.resolve` (flag-less:
+            ``REFRACTOR_KB_DIR`` / ``REFRACTOR_CACHE_DIR``, else the packaged defaults).
 
         Raises
         ------
+        InputError
+            The folder does not exist, is a file or cannot be read (one line).
         KnowledgeBaseError
             Listing every problem found (file:line, entry, field, message).
         """
-        data_dir = (Path(path) if path is not None else default_data_dir()).resolve()
+        settings = (settings or Settings.resolve()).with_kb_dir(path)
+        data_dir = settings.kb_dir.resolve()
+        check_data_dir(data_dir)
+        try:
+            stats = [(str(p), p.stat()) for p in source_files(data_dir)]
+        except OSError:  # an unreadable kind folder: read_data_dir reports it
+            stats = None
         key = None
-        if data_dir.is_dir():
-            files = source_files(data_dir)
-            stats = [(str(p), p.stat()) for p in files]
-            key = (str(data_dir), tuple((n, st.st_mtime_ns, st.st_size) for n, st in stats))
+        if stats is not None:
+            key = (str(data_dir), settings.cache_dir, settings.limits,
+                   tuple((n, st.st_mtime_ns, st.st_size) for n, st in stats))
             with _CACHE_LOCK:
                 if key in _CACHE:
                     return _CACHE[key]
-        raw = read_data_dir(data_dir)
+        raw = read_data_dir(data_dir, settings)
         parsed = validate_raw(raw)
         if parsed.problems:
             raise KnowledgeBaseError(
                 f"knowledge base {data_dir} has {len(parsed.problems)} problem(s)", parsed.problems)
         kb = cls(parsed.records, parsed.scoring, version=str(raw.meta.get("version")),
                  content_hash=raw.content_hash, name=str(raw.meta.get("name", "refractor-kb")),
-                 description=str(raw.meta.get("description", "")), data_dir=data_dir)
+                 description=str(raw.meta.get("description", "")), data_dir=data_dir, settings=settings)
         if key is not None:
             with _CACHE_LOCK:
                 while len(_CACHE) >= _CACHE_SIZE:  # oldest first: dicts keep insertion order
@@ -103,6 +127,7 @@ class KnowledgeBase:
         scoring: Scoring | dict | None = None,
         version: str = "0.0.0",
         name: str = "refractor-kb",
+        settings: Settings | None = None,
         **kinds: Iterable[BaseModel | dict],
     ) -> "KnowledgeBase":
         """Build a KB from typed records (or plain dicts), with the same checks as :meth:`load`.
@@ -111,6 +136,8 @@ class KnowledgeBase:
         ----------
         scoring : Scoring, optional
         version : str
+        settings : Settings, optional
+            Where :meth:`database` is cached (default: resolved when first needed).
         **kinds
             One keyword per kind (``agents=[...]``, ``mechanisms=[...]``); see ``KINDS``.
         """
@@ -144,27 +171,36 @@ class KnowledgeBase:
             {k: [r.model_dump(mode="json") for r in v.values()] for k, v in records.items()}
             | {"scoring": scoring.model_dump(mode="json") if scoring else None},
             sort_keys=True, default=str).encode()
-        return cls(records, scoring, version=version, name=name,
+        return cls(records, scoring, version=version, name=name, settings=settings,
                    content_hash=hashlib.sha256(payload).hexdigest()[:16])
 
     # ------------------------------------------------------------------ kinds
-    def records(self, kind: str) -> dict[str, BaseModel]:
-        """id -> record for ``kind`` (plural folder name or singular)."""
-        return self._records[normalise_kind(kind)]
+    def records(self, kind: str) -> Mapping[str, BaseModel]:
+        """Read-only id -> record for ``kind`` (plural folder name or singular)."""
+        return self._views[normalise_kind(kind)]
 
-    sources = property(lambda self: self._records["sources"])
-    diseases = property(lambda self: self._records["diseases"])
-    genes = property(lambda self: self._records["genes"])
-    agents = property(lambda self: self._records["agents"])
-    neosubstrates = property(lambda self: self._records["neosubstrates"])
-    mechanisms = property(lambda self: self._records["mechanisms"])
-    biomarkers = property(lambda self: self._records["biomarkers"])
-    strategies = property(lambda self: self._records["strategies"])
-    evidence = property(lambda self: self._records["evidence"])
-    claims = property(lambda self: self._records["claims"])
-    trials = property(lambda self: self._records["trials"])
-    contradictions = property(lambda self: self._records["contradictions"])
-    model_systems = property(lambda self: self._records["model_systems"])
+    sources = property(lambda self: self._views["sources"])
+    diseases = property(lambda self: self._views["diseases"])
+    genes = property(lambda self: self._views["genes"])
+    agents = property(lambda self: self._views["agents"])
+    neosubstrates = property(lambda self: self._views["neosubstrates"])
+    mechanisms = property(lambda self: self._views["mechanisms"])
+    biomarkers = property(lambda self: self._views["biomarkers"])
+    strategies = property(lambda self: self._views["strategies"])
+    evidence = property(lambda self: self._views["evidence"])
+    claims = property(lambda self: self._views["claims"])
+    trials = property(lambda self: self._views["trials"])
+    contradictions = property(lambda self: self._views["contradictions"])
+    model_systems = property(lambda self: self._views["model_systems"])
+
+    def __getstate__(self) -> dict[str, Any]:  # mapping proxies do not pickle: rebuild them
+        state = dict(self.__dict__)
+        del state["_views"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._views = {kind: MappingProxyType(recs) for kind, recs in self._records.items()}
 
     def __repr__(self) -> str:
         n = sum(len(v) for v in self._records.values())
@@ -198,28 +234,76 @@ class KnowledgeBase:
             raise NotFoundError(f"no {SINGULAR[normalise_kind(kind)]} with id {id!r}{more}")
         return recs[id]
 
-    def _agent_id(self, agent: str) -> str:
-        if agent in self.agents or agent in AGENT_CLASSES:
-            return agent
-        if agent.lower() in self.agents or agent.lower() in AGENT_CLASSES:
-            return agent.lower()
-        for a in self.agents.values():  # names and development codes
-            if agent.lower() in (a.name.lower(), *(c.lower() for c in a.codes)):
-                return a.id
-        self.get(agent, "agents")  # raises NotFoundError with suggestions
-        raise AssertionError  # pragma: no cover
+    # ------------------------------------------------------------------ names
+    # The one resolver of agent and disease names (see refractor.kb._resolve): every reader,
+    # the CLI, the HTTP API and the queries below go through these methods.
+    def _index(self, what: str) -> NameIndex:
+        cache = self.__dict__.setdefault("_name_indexes", {})
+        if what not in cache:
+            cache[what] = (agent_index(self.agents, sorted(AGENT_CLASSES)) if what == "agent"
+                           else disease_index(self.diseases))
+        return cache[what]
 
-    def _disease_id(self, disease: str) -> str:
-        if disease in self.diseases:
-            return disease
-        if disease.upper() in self.diseases:
-            return disease.upper()
-        self.get(disease, "diseases")
-        raise AssertionError  # pragma: no cover
+    def explain_agent(self, name: str, *, where: Where = None, classes: bool = True) -> Resolution:
+        """How ``name`` resolves (id, kind of name, source); InputError if unknown (see
+        :meth:`resolve_agent`)."""
+        return self._index("agent").resolve(name, where=where, classes=classes)
+
+    def resolve_agent(self, name: str, *, where: Where = None, classes: bool = True) -> str:
+        """The agent id (or agent class) for ``name``: an id, name, development code, brand
+        name or regimen name, compared ignoring case, blanks and hyphens.
+
+        Parameters
+        ----------
+        where
+            Where the name came from, for the error: a flag or JSON field (``"--refractory"``)
+            or ``{"path": ..., "line": ..., "column": ...}``.
+        classes
+            Accept agent-class names (``IMiD``); False for patient histories.
+
+        Raises
+        ------
+        InputError
+            Unknown name (naming ``where``, with a "did you mean"), or a class when
+            ``classes`` is False.
+        """
+        return self.explain_agent(name, where=where, classes=classes).id
+
+    def resolve_agents(self, names: Iterable[str], *, where: Where = None, classes: bool = False,
+                       expand_regimens: bool = False) -> list[str]:
+        """Agent ids for ``names`` in order, each once; regimens also add their components
+        when ``expand_regimens``. InputError on the first unknown name (see :meth:`resolve_agent`)."""
+        out: dict[str, None] = {}
+        for n in names:
+            aid = self.resolve_agent(n, where=where, classes=classes)
+            out.setdefault(aid, None)
+            if expand_regimens and aid in self.agents:
+                for c in self.agents[aid].components:
+                    out.setdefault(c, None)
+        return list(out)
+
+    def explain_disease(self, name: str, *, where: Where = None) -> Resolution:
+        """How ``name`` resolves to a disease code (see :meth:`resolve_disease`)."""
+        return self._index("disease").resolve(name, where=where)
+
+    def resolve_disease(self, name: str, *, where: Where = None) -> str:
+        """The disease code for ``name``: a code, name, abbreviation (including OncoTree codes
+        and names) or ontology id. InputError naming ``where`` with a "did you mean" if unknown."""
+        return self.explain_disease(name, where=where).id
+
+    def _query_id(self, what: str, name: str) -> str:
+        """Resolve a name given to a KB query: unknown is NotFoundError (exit 4), as for ids."""
+        index = self._index(what)
+        res = index.lookup(name)
+        if res is None:
+            hint = index.suggest(name)
+            more = f"; did you mean {' or '.join(hint)}?" if hint else ""
+            raise NotFoundError(f"no {what} with id {name!r}{more}")
+        return res.id
 
     def related_diseases(self, disease: str) -> set[str]:
         """``disease`` with its ancestors (parents) and descendants (states, subtypes)."""
-        disease = self._disease_id(disease)
+        disease = self._query_id("disease", disease)
         out = self._lineage(disease)
         out.update(d for d in self.diseases if disease in self._lineage(d))
         return out
@@ -305,7 +389,7 @@ class KnowledgeBase:
         affected by the mechanisms of its components. ``disease`` matches the mechanism's
         diseases, their parents and their sub-states.
         """
-        agent = self._agent_id(agent)
+        agent = self._query_id("agent", agent)
         if agent in self.agents:
             a = self.agents[agent]
             ids = {agent, *a.components}
@@ -362,7 +446,11 @@ class KnowledgeBase:
         """Full-text search over every entry: DataFrame with kind, id, name, snippet (best first)."""
         from refractor.kb._search import search_database
 
-        return search_database(self.database(), text, limit=limit)
+        try:
+            return search_database(self.database(), text, limit=limit)
+        except sqlite3.DatabaseError:  # damaged since it was checked: verify, rebuild, retry once
+            self._db_path = None
+            return search_database(self.database(), text, limit=limit)
 
     def to_frame(self, kind: str) -> "pd.DataFrame":
         """All records of ``kind`` as a DataFrame (one row per entry, JSON-form values)."""
@@ -376,11 +464,16 @@ class KnowledgeBase:
         return pd.DataFrame(rows, columns=columns)
 
     def database(self) -> Path:
-        """Path of the compiled SQLite database, built on first use (cached by content hash)."""
+        """Path of the compiled SQLite database, built on first use (cached by content hash).
+
+        An existing file is verified first (owner, content hash, stored payload hash) and
+        rebuilt with a :class:`~refractor.errors.CacheWarning` when it does not check out.
+        """
         if self._db_path is None or not self._db_path.exists():
             from refractor.kb._compile import build_database
 
-            self._db_path = build_database(self)
+            settings = self.settings or Settings.resolve()
+            self._db_path = build_database(self, cache_dir=settings.cache_dir)
         return self._db_path
 
     def export(self, fmt: str = "json") -> "dict[str, Any] | dict[str, pd.DataFrame]":

@@ -15,24 +15,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import marshal
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from refractor._atomic import atomic_write
-from refractor.errors import KBProblem
+from refractor.errors import InputError, KBProblem
+from refractor.kb._yaml import cached_parse, compose_list, parse, store_parse
 from refractor.kb.schema import KINDS
-
-try:  # the C loader is ~10x faster; pure Python is the fallback
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+from refractor.settings import ENV_KB_MAX_FILE_BYTES, KBLimits, Settings, packaged_kb_dir
 
 SCORING_DIR = "scoring"
-_PARSE_CACHE_VERSION = 1
 META_FILE = "kb.yaml"
 
 
@@ -112,76 +107,26 @@ class RawKB:
 
 def default_data_dir() -> Path:
     """The packaged data directory (``refractor/kb/data``)."""
-    return Path(__file__).resolve().parent / "data"
+    return packaged_kb_dir()
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class _NeedsFullConstructor(Exception):
-    """The document uses merge keys or complex keys: let PyYAML construct it."""
-
-
-def _build(node: Any, loader: Any, dup: list[tuple[int, Any]]) -> Any:
-    """Plain data from a composed node, ~3x faster than SafeConstructor; records duplicate keys."""
-    if isinstance(node, yaml.ScalarNode):
-        return node.value if node.tag == _STR_TAG else loader.construct_object(node)
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(n, loader, dup) for n in node.value]
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for k, v in node.value:
-            if k.tag == _MERGE_TAG or not isinstance(k, yaml.ScalarNode):
-                raise _NeedsFullConstructor
-            key = _build(k, loader, dup)
-            if key in out:
-                dup.append((k.start_mark.line + 1, key))
-            out[key] = _build(v, loader, dup)
-        return out
-    raise _NeedsFullConstructor  # pragma: no cover - unknown node type
-
-
-def _parse(text: str, rel: str) -> tuple[Any, Any, KBProblem | None]:
-    """Parse one YAML document; return (data, node, problem).
-
-    Duplicate mapping keys (which YAML loaders silently resolve to the last value) are a problem.
-    """
+def check_data_dir(data_dir: Path) -> None:
+    """Raise a one-line :class:`~refractor.errors.InputError` unless ``data_dir`` is a readable folder."""
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            dup: list[tuple[int, Any]] = []
-            try:
-                data = _build(node, loader, dup) if node is not None else None
-            except _NeedsFullConstructor:
-                data = loader.construct_document(node)
-            if dup:
-                line, key = dup[0]
-                return None, None, KBProblem(f"{rel}:{line}", None, None,
-                                             f"duplicate key {key!r} in one mapping (YAML keeps only the last)")
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}" if mark is not None else ""
-        col = f" at column {mark.column + 1}" if mark is not None else ""
-        what = exc.problem or "invalid YAML"
-        if exc.context:
-            what += f" {exc.context}"
-            ctx = exc.context_mark
-            if ctx is not None and mark is not None and (ctx.line, ctx.column) != (mark.line, mark.column):
-                what += f" (started at line {ctx.line + 1}, column {ctx.column + 1})"
-        return None, None, KBProblem(f"{rel}{where}", None, None, f"YAML syntax error{col}: {what}")
-    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
-        return None, None, KBProblem(rel, None, None, f"YAML error: {exc}")
-    return data, node, None
+        if not data_dir.exists():
+            raise InputError("knowledge-base folder not found", path=data_dir)
+        if not data_dir.is_dir():
+            raise InputError("is a file, not a knowledge-base folder (kb.yaml plus one folder per kind)",
+                             path=data_dir)
+        if not os.access(data_dir, os.R_OK | os.X_OK):
+            raise InputError("knowledge-base folder is not readable (permission denied)", path=data_dir)
+    except OSError as exc:  # e.g. a name too long, a symlink loop
+        raise InputError(f"cannot open knowledge-base folder: {exc.strerror or exc}", path=data_dir) from None
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)  # keyed by path and file stamp, holds YAML nodes only
 def _nodes(path: Path, stamp: tuple[int, int]) -> list[Any]:
-    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+    return compose_list(path.read_text(encoding="utf-8"))
 
 
 def _entry_node(path: Path, index: int) -> Any:
@@ -190,52 +135,40 @@ def _entry_node(path: Path, index: int) -> Any:
     return nodes[index] if index < len(nodes) else None
 
 
-def _cache_file(raw: bytes) -> Path:
-    from refractor.kb._compile import cache_dir
-
-    return cache_dir() / "yaml" / f"{hashlib.sha256(raw).hexdigest()[:32]}.v{_PARSE_CACHE_VERSION}.marshal"
-
-
-def _cached_parse(path: Path) -> tuple[Any, list[int]] | None:
-    """(data, entry lines) of a list file parsed before with the same bytes, or None."""
+def _read_text(path: Path, rel: str, limits: KBLimits) -> tuple[bytes, str] | KBProblem:
+    """The bytes and text of a source file within the size limit, or the problem."""
     try:
-        return marshal.loads(_cache_file(path.read_bytes()).read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            return KBProblem(rel, None, None, f"refused: file is {size} bytes, more than the limit of "
+                             f"{limits.max_file_bytes} ({ENV_KB_MAX_FILE_BYTES})")
+        raw = path.read_bytes()
+        return raw, raw.decode("utf-8")
+    except OSError as exc:
+        return KBProblem(rel, None, None, f"cannot read file: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        return KBProblem(rel, None, None, f"cannot read file: not UTF-8 text ({exc.reason} at byte {exc.start})")
 
 
-def _store_parse(raw: bytes, data: Any, lines: list[int]) -> None:
-    target = _cache_file(raw)
-    try:
-        blob = marshal.dumps((data, lines))
-    except ValueError:  # dates or other types marshal cannot hold: simply not cached
-        return
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(target, "wb", fsync=False) as fh:
-            fh.write(blob)
-    except OSError:  # a read-only cache is not an error: the next load parses again
-        pass
-
-
-def read_list(path: Path, rel: str) -> tuple[list[RawEntry], list[KBProblem]]:
+def read_list(path: Path, rel: str, settings: Settings | None = None) -> tuple[list[RawEntry], list[KBProblem]]:
     """Read a file holding a YAML list of entries.
 
     An empty file is an empty list. Anything other than a list (of anything) is a problem.
-    Parsed files are cached by content (``<cache dir>/yaml``), so an unchanged file is not
-    parsed again; YAML nodes (for the line of a nested field) are then composed on demand.
+    Parsed files are cached by content (``<cache dir>/yaml``, verified on load), so an
+    unchanged file is not parsed again; YAML nodes (for the line of a nested field) are then
+    composed on demand.
     """
-    cached = _cached_parse(path)
+    settings = settings or Settings.resolve()
+    got = _read_text(path, rel, settings.limits.kb)
+    if isinstance(got, KBProblem):
+        return [], [got]
+    raw, text = got
+    cached = cached_parse(settings.cache_dir, raw)
     if cached is not None:
         data, lines = cached
         return [RawEntry(rel, line, value, None, path, i)
                 for i, (line, value) in enumerate(zip(lines, data))], []
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [KBProblem(rel, None, None, f"cannot read file: {exc}")]
-    data, node, problem = _parse(text, rel)
+    data, node, problem = parse(text, rel, settings.limits.kb)
     if problem is not None:
         return [], [problem]
     if data is None:
@@ -245,17 +178,19 @@ def read_list(path: Path, rel: str) -> tuple[list[RawEntry], list[KBProblem]]:
                               f"expected a YAML list of entries, found a {type(data).__name__}")]
     out = [RawEntry(rel, item.start_mark.line + 1, value, item, path, i)
            for i, (item, value) in enumerate(zip(node.value, data))]
-    _store_parse(raw, data, [e.line for e in out])
+    store_parse(settings.cache_dir, raw, data, [e.line for e in out])
     return out, []
 
 
-def read_mapping(path: Path, rel: str) -> tuple[RawEntry | None, list[KBProblem]]:
+def read_mapping(
+    path: Path, rel: str, settings: Settings | None = None
+) -> tuple[RawEntry | None, list[KBProblem]]:
     """Read a file holding one YAML mapping (``kb.yaml``, ``scoring/base.yaml``)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [KBProblem(rel, None, None, f"cannot read file: {exc}")]
-    data, node, problem = _parse(text, rel)
+    limits = (settings or Settings.resolve()).limits.kb
+    got = _read_text(path, rel, limits)
+    if isinstance(got, KBProblem):
+        return None, [got]
+    data, node, problem = parse(got[1], rel, limits)
     if problem is not None:
         return None, [problem]
     if not isinstance(data, dict):
@@ -283,15 +218,30 @@ def content_hash(data_dir: Path, files: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def read_data_dir(data_dir: Path) -> RawKB:
-    """Read every source file of ``data_dir``; collect problems, never raise for content."""
+def read_data_dir(data_dir: Path, settings: Settings | None = None) -> RawKB:
+    """Read every source file of ``data_dir``; collect problems, never raise for content.
+
+    ``settings`` gives the cache folder and the YAML limits (default: resolved from the
+    environment).
+    """
+    settings = settings or Settings.resolve()
     raw = RawKB(data_dir=data_dir)
-    if not data_dir.is_dir():
-        raw.problems.append(KBProblem(str(data_dir), None, None, "data directory does not exist"))
+    try:
+        check_data_dir(data_dir)
+        files = source_files(data_dir)
+    except InputError as exc:
+        raw.problems.append(KBProblem(str(data_dir), None, None, exc.problem))
         return raw
-    files = source_files(data_dir)
+    except OSError as exc:  # a kind folder that cannot be listed
+        raw.problems.append(KBProblem(str(data_dir), None, None, f"cannot list folder: {exc.strerror or exc}"))
+        return raw
     raw.files = [p.relative_to(data_dir).as_posix() for p in files]
-    raw.content_hash = content_hash(data_dir, files)
+    try:
+        raw.content_hash = content_hash(data_dir, files)
+    except OSError as exc:
+        where = Path(exc.filename).relative_to(data_dir).as_posix() if exc.filename else str(data_dir)
+        raw.problems.append(KBProblem(where, None, None, f"cannot read file: {exc.strerror or exc}"))
+        return raw
     for kind in KINDS:
         raw.entries[kind] = []
     for p in files:
@@ -300,23 +250,23 @@ def read_data_dir(data_dir: Path) -> RawKB:
             raw.problems.append(KBProblem(rel, None, None, "not read: KB files must end in .yaml"))
             continue
         if rel == META_FILE:
-            entry, problems = read_mapping(p, rel)
+            entry, problems = read_mapping(p, rel, settings)
             raw.problems.extend(problems)
             raw.meta = entry.data if entry is not None else {}
             continue
         folder = rel.split("/", 1)[0]
         if folder == SCORING_DIR:
             if p.name == "base.yaml":
-                raw.scoring_base, problems = read_mapping(p, rel)
+                raw.scoring_base, problems = read_mapping(p, rel, settings)
             elif p.name.startswith("rules_"):
-                entries, problems = read_list(p, rel)
+                entries, problems = read_list(p, rel, settings)
                 raw.scoring_rules.extend(entries)
             else:
                 problems = [KBProblem(rel, None, None,
                                       "unexpected scoring file: use base.yaml or rules_<topic>.yaml")]
             raw.problems.extend(problems)
         elif folder in KINDS:
-            entries, problems = read_list(p, rel)
+            entries, problems = read_list(p, rel, settings)
             raw.entries[folder].extend(entries)
             raw.problems.extend(problems)
         else:
@@ -328,4 +278,5 @@ def read_data_dir(data_dir: Path) -> RawKB:
     return raw
 
 
-__all__ = ["RawEntry", "RawKB", "default_data_dir", "read_data_dir", "read_list", "read_mapping"]
+__all__ = ["RawEntry", "RawKB", "check_data_dir", "default_data_dir", "read_data_dir", "read_list",
+           "read_mapping", "source_files"]

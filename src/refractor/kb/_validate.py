@@ -9,15 +9,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from refractor.errors import KBProblem
 from refractor.kb._errors import pydantic_problems
-from refractor.kb._load import RawEntry, RawKB, default_data_dir, read_data_dir
+from refractor.kb._load import RawEntry, RawKB, read_data_dir
+from refractor.kb._resolve import agent_index, disease_index, name_conflicts
 from refractor.kb.schema import (
     KINDS,
+    AgentClass,
     AllTerm,
     AgentRule,
     HistoryFeature,
@@ -30,6 +32,7 @@ from refractor.kb.schema import (
     SubtypeFeature,
     DiseaseFeature,
 )
+from refractor.settings import Settings
 
 #: a readable singular for each kind, used in messages
 SINGULAR = {
@@ -221,6 +224,8 @@ class _RefChecker:
         for rid, a in r["agents"].items():
             self.refs("agents", rid, "targets", "genes", a.targets)
             self.refs("agents", rid, "components", "agents", a.components)
+            for i, n in enumerate(a.names):
+                self.ref("agents", rid, ("names", i, "source"), "sources", n.source)
         for rid, n in r["neosubstrates"].items():
             self.ref("neosubstrates", rid, ("agent",), "agents", n.agent)
             self.ref("neosubstrates", rid, ("substrate",), "genes", n.substrate)
@@ -259,6 +264,15 @@ class _RefChecker:
             for i, side in enumerate(c.sides):
                 self.ref("contradictions", rid, ("sides", i, "source"), "sources", side.source)
                 self.ref("contradictions", rid, ("sides", i, "evidence"), "evidence", side.evidence)
+
+    def check_names(self) -> None:
+        """A name (id, name, code, brand, abbreviation) that resolves to two agents or two
+        diseases is ambiguous: the resolver could not tell which one a user meant."""
+        indexes = (("agents", agent_index(self.records.get("agents", {}), get_args(AgentClass))),
+                   ("diseases", disease_index(self.records.get("diseases", {}))))
+        for kind, index in indexes:
+            for rid, loc, message in name_conflicts(index):
+                self.problem(kind, rid, loc, message)
 
     def check_scoring(self, scoring: Scoring) -> None:
         for rule in scoring.rules:
@@ -307,6 +321,7 @@ def check_references(
     """Every cross reference between records (and from the scoring rules) that does not resolve."""
     checker = _RefChecker(records, origins or {})
     checker.check_records()
+    checker.check_names()
     if scoring is not None:
         checker.check_scoring(scoring)
     return checker.problems
@@ -319,17 +334,19 @@ def validate_raw(raw: RawKB) -> Parsed:
     return parsed
 
 
-def validate(data_dir: str | Path | None = None) -> list[KBProblem]:
+def validate(data_dir: str | Path | None = None, *, settings: Settings | None = None) -> list[KBProblem]:
     """Validate a KB data directory and return every problem found (empty list: valid).
 
     Parameters
     ----------
     data_dir : path, optional
-        Directory holding ``kb.yaml``, ``<kind>/*.yaml`` and ``scoring/``; the packaged data
-        when omitted.
+        Directory holding ``kb.yaml``, ``<kind>/*.yaml`` and ``scoring/``; default
+        ``settings.kb_dir`` (the packaged data unless ``REFRACTOR_KB_DIR`` says otherwise).
+    settings : Settings, optional
+        Cache folder and YAML limits (default: :meth:`Settings.resolve`).
     """
-    path = Path(data_dir) if data_dir is not None else default_data_dir()
-    return validate_raw(read_data_dir(path)).problems
+    settings = (settings or Settings.resolve()).with_kb_dir(data_dir)
+    return validate_raw(read_data_dir(settings.kb_dir, settings)).problems
 
 
 __all__ = ["Parsed", "SINGULAR", "SUBJECT_KINDS", "check_references", "parse_raw", "validate",

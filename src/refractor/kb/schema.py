@@ -35,8 +35,52 @@ DiseaseId = Annotated[str, Field(pattern=DISEASE_RE)]
 SourceId = Annotated[str, Field(pattern=SOURCE_RE)]
 
 
+class FrozenList(list):
+    """A list that refuses changes in place: records are shared by every caller in the process.
+
+    Still a ``list`` (equality, JSON, pydantic serialisation); ``list(x)`` gives a mutable copy.
+    """
+
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("knowledge-base records are read-only; copy with list(...) to change one")
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _read_only
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _read_only  # type: ignore[assignment]
+
+    def __reduce_ex__(self, protocol: object) -> tuple:  # copy / pickle without calling append
+        return (type(self), (list(self),))
+
+
+class FrozenDict(dict):
+    """A dict that refuses changes in place (see :class:`FrozenList`); ``dict(x)`` copies."""
+
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("knowledge-base records are read-only; copy with dict(...) to change one")
+
+    __setitem__ = __delitem__ = __ior__ = pop = popitem = clear = update = setdefault = _read_only  # type: ignore
+
+    def __reduce_ex__(self, protocol: object) -> tuple:
+        return (type(self), (dict(self),))
+
+
+def _frozen(value: object) -> object:
+    if type(value) is list:
+        return FrozenList(_frozen(v) for v in value)
+    if type(value) is dict:
+        return FrozenDict({k: _frozen(v) for k, v in value.items()})
+    return value
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _freeze_containers(self) -> "_Record":
+        """Frozen models still hold mutable lists and dicts: make those read-only too."""
+        for name, value in list(self.__dict__.items()):
+            if type(value) in (list, dict):
+                object.__setattr__(self, name, _frozen(value))
+        return self
 
 
 # --------------------------------------------------------------------------- enums
@@ -195,12 +239,26 @@ AgentClass = Literal[
 ]
 
 
+class AgentName(_Record):
+    """Another name an agent goes by (brand, development code, abbreviation), with its source.
+
+    Every name resolves to the agent through :meth:`refractor.kb.KnowledgeBase.resolve_agent`;
+    a name shared by two agents is a knowledge-base problem (``refractor kb validate``).
+    """
+
+    name: str = Field(min_length=1)
+    kind: Literal["brand", "code", "abbreviation", "synonym"]
+    source: SourceId
+    at: str | None = None  # short locating phrase on the source page
+
+
 class Agent(Provenanced):
     id: Slug
     name: str
     agent_class: AgentClass
     generation: int | None = Field(default=None, ge=1, le=5)  # 1 thalidomide, 2 len, 3 pom, 4 CELMoD
     codes: list[str] = Field(default_factory=list)  # development codes (CC-220) and aliases
+    names: list[AgentName] = Field(default_factory=list)  # brand names / codes with their own source
     targets: list[GeneId] = Field(default_factory=list)
     pubchem_cid: int | None = None
     components: list[Slug] = Field(default_factory=list)  # for regimens: agent ids, in order
@@ -656,5 +714,19 @@ KINDS: dict[str, type[_Record]] = {
     "model_systems": ModelSystem,
 }
 
-__all__ = [name for name in dir() if not name.startswith("_") and name[0].isupper()] + ["KINDS"]
-
+__all__ = [
+    # records (immutable)
+    "Agent", "AgentName", "AgentRule", "AgentUse", "AllTerm", "Biomarker", "Claim", "Contradiction",
+    "ContradictionSide", "CopyNumberFeature", "Disease", "DiseaseFeature", "Evidence",
+    "ExpressionFeature", "Gene", "HistoryFeature", "HistoryTerm", "LevelDef", "Logic", "MaxTerm",
+    "Mechanism", "MechanismLink", "MechanismTerm", "MethylationFeature", "ModelSystem",
+    "Neosubstrate", "ProteinFeature", "Provenanced", "Quantity", "ScoreBand", "Scoring", "Source",
+    "SourceRef", "SplicingFeature", "Strategy", "SubjectRef", "SubtypeFeature", "Trial", "TrialArm",
+    "TrialOutcome", "VariantFeature",
+    # enumerations and constrained types
+    "AgentClass", "Basis", "Comparison", "Direction", "DiseaseId", "EvidenceLevel", "Feature",
+    "GeneId", "GeneRole", "Interaction", "MechanismCategory", "ScoreTerm", "Significance", "Slug",
+    "SourceId", "Term",
+    # identifier patterns, read-only containers, the kind registry
+    "DISEASE_RE", "GENE_RE", "SLUG_RE", "SOURCE_RE", "FrozenDict", "FrozenList", "KINDS",
+]

@@ -177,12 +177,12 @@ def measured_value(pert: Any, obs: Mapping[str, Any],
     return None
 
 
-def _kb_model_terms() -> dict[str, str]:
+def _kb_model_terms(settings: Any = None) -> dict[str, str]:
     """KB mechanism slug -> model_term. A broken KB raises KnowledgeBaseError: silently
     dropping its model-term links would hide mechanisms from the prediction."""
     from refractor.kb import KnowledgeBase
 
-    kb = KnowledgeBase.load()
+    kb = KnowledgeBase.load(settings=settings)
     return {k: m.model_term for k, m in kb.mechanisms.items() if getattr(m, "model_term", None)}
 
 
@@ -284,6 +284,7 @@ def predict_from_sample(
     agents: Sequence[str] | None = None,
     reference_levels: Mapping[str, float] | str | Path | None = None,
     doses: Mapping[str, Sequence[float]] | None = None,
+    settings: Any = None,
 ) -> pd.DataFrame:
     """Predicted IC50/DC50 and Emax shift per agent for one interpreted sample.
 
@@ -304,6 +305,8 @@ def predict_from_sample(
         perturbation default is used (marked as an assumption).
     doses : dict, optional
         Agent -> dose grid (the agent's ``dose_unit``); default a wide log grid.
+    settings : refractor.settings.Settings, optional
+        Which KB links mechanisms to model terms (default: resolved from the environment).
 
     Returns
     -------
@@ -327,7 +330,7 @@ def predict_from_sample(
     calls = [m for m in data.get("mechanisms", []) if _status(m) in ACTIVE]
     names = list(models) if models is not None else list(_MODULES)
     sample_agents = {a.get("agent") for a in data.get("agents", []) if isinstance(a, Mapping)}
-    kb_terms = _kb_model_terms()
+    kb_terms = _kb_model_terms(settings)
     rows: list[dict[str, Any]] = []
     curves: dict[str, dict[str, Any]] = {}
     covered_all: set[str] = set()
