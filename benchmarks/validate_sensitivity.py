@@ -3,8 +3,9 @@
 
 One command: ``python benchmarks/validate_sensitivity.py [--top N]``. For each cohort,
 :func:`refractor.interpret.sensitivity.sensitivity` moves every scoring weight by +/-10 score
-points and every biomarker threshold the KB marks as assumed by +/-25 % (percentiles: the
-tail they call), one at a time, on an in-memory copy of the KB, re-interprets the cohort and
+points, the scoring table's global numbers (possible-call factor; clonal CCF where the KB has
+one) and every biomarker threshold the KB marks as assumed by +/-25 % (percentiles: the tail
+they call), one at a time, on an in-memory copy of the KB, re-interprets the cohort and
 counts the calls (sample x agent level, or not_assessable) that change. A call that any single
 move changes is *fragile*.
 
@@ -64,7 +65,7 @@ def report(name: str, res, secs: float, top: int) -> None:
     frag = c["fragile"]
     print(f"\n== {name}: {c['sample'].nunique()} samples x {c['agent'].nunique()} agents = {res.n_calls} calls "
           f"({secs:.1f} s)")
-    for kind in ("weight", "threshold"):
+    for kind in ("weight", "scoring", "threshold"):
         k = p[p["kind"] == kind]
         print(f"  {kind} moves: {len(k)}; moves that change >= 1 call: {int((k['changed'] > 0).sum())}; "
               f"calls changed per move: max {int(k['changed'].max()) if len(k) else 0}, "

@@ -43,9 +43,10 @@ def sensitivity(
     p = res.perturbations
     n_w = int((p["kind"] == "weight").sum())
     n_t = int((p["kind"] == "threshold").sum())
+    n_s = int((p["kind"] == "scoring").sum())
     frag = res.fragile
     out.print(f"{len(cohort)} samples x {res.calls['agent'].nunique()} agents = {res.n_calls} calls; "
-              f"{n_w} weight moves (+/-{weight_step:g}), {n_t} threshold moves "
+              f"{n_w} weight moves (+/-{weight_step:g}), {n_s} global scoring-number moves, {n_t} threshold moves "
               f"(x{1 + threshold_fraction:g} / x{1 - threshold_fraction:g}, {thresholds})")
     out.print(f"perturbations that change at least one call: {int((p['changed'] > 0).sum())} of {len(p)}; "
               f"fragile calls: {len(frag)} of {res.n_calls}")

@@ -8,6 +8,9 @@ the calls that change:
 
 - every scoring weight (a term, a member of a ``max`` group, an ``all`` combination, a
   per-agent override) by ``+weight_step`` and ``-weight_step`` (default 10 score points);
+- the scoring table's global numbers (the factor of a `possible` call; the cancer-cell
+  fraction counted as clonal, where the KB scales weights by clonality) by
+  ``+/-threshold_fraction``, capped at 1;
 - every threshold of a biomarker rule that the KB marks as assumed (the rule's ``note`` or
   the feature's ``threshold_source`` says "assumed"; ``thresholds="all"`` takes every one) by
   ``+/-threshold_fraction`` (default 25 %): absolute thresholds (TPM, log2 ratio, PSI, beta,
@@ -38,7 +41,7 @@ _CAPPED = {"splicing", "methylation"}  # thresholds that are fractions (PSI, bet
 
 @dataclass(frozen=True)
 class Perturbation:
-    """One change of one curator number. ``kind`` is ``weight`` or ``threshold``."""
+    """One change of one curator number. ``kind`` is ``weight``, ``scoring`` or ``threshold``."""
 
     kind: str
     target: str  # rule id / term, or biomarker id / feature
@@ -136,6 +139,21 @@ def _weights(scoring) -> Iterator[tuple[str, str, float, frozenset, Callable[[fl
                     return with_rule(ri, rule.model_copy(update={"overrides": ov}))
 
                 yield rule.id, f"override {agent}: {mech}", float(w0), frozenset([mech]), rebuild
+
+
+def _scoring_numbers(scoring) -> Iterator[tuple[str, float, float, Callable[[float], Any]]]:
+    """(detail, value, cap, rebuild) for the global curator numbers of the scoring table: the
+    factor of a `possible` call and, where the KB scales weights by clonality, the CCF counted
+    as clonal. ``rebuild(v)`` -> new Scoring."""
+    pf = getattr(scoring, "possible_factor", None)
+    if isinstance(pf, (int, float)):
+        yield "possible_factor", float(pf), 1.0, lambda v: scoring.model_copy(
+            update={"possible_factor": v})
+    clon = getattr(scoring, "clonality", None)
+    ccf = getattr(clon, "clonal_ccf", None)
+    if isinstance(ccf, (int, float)):
+        yield "clonality.clonal_ccf", float(ccf), 1.0, lambda v: scoring.model_copy(
+            update={"clonality": clon.model_copy(update={"clonal_ccf": v})})
 
 
 # ---------------------------------------------------------------------------- thresholds
@@ -286,6 +304,12 @@ def sensitivity(cohort, kb, *, weight_step: float = 10.0, threshold_fraction: fl
                 new = w + sign * weight_step
                 todo.append((Perturbation("weight", target, detail, f"{sign * weight_step:+g}", w,
                                           new, True), ("scoring", rebuild, new) if run else None))
+        for detail, v, cap, rebuild in (_scoring_numbers(kb.scoring) if rules is None else ()):
+            for factor in (1 + threshold_fraction, 1 - threshold_fraction):
+                new = min(v * factor, cap)
+                if new != v:
+                    todo.append((Perturbation("scoring", "scoring", detail, f"x{factor:g}", v, new,
+                                              True), ("scoring", rebuild, new)))
     if thresholds != "none":
         # a feature of a data kind no sample has measured is unknown whatever its threshold
         measured = set(cohort.assessed["kind"]) if len(cohort.assessed) else set()
