@@ -90,12 +90,13 @@ def concentrations_nM(viab: pd.DataFrame, drug: str) -> list[float]:
     return [float(c) * 1000.0 for c in sorted(viab.loc[viab["Drug"] == drug, "Concentration"].unique())]
 
 
-def model_inputs(log2: pd.DataFrame, *, with_bid: bool = False) -> pd.DataFrame:
-    """One parameter set per patient: the reference cell with measured relative levels."""
+def model_inputs(log2: pd.DataFrame, *, with_bid: bool = False, reference: bool = True) -> pd.DataFrame:
+    """One parameter set per patient: the reference cell (or, with ``reference=False``, the
+    model's defaults, BCL2 = BCL-XL = MCL1) with the measured relative levels."""
     from refractor.models import get_spec
 
     spec = get_spec("bcl2")
-    ref, _label, _notes = spec.cell_settings()
+    ref, _label, _notes = spec.cell_settings(reference=reference)
     rel = 2.0 ** (log2 - log2.median())
     params = pd.DataFrame(index=log2.index)
     for gene, par in PROTEINS.items():
@@ -140,8 +141,11 @@ def analyse(tables: dict[str, pd.DataFrame], boot: int = BOOT) -> dict:
     pred = predict(params, "venetoclax", concentrations_nM(viab, "Venetoclax"))
     pred_bid = predict(model_inputs(log2, with_bid=True), "venetoclax",
                        concentrations_nM(viab, "Venetoclax"))
+    pred_defaults = predict(model_inputs(log2, reference=False), "venetoclax",
+                            concentrations_nM(viab, "Venetoclax"))
     predictors = {
         "model (5 measured proteins)": pred,
+        "model on the defaults cell, not the CLL reference": pred_defaults,
         "model + BID -> kact0 (assumed map)": pred_bid,
         "baseline: BCL2 protein alone (-BCL2)": -log2["BCL2"],
         "baseline: BCL2/BIM ratio (+)": log2["BCL2"] - log2["BCL2L11"],
