@@ -51,9 +51,10 @@ from _validation import VALIDATION, Rho, auroc, rho_difference, spearman  # noqa
 CITATION = ("Lu J, Cannizzaro E et al., Multi-omics reveals clinically relevant proliferative drive "
             "... in CLL, Nat Cancer 2021;2(8):853-864, doi:10.1038/s43018-021-00216-6 (PMID 34423310)")
 DATA = VALIDATION / "cll_mofacll_lu2021"
-#: proteomics symbol -> model level parameter of the bcl2 model (MCL1, BCL2L1, PMAIP1 undetected)
-PROTEINS = {"BCL2": "bcl2_level", "BCL2L11": "bim_level", "BBC3": "puma_level",
-            "BAX": "bax_level", "BAK1": "bak_level"}
+#: measured proteins (HGNC) that enter the bcl2 model; the model's own gene -> level table
+#: (``ModelSpec.level_parameters``) says which parameter each scales. MCL1, BCL2L1 (BCL-XL) and
+#: PMAIP1 (NOXA) were not detected by the proteomics.
+PROTEINS = ("BCL2", "BCL2L11", "BBC3", "BAX", "BAK1")
 BID_PARAMETER = "kact0"  # basal BAX/BAK activation standing for tBID (models/bcl2.py); ASSUMED map
 BOOT = 2000
 
@@ -71,7 +72,7 @@ def load(data: Path = DATA) -> dict[str, pd.DataFrame]:
 
 def protein_log2(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """patients x proteins: log2 abundance (QRILC-imputed) and a detected (not imputed) mask."""
-    genes = list(PROTEINS) + ["BID"]
+    genes = [*PROTEINS, "BID"]
     p = tables["prot"].set_index("hgnc_symbol")
     log2 = p.loc[genes, [c for c in p.columns if c.startswith("H")]].T
     c = tables["count"]
@@ -97,9 +98,11 @@ def model_inputs(log2: pd.DataFrame, *, with_bid: bool = False, reference: bool 
 
     spec = get_spec("bcl2")
     ref, _label, _notes = spec.cell_settings(reference=reference)
+    table = spec.level_parameters()
     rel = 2.0 ** (log2 - log2.median())
     params = pd.DataFrame(index=log2.index)
-    for gene, par in PROTEINS.items():
+    for gene in PROTEINS:
+        par = table[gene]
         params[par] = ref.get(par, 1.0) * rel[gene]
     for par, val in ref.items():
         if par not in params:
