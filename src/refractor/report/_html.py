@@ -85,7 +85,7 @@ def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str,
     ``calls``: per sample one character per scored agent (``0``-``3`` the level's index,
     ``n`` not assessable); ``scores``: per sample ``{agent index: score}`` for non-zero scores;
     ``found``: per sample ``[[mechanism index, 1 detected / 0 possible, [observation details]]]``
-    (at most :data:`MAX_DETAILS`); ``warnings`` and ``strategies``: per sample indexes into
+    (at most :data:`MAX_DETAILS`); details, ``warnings`` and ``strategies`` are indexes into
     ``strings``; the mechanism, agent and disease names are stored once.
     """
     k = len(result.scored_agents)
@@ -95,14 +95,14 @@ def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str,
     mech_index = {m: i for i, m in enumerate(result.mechanisms)}
     diseases = sorted({d or "" for d in result.diseases})
     dindex = {d: i for i, d in enumerate(diseases)}
-    strings: dict[str, int] = {}  # repeated texts (strategies, warnings) stored once
+    strings: dict[str, int] = {}  # repeated texts (details, strategies, warnings) stored once
 
     def idx(text: str) -> int:
         return strings.setdefault(text, len(strings))
 
-    def details(obs: list[str]) -> list[str]:
-        return obs[:MAX_DETAILS] + ([f"(+{len(obs) - MAX_DETAILS} more in the JSON)"]
-                                    if len(obs) > MAX_DETAILS else [])
+    def details(obs: list[str]) -> list[int]:
+        return [idx(o) for o in obs[:MAX_DETAILS] + (
+            [f"(+{len(obs) - MAX_DETAILS} more in the JSON)"] if len(obs) > MAX_DETAILS else [])]
 
     scores = []
     sc = result.scores[:, :k]
