@@ -107,6 +107,19 @@ def _run(cmd: list[str]) -> tuple[float, float, str]:
     return wall, ru.ru_maxrss / 1024.0, out.decode()
 
 
+def _report_ready_ms(report: Path) -> int | None:
+    """Milliseconds until the report's script has drawn the page in headless Chromium (the
+    ``data-ready-ms`` it sets on <body>), or None without Chromium or report."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None or not report.is_file():
+        return None
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--virtual-time-budget=20000", "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    m = re.search(r'data-ready-ms="(\d+)"', dom)
+    return int(m.group(1)) if m else None
+
+
 def _du(path: Path) -> dict[str, float]:
     sizes: dict[str, float] = {}
     for f in path.rglob("*"):
@@ -180,6 +193,9 @@ def main(argv=None) -> int:
             wall = sorted(walls)[len(walls) // 2]
             peak = max(peaks)
             sizes = _du(outdir)
+            ready = _report_ready_ms(outdir / "report.html")
+            if ready is not None:
+                print(f"[{n}] report.html ready in headless Chromium after {ready} ms (target < 3000 ms)")
             _, _, out = _run([sys.executable, "-c", _PHASES, str(sheet), str(Path(tmp) / f"ph{n}")])
             phases = json.loads(out)
             shutil.rmtree(Path(tmp) / f"ph{n}", ignore_errors=True)
