@@ -140,3 +140,38 @@ def test_maf_copy_is_the_io_writers(tmp_path, kb):
     head = rows[1].split("\t")
     crbn, tp53 = (dict(zip(head, r.split("\t"))) for r in rows[2:4])
     assert "crbn" in crbn["refractor_mechanisms"] and tp53["refractor_mechanisms"] == ""
+
+
+def test_cli_progress_covers_every_phase_and_outputs_option(tmp_path, monkeypatch, capsys):
+    """One progress bar on stderr goes through reading, interpreting and writing (per sample);
+    ``--outputs`` limits what is written; a bad kind is a one-line error, exit 2, no OUTDIR."""
+    import io
+    from pathlib import Path
+
+    from rich.console import Console
+
+    import refractor.cli._profile as prof
+    from refractor.cli import main
+
+    demo = Path(__file__).parents[2] / "examples" / "demo_cohort" / "samplesheet.csv"
+    seen: list[str] = []
+    real_phase = prof._Bar.phase
+
+    def phase(self, name, total=None):
+        seen.append(name)
+        return real_phase(self, name, total)
+
+    monkeypatch.setattr(prof._Bar, "phase", phase)
+    buf = io.StringIO()
+    monkeypatch.setattr(prof, "_err_console", lambda: Console(file=buf, force_terminal=True, width=100))
+    out = tmp_path / "o"
+    assert main(["profile", str(demo), "-o", str(out), "--outputs", "parquet,html"]) == 0
+    assert seen == ["reading", "interpreting", "writing"]
+    assert "writing" in buf.getvalue() and "12/12" in buf.getvalue()  # advanced per sample
+    assert {p.name for p in out.iterdir()} == {".refractor-outdir", "report.html", *PARQUET_FILES.values()}
+    assert "report" in capsys.readouterr().out.lower()
+    bad = tmp_path / "bad"
+    assert main(["profile", str(demo), "-o", str(bad), "--outputs", "json,pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown output kind 'pdf'" in err and "Traceback" not in err
+    assert not bad.exists()
