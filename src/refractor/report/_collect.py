@@ -94,7 +94,7 @@ def _head(dumps, head: dict, r) -> str:
     return dumps(head)[1:-1]
 
 
-def _digest(r, n_samples: int, cohort_warnings: set) -> list:
+def _digest(r, cohort_warnings: set) -> list:
     """[subtype, found mechanisms [[id, status, [observation details]]], sample-specific
     warnings ["category: message"], strategy names] - what the HTML drill-down shows."""
     found = [[m.mechanism, m.status, [o.detail for o in m.observations]]
@@ -152,7 +152,7 @@ def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str,
                     if o.source:
                         out.by_source.setdefault((s, o.source), set()).add(f"{m.mechanism}:{m.status}")
         if "html" in want:
-            out.digests.append(_digest(r, len(result), cohort_warnings))
+            out.digests.append(_digest(r, cohort_warnings))
         if progress is not None:
             progress(i + 1)
     return out

@@ -76,7 +76,7 @@ def _digests(result: CohortResult) -> list[list]:
     from refractor.report._collect import _digest
 
     cw = set(result.warnings)
-    return [_digest(r, len(result), cw) for r in result.iter_uncached()]
+    return [_digest(r, cw) for r in result.iter_uncached()]
 
 
 def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str, str] | None) -> dict:

@@ -11,12 +11,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from refractor.errors import InputError
 from refractor.interpret import LEVELS, CohortResult
-from refractor.interpret._cohort_result import NOT_ASSESSABLE_CALL
 from refractor.report._html import render_html
 from refractor.report._outdir import check_outdir, replacing_dir
 
@@ -63,23 +61,18 @@ def agent_table(result: CohortResult) -> pd.DataFrame:
 
 def _maf_columns(result: CohortResult, maf_path: Path, got) -> pd.DataFrame:
     from refractor.io import read_maf
+    from refractor.report._maf import class_levels, maf_classes
 
     maf = read_maf(maf_path)
     index = {s: i for i, s in enumerate(result.samples)}
-    classes: dict[str, list[int]] = {}
-    for k, a in enumerate(result.scored_agents):  # no-knowledge agents have no level
-        classes.setdefault(result[0].agents[k].agent_class if len(result) else "other", []).append(k)
     by_source, sample_mechs = got.by_source, got.sample_mechs
     out = pd.DataFrame(index=maf.index)
     out["refractor_mechanisms"] = [";".join(sorted(by_source.get((s, src), ())))
                                    for s, src in zip(maf["sample"], maf["source"])]
     out["refractor_sample_mechanisms"] = maf["sample"].map(
         {s: sample_mechs[s] for s in pd.unique(maf["sample"]) if s in index}).fillna("")
-    codes = result.level_codes()  # -1 where the call is not a level
-    for cls, ks in sorted(classes.items()):
-        top = codes[:, ks].max(axis=1) if len(index) else codes[:, :0].max(axis=1, initial=-1)
-        words = np.array(list(LEVELS) + [NOT_ASSESSABLE_CALL], dtype=object)
-        best = dict(zip(result.samples, words[np.where(top >= 0, top, len(LEVELS))]))
+    for cls, ks in maf_classes(result).items():
+        best = dict(zip(result.samples, class_levels(result, ks)))
         out[f"refractor_{cls}_level"] = maf["sample"].map(best).fillna("")
     return out
 
