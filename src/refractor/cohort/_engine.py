@@ -50,6 +50,7 @@ def initial_state(plan: ArmPlan, d: Draws) -> tuple[np.ndarray, np.ndarray, np.n
     masks = np.zeros((B, 1 + M + U), dtype=np.int64)
     present = d.u_prev < plan.prev[None, :]
     frac = p["entry_fraction_low"] + (1.0 - p["entry_fraction_low"]) * d.u_frac
+    frac = np.where(np.isnan(plan.fixed_fraction)[None, :], frac, plan.fixed_fraction[None, :])
     sub = np.where(present, frac, 0.0)
     tot = sub.sum(axis=1)
     scale = np.where(tot > 1.0, 1.0 / np.maximum(tot, 1e-300), 1.0)
@@ -87,6 +88,10 @@ def start_line(plan: ArmPlan, d: Draws, idx: np.ndarray, line: int, sizes: np.nd
         f = np.minimum(p["rho_unattributed"] * np.exp(p["rho_sigma"] * d.z_rho[j, line, c]), 0.5)
         sizes[j, slot] = f * total[new]
         masks[j, slot] = dom_mask[new] | (1 << (M + c))
+    # new clones are carved out of the existing burden (their cells were already there):
+    # rescale so that the line-start burden is unchanged
+    after = sizes[idx].sum(axis=1)
+    sizes[idx] = sizes[idx] * (total / np.maximum(after, 1e-300))[:, None]
     return total
 
 

@@ -151,15 +151,15 @@ class LineTable:
     surfaces: dict[str, Any]
 
 
+_RETAINED: dict[tuple, tuple[np.ndarray, dict[str, Any]]] = {}
+
+
 def line_table(kb: Any, regimen: str, agents: tuple[str, ...], mechanisms: list[str],
                refractory: frozenset[str], params: Any, classes: list[str]) -> LineTable:
     """Pre-compute the retained fraction for every mechanism subset (bitmask over ``mechanisms``)."""
     from refractor.cohort._params import CLASS_KILL
-    from refractor.interpret import score_mechanism_states
 
-    n_states = 1 << len(mechanisms)
-    high = min(b.min for b in kb.scoring.score_to_level if b.level == "high")
-    base, unattr, cols, surfaces = [], [], [], {}
+    base, unattr = [], []
     for a in agents:
         cls = kb.agents[a].agent_class
         if cls not in CLASS_KILL:
@@ -167,7 +167,25 @@ def line_table(kb: Any, regimen: str, agents: tuple[str, ...], mechanisms: list[
                              f"the classes {', '.join(sorted(CLASS_KILL))}", column="arms")
         base.append(getattr(params, CLASS_KILL[cls]))
         unattr.append(classes.index(cls))
-        surf = model_surface(kb, a, mechanisms, params.exposure_multiple)
+    key = (kb.content_hash, tuple(agents), tuple(mechanisms), frozenset(refractory), params.exposure_multiple)
+    if key not in _RETAINED:  # the table depends on the KB, the mechanisms and the history only
+        if len(_RETAINED) > 256:
+            _RETAINED.clear()
+        _RETAINED[key] = _retained(kb, agents, mechanisms, refractory, params.exposure_multiple)
+    retained, surfaces = _RETAINED[key]
+    return LineTable(regimen, tuple(agents), np.array(base), np.array(unattr, dtype=np.int64),
+                     retained, surfaces)
+
+
+def _retained(kb: Any, agents: tuple[str, ...], mechanisms: list[str], refractory: frozenset[str],
+              exposure_multiple: float) -> tuple[np.ndarray, dict[str, Any]]:
+    from refractor.interpret import score_mechanism_states
+
+    n_states = 1 << len(mechanisms)
+    high = min(b.min for b in kb.scoring.score_to_level if b.level == "high")
+    cols, surfaces = [], {}
+    for a in agents:
+        surf = model_surface(kb, a, mechanisms, exposure_multiple)
         modelled = surf["modelled"] if surf else []
         model_ret = np.ones(n_states)
         kb_states = []
@@ -181,8 +199,7 @@ def line_table(kb: Any, regimen: str, agents: tuple[str, ...], mechanisms: list[
         scores, covered = score_mechanism_states(kb, kb_states, refractory=refractory)
         score = scores[:, covered.index(a)] if a in covered else np.zeros(n_states)
         cols.append(kill_rate(1.0, 1.0, model_ret, score, high))
-    return LineTable(regimen, tuple(agents), np.array(base), np.array(unattr, dtype=np.int64),
-                     np.stack(cols, axis=1), surfaces)
+    return np.stack(cols, axis=1), surfaces
 
 
 __all__ = ["kill_rate", "model_surface", "line_table", "LineTable"]

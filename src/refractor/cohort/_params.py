@@ -58,11 +58,28 @@ def calibration_record() -> dict[str, Any] | None:
     return json.loads(f.read_text("utf-8"))
 
 
+def _user_calibration(kb: Any) -> dict[str, Any] | None:
+    """A calibration written by ``refractor cohort calibrate`` for this KB, if any."""
+    if kb is None:
+        return None
+    from refractor.cohort._calibrate import calibration_path
+
+    path = calibration_path(kb)
+    try:
+        rec = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return rec if isinstance(rec, dict) and isinstance(rec.get("parameters"), dict) else None
+
+
 def default_params(kb: Any = None, *, calibrated: bool = True) -> Params:
     """Starting values, overridden by the packaged calibration when it was fitted on this KB
     (same content hash); otherwise the starting values are used and the summary says so."""
     vals = {k: float(v["value"]) for k, v in parameter_table().items()}
-    rec = calibration_record() if calibrated else None
+    rec = None
+    if calibrated:
+        user = _user_calibration(kb)
+        rec = user or calibration_record()
     if rec and kb is not None and rec.get("kb_hash") == getattr(kb, "content_hash", None):
         vals.update({k: float(v) for k, v in rec["parameters"].items()})
         return Params(vals, {"version": rec.get("version"), "kb_hash": rec["kb_hash"], "applied": True})

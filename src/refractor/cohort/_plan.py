@@ -20,6 +20,7 @@ class ArmPlan:
     lines: list[LineTable]  # L lines
     agents: list[str]  # distinct agents over all lines (exposure draws)
     prev: np.ndarray  # (M,)
+    fixed_fraction: np.ndarray  # (M,) clonal fraction at entry when given, NaN = drawn
     emerge: np.ndarray  # (L, M) per-line emergence probability
     cov_fraction: np.ndarray  # (C,)
     cov_growth: np.ndarray  # (C,)
@@ -56,7 +57,7 @@ class ArmPlan:
 
 def arm_plans(scenario: Any, kb: Any, params: Params) -> list[ArmPlan]:
     """One :class:`ArmPlan` per arm of ``scenario``."""
-    mechanisms = tracked_mechanisms(kb, scenario.disease, scenario.prevalence)
+    mechanisms = tracked_mechanisms(kb, scenario.disease, {**scenario.prevalence, **scenario.clonal_fraction})
     prev = prevalence(kb, scenario.state, mechanisms, scenario.prevalence)
     base_emerge = emergence_base(kb, mechanisms) * params.emergence_scale
     crit = criteria_for(kb, scenario.disease, params.nadir_floor)
@@ -82,6 +83,7 @@ def arm_plans(scenario: Any, kb: Any, params: Params) -> list[ArmPlan]:
         plans.append(ArmPlan(
             arm=arm.name, mechanisms=mechanisms, classes=classes, lines=tables, agents=agents,
             prev=prev, emerge=emerge,
+            fixed_fraction=np.array([scenario.clonal_fraction.get(m, np.nan) for m in mechanisms]),
             cov_fraction=np.array([c["fraction"] for c in covs], dtype=float),
             cov_growth=np.array([c["growth_multiplier"] for c in covs], dtype=float),
             criteria=crit, p=dict(params.values), follow_up=scenario.follow_up_months))

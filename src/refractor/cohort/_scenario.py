@@ -71,6 +71,7 @@ class Scenario:
     seed: int
     replicates: int
     targets: tuple[Target, ...] = ()
+    clonal_fraction: dict[str, float] = field(default_factory=dict)
     description: str = ""
     path: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -169,6 +170,13 @@ def build(data: dict[str, Any], lines: dict[tuple, int], kb: Any, path: str) -> 
             raise InputError(f"unknown mechanism id {mid!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
                              path=path, line=_line_of(lines, ("population", "prevalence", mid)))
         prevalence[mid] = float(v)
+    clonal = {}
+    for mid, v in (pop.get("clonal_fraction") or {}).items():
+        if mid not in kb.mechanisms:
+            hint = difflib.get_close_matches(mid, list(kb.mechanisms), n=1)
+            raise InputError(f"unknown mechanism id {mid!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                             path=path, line=_line_of(lines, ("population", "clonal_fraction", mid)))
+        clonal[mid] = float(v)
 
     def regimen(name: str, key: tuple) -> tuple[str, tuple[str, ...]]:
         rid = kb.resolve_agent(name, where=_where(path, lines, key), classes=False)
@@ -220,7 +228,7 @@ def build(data: dict[str, Any], lines: dict[tuple, int], kb: Any, path: str) -> 
         follow_up_months=float(data.get("follow_up_months", DEFAULTS["follow_up_months"])),
         seed=int(data.get("seed", DEFAULTS["seed"])),
         replicates=int(data.get("replicates", DEFAULTS["replicates"])),
-        targets=tuple(targets), description=data.get("description", ""), path=path, raw=data)
+        targets=tuple(targets), clonal_fraction=clonal, description=data.get("description", ""), path=path, raw=data)
 
 
 def load_scenario(source: str | Path, kb: Any) -> Scenario:
