@@ -81,13 +81,18 @@ def start_line(plan: ArmPlan, d: Draws, idx: np.ndarray, line: int, sizes: np.nd
         j = idx[new]
         sizes[j, 1 + m] = p["new_clone_fraction"] * total[new]
         masks[j, 1 + m] = dom_mask[new] | (1 << m)
-    for c in sorted(set(int(x) for x in plan.lines[line].unattr)):
+    # unattributed resistance, one class after the other in the line's agent order, each new
+    # clone nested in the previous one (multi-class resistance arises in one lineage, ASSUMED)
+    parent_mask, parent_frac = dom_mask, np.ones(len(idx))
+    for c in dict.fromkeys(int(x) for x in plan.lines[line].unattr):
         slot = 1 + M + c
         new = sizes[idx, slot] == 0
         j = idx[new]
-        f = np.minimum(p["rho_unattributed"] * np.exp(p["rho_sigma"] * d.z_rho[j, line, c]), 0.5)
+        f = np.minimum(p["rho_unattributed"] * np.exp(p["rho_sigma"] * d.z_rho[j, line, c]) * parent_frac[new], 0.5)
         sizes[j, slot] = f * total[new]
-        masks[j, slot] = dom_mask[new] | (1 << (M + c))
+        masks[j, slot] = parent_mask[new] | (1 << (M + c))
+        parent_mask = masks[idx, slot]
+        parent_frac = sizes[idx, slot] / np.maximum(total, 1e-300)
     # new clones are carved out of the existing burden (their cells were already there):
     # rescale so that the line-start burden is unchanged
     after = sizes[idx].sum(axis=1)

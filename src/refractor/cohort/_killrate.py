@@ -2,7 +2,7 @@
 
 The one mapping (:func:`kill_rate`)::
 
-    kill = base_rate(agent class) x exposure(patient) x model_retained x max(0, 1 - kb_score / high)
+    kill = base_rate(agent class) x exposure(patient) x model_retained x clip(1 - kb_score / high, 0, 1)
 
 * ``model_retained`` - for an agent a mechanistic model covers (``refractor.models``: the agent
   has an ``AgentSpec`` and the model's readout is a viability), the fraction of the reference
@@ -32,7 +32,7 @@ _GRIDS = {"uM": np.logspace(-5, 2, 22), "nM": np.logspace(-2, 5, 22)}
 
 def kill_rate(base_rate: Any, exposure: Any, model_retained: Any, kb_score: Any, high: float) -> Any:
     """The documented kill mapping (1/month); works on scalars and numpy arrays alike."""
-    return base_rate * exposure * model_retained * np.maximum(0.0, 1.0 - np.asarray(kb_score) / high)
+    return base_rate * exposure * model_retained * np.clip(1.0 - np.asarray(kb_score) / high, 0.0, 1.0)
 
 
 def _model_of(agent: str) -> tuple[str, Any] | None:

@@ -54,6 +54,11 @@ def _target_value(run: Any, t: Any, per: dict) -> float | None:
         return None if a is None or b is None or b == 0 else a / b
     if t.measure == "orr":
         return line(t.arm).get("orr", {}).get("value")
+    if t.measure == "primary_refractory":  # no minimal response (< 25% reduction, IMWG MR) and progression
+        ev = run.events[(run.events["arm"] == t.arm) & (run.events["line_index"] == t.line - 1)]
+        if not len(ev):
+            return None
+        return float((ev["progressed"] & (ev["best_burden_ratio"] > 0.75)).mean())
     if t.measure == "mechanism_share_at_progression":
         plan = next(p for p in run.plans if p.arm == t.arm)
         ev = run.events[(run.events["arm"] == t.arm) & (run.events["line_index"] == t.line - 1) & run.events["progressed"]]

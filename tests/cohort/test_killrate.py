@@ -1,0 +1,46 @@
+"""Kill-rate mapping: model response surfaces and KB weights."""
+from __future__ import annotations
+
+import numpy as np
+
+from refractor.cohort import default_params, kill_rate
+from refractor.cohort._killrate import line_table, model_surface
+
+MECHS = ["crbn-point-mutation", "crbn-exon10-skipping", "cop9-signalosome-2q37-loss", "psmb5-mutation"]
+
+
+def test_stronger_binders_keep_more_effect_with_the_crbn_that_is_left(kb):
+    # Seed 003: "In patients with low CRBN levels, stronger binders may be able to use the lower
+    # levels of CRBN" (CELMoDs: higher CRBN affinity, ref 21). For each CRBN-pathway lesion the
+    # model must leave iberdomide at least as much of its effect as pomalidomide, and pomalidomide
+    # at least as much as lenalidomide.
+    surf = {a: model_surface(kb, a, MECHS, 3.0) for a in ("lenalidomide", "pomalidomide", "iberdomide")}
+    assert surf["iberdomide"]["modelled"] == MECHS[:3]  # psmb5 has no glue-model term
+    for i in range(3):
+        r = [surf[a]["retained"][1 << i] for a in ("lenalidomide", "pomalidomide", "iberdomide")]
+        assert r[0] <= r[1] + 1e-9 <= r[2] + 2e-9 and r[0] < 1.0
+
+
+def test_kb_weights_reduce_kill_of_agents_without_a_model(kb):
+    # bortezomib has no mechanistic model: PSMB5 mutation (KB weight) must lower its kill, CRBN
+    # lesions must not (bortezomib does not use cereblon).
+    p = default_params(kb)
+    t = line_table(kb, "vd", ("bortezomib", "dexamethasone"), MECHS, frozenset(), p,
+                   ["proteasome_inhibitor", "corticosteroid"])
+    bort = t.retained[:, 0]
+    assert bort[0] == 1.0 and bort[1] == 1.0 and bort[1 << 3] < 1.0
+
+
+def test_refractoriness_history_lowers_pomalidomide_kill(kb):
+    # KB scoring: lenalidomide refractoriness weighs on pomalidomide (about two thirds of
+    # lenalidomide-refractory patients do not respond, seed 003 ref 22).
+    p = default_params(kb)
+    naive = line_table(kb, "pd", ("pomalidomide",), MECHS, frozenset(), p, ["imid"])
+    refr = line_table(kb, "pd", ("pomalidomide",), MECHS, frozenset({"lenalidomide"}), p, ["imid"])
+    assert refr.retained[0, 0] < naive.retained[0, 0] == 1.0
+
+
+def test_kill_rate_is_zero_at_the_high_band_and_never_above_reference():
+    assert kill_rate(0.3, 1.0, 1.0, 60.0, 60.0) == 0.0
+    assert kill_rate(0.3, 1.0, 1.0, -20.0, 60.0) == 0.3
+    np.testing.assert_allclose(kill_rate(0.3, 2.0, 0.5, 30.0, 60.0), 0.15)
