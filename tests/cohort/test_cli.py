@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import json
 
+from pathlib import Path
+
+import jsonschema
 import pyarrow.parquet as pq
 
 from refractor.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_run_writes_parquet_summary_and_html(tmp_path, capsys):
@@ -13,6 +18,9 @@ def test_run_writes_parquet_summary_and_html(tmp_path, capsys):
     assert main(["cohort", "run", "optimismm-len-pretreated", "--out", str(out), "--n", "300",
                  "--workers", "1", "--quiet"]) == 0
     summary = json.loads((out / "summary.json").read_text())
+    schema = json.loads((ROOT / "docs/schemas/cohort-summary.schema.json").read_text())
+    jsonschema.validate(summary, schema)
+    assert schema == json.loads((ROOT / "src/refractor/cohort/data/summary.schema.json").read_text())
     assert summary["schema"] == "refractor.cohort.summary" and summary["version"] == 1
     assert [a["name"] for a in summary["arms"]] == ["PVd", "Vd"]
     first = summary["arms"][0]["lines"][0]
