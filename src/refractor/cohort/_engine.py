@@ -164,12 +164,18 @@ def simulate_block(plan: ArmPlan, d: Draws) -> BlockResult:
 
     record(0)
     steps_per_month = int(round(1.0 / dt))
+    # the per-step growth factor only changes when a patient's line, clones or vital status
+    # change: keep it and recompute the rows that changed (same arithmetic, same values)
+    def factor(rows: np.ndarray) -> np.ndarray:
+        kill = kill_matrix(plan, cur[rows], masks[rows], expo[rows])
+        rate = np.where((~died[rows])[:, None], growth[rows][:, None] - kill, 0.0)
+        return np.exp(rate * dt)
+
+    fac = factor(all_idx)
     for s in range(1, n_steps + 1):
         t = s * dt
         live = ~died
-        kill = kill_matrix(plan, cur, masks, expo)
-        rate = np.where(live[:, None], growth[:, None] - kill, 0.0)
-        sizes = sizes * np.exp(rate * dt)
+        sizes = sizes * fac
         total = sizes.sum(axis=1)
         on = live & (cur < L)
         lc = np.minimum(cur, L - 1)
@@ -195,10 +201,12 @@ def simulate_block(plan: ArmPlan, d: Draws) -> BlockResult:
                     start_t[kk, line] = t
                     baseline[kk] = start_line(plan, d, kk, int(line), sizes, masks)
                     nadir[kk] = baseline[kk]
+            fac[j] = factor(j)
         dead = live & (cur >= L) & (total >= p["lethal_burden"])
         if dead.any():
             died[dead] = True
             os_t[dead] = t
+            fac[dead] = factor(all_idx[dead])
         if s % steps_per_month == 0 and s // steps_per_month <= months:
             record(s // steps_per_month)
     open_ = started & ~progressed
