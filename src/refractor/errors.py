@@ -122,6 +122,11 @@ class SolverWarning(RefractorWarning):
     """An ODE solver did not meet its tolerance or a steady state was not reached."""
 
 
+class DataWarning(RefractorWarning):
+    """Input data were used with a caveat (unknown read support, unannotated probes, rows for
+    unknown samples, an unknown disease code)."""
+
+
 class CacheWarning(RefractorWarning):
     """A cache file was not trusted (corrupt, altered, stale or not yours) and is rebuilt.
 
@@ -153,5 +158,6 @@ __all__ = [
     "WeakEvidenceWarning",
     "ExtrapolationWarning",
     "SolverWarning",
+    "DataWarning",
     "CacheWarning",
 ]

@@ -72,19 +72,19 @@ def _summary(result, paths: dict[str, Path], console) -> None:
         for r in result:
             found = [f"{m.mechanism}{'' if m.status == 'detected' else '?'}"
                      for m in r.mechanisms if m.status in ("detected", "possible")]
-            calls = sorted((a for a in r.agents if a.level != "susceptible"),
+            calls = sorted((a for a in r.agents if a.is_level and a.level != "susceptible"),
                            key=lambda a: (-LEVELS.index(a.level), -a.score, a.agent))
             shown = ", ".join(f"{a.agent} {a.level}" for a in calls[:6])
             if len(calls) > 6:
                 shown += f" (+{len(calls) - 6} more)"
-            na = [a.agent for a in r.agents if not a.assessable]
+            na = [a.agent for a in r.agents if a.status == "not_assessable"]
             na_text = ", ".join(na[:6]) + (f" (+{len(na) - 6} more)" if len(na) > 6 else "")
             t.add_row(r.sample, r.disease or "", ", ".join(found) or "-", shown or "-",
                       na_text or "-")
         console.print(t)
         console.print("('?' = possible, not detected)")
     else:
-        levels = result.call_frame()
+        levels = result.call_frame()[result.scored_agents]
         counts = {a: int((~levels[a].isin(["susceptible", "not_assessable"])).sum())
                   for a in levels.columns}
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:8]
@@ -94,6 +94,11 @@ def _summary(result, paths: dict[str, Path], console) -> None:
         if na:
             console.print(f"{na} sample x agent call(s) not assessable (no scored mechanism "
                           "could be assessed with the data given)")
+    if result.unscored_agents:
+        console.print(f"no resistance knowledge in this KB version for {len(result.unscored_agents)} "
+                      "agent(s) it lists (shown as no_knowledge in the outputs): "
+                      + ", ".join(result.unscored_agents[:8])
+                      + (" ..." if len(result.unscored_agents) > 8 else ""))
     kinds = {}
     for w in result.warnings:
         kinds[w.category] = kinds.get(w.category, 0) + 1

@@ -219,7 +219,8 @@ def _samples(rows: list, clinical_parts: list, assessed: list) -> tuple[pd.DataF
         out.append(
             {"sample": r.sample, "disease": disease, "subtype": subtype or None,
              "line": None if line is None or pd.isna(line) else int(line),
-             "prior_agents": list(prior), "refractory_agents": list(refr)}
+             "prior_agents": list(prior), "refractory_agents": list(refr),
+             "purity": ex.get("purity", float("nan"))}
         )
         origins[r.sample] = origin
     df = pd.DataFrame(out, columns=COLUMNS["samples"])

@@ -19,7 +19,9 @@ from refractor.io._source import read_bytes
 from refractor.reference import normalise_build
 
 PATH_COLUMNS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
-SHEET_COLUMNS = ("sample", "disease", "build") + PATH_COLUMNS
+#: ``purity``: optional tumour-cell fraction of the sample (0-1], used for the clonal fraction
+#: of variants (refractor.interpret._clonality); empty = not given
+SHEET_COLUMNS = ("sample", "disease", "build", "purity") + PATH_COLUMNS
 
 
 @dataclass
@@ -112,7 +114,18 @@ def read_samplesheet(
         rb = cells.get("build", "") or None
         if rb is not None and normalise_build(rb) is None:
             raise InputError(f"unknown genome build {rb!r}", path=spath, line=lineno, column="build")
-        rows.append(Row(sample, cells["disease"] or None, paths, normalise_build(rb) if rb else None, lineno, spath))
+        extra = {}
+        if cells.get("purity", ""):
+            try:
+                pur = float(cells["purity"])
+            except ValueError:
+                pur = float("nan")
+            if not 0 < pur <= 1:
+                raise InputError(f"purity must be a number in (0, 1], got {cells['purity']!r}",
+                                 path=spath, line=lineno, column="purity")
+            extra["purity"] = pur
+        rows.append(Row(sample, cells["disease"] or None, paths, normalise_build(rb) if rb else None, lineno, spath,
+                        extra))
     if header is None:
         raise InputError("samplesheet has no header", path=spath)
     if not rows:

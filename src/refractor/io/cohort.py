@@ -11,6 +11,7 @@ samples      sample[str] disease[str] subtype[str|None] line[Int64]
              prior_agents[list[str]] refractory_agents[list[str]]
              disease and agent names as written (resolved by the KB at interpretation;
              ``Cohort.origin`` says where each came from)
+             purity[float (0, 1], NaN = not given; optional column]
 assessed     sample[str] kind[str]   which data kinds were measured for which sample; kinds are
              the biomarker feature kinds: variant, copy_number, expression, splicing,
              methylation, protein, history, subtype. A rule whose data kind is not assessed for
@@ -22,7 +23,8 @@ variants     sample gene consequence[str] protein_change[str, "" if none] vaf[fl
 copy_number  sample gene log2_ratio[float] source[str]
 expression   sample gene value[float] (TPM)
 splicing     sample gene event[str] psi[float 0..1] reads[int] source[str]
-methylation  sample feature[str] gene[str|None] beta[float 0..1]
+methylation  sample feature[str] gene[str|None] beta[float 0..1] region[str|None] (the probe's
+             position relative to its gene, e.g. TSS200 / Body; None when not annotated)
 protein      sample gene value[float] unit[str]
 """
 from __future__ import annotations
@@ -43,13 +45,13 @@ DATA_KINDS = (
 )
 
 COLUMNS: dict[str, list[str]] = {
-    "samples": ["sample", "disease", "subtype", "line", "prior_agents", "refractory_agents"],
+    "samples": ["sample", "disease", "subtype", "line", "prior_agents", "refractory_agents", "purity"],
     "assessed": ["sample", "kind"],
     "variants": ["sample", "gene", "consequence", "protein_change", "vaf", "source"],
     "copy_number": ["sample", "gene", "log2_ratio", "source"],
     "expression": ["sample", "gene", "value"],
     "splicing": ["sample", "gene", "event", "psi", "reads", "source"],
-    "methylation": ["sample", "feature", "gene", "beta"],
+    "methylation": ["sample", "feature", "gene", "beta", "region"],
     "protein": ["sample", "gene", "value", "unit"],
 }
 

@@ -47,14 +47,16 @@ def agent_table(result: CohortResult) -> pd.DataFrame:
     rows = []
     for r in result:
         for a in r.agents:
+            # ``level`` and ``call`` hold the same word (kept both for earlier readers): a level
+            # only when the call was assessed, else not_assessable / no_knowledge
             rows.append({"sample": r.sample, "disease": r.disease, "agent": a.agent,
                          "agent_class": a.agent_class, "level": a.level, "score": a.score,
                          "assessable": a.assessable, "confidence": a.confidence,
                          "mechanisms": ";".join(a.mechanisms), "evidence": ";".join(a.evidence),
-                         "call": a.level if a.assessable else NOT_ASSESSABLE_CALL})
+                         "call": a.level, "status": a.status, "reason": a.reason or ""})
     return pd.DataFrame(rows, columns=["sample", "disease", "agent", "agent_class", "level",
                                        "score", "assessable", "confidence", "mechanisms",
-                                       "evidence", "call"])
+                                       "evidence", "call", "status", "reason"])
 
 
 def maf_annotations(result: CohortResult, maf_path: Path) -> pd.DataFrame:
@@ -65,7 +67,7 @@ def maf_annotations(result: CohortResult, maf_path: Path) -> pd.DataFrame:
     maf = read_maf(maf_path)
     index = {s: i for i, s in enumerate(result.samples)}
     classes: dict[str, list[int]] = {}
-    for k, a in enumerate(result.agents):
+    for k, a in enumerate(result.scored_agents):  # no-knowledge agents have no level
         classes.setdefault(result[0].agents[k].agent_class if len(result) else "other", []).append(k)
     by_source: dict[tuple[str, str], set[str]] = {}
     sample_mechs: dict[str, str] = {}
@@ -83,8 +85,10 @@ def maf_annotations(result: CohortResult, maf_path: Path) -> pd.DataFrame:
     out["refractor_mechanisms"] = [";".join(sorted(by_source.get((s, src), ())))
                                    for s, src in zip(maf["sample"], maf["source"])]
     out["refractor_sample_mechanisms"] = maf["sample"].map(sample_mechs).fillna("")
+    codes = result.level_codes()  # -1 where the call is not a level
     for cls, ks in sorted(classes.items()):
-        best = {s: LEVELS[int(result.levels[i, ks].max())] for s, i in index.items()}
+        best = {s: (LEVELS[int(codes[i, ks].max())] if codes[i, ks].max() >= 0
+                    else NOT_ASSESSABLE_CALL) for s, i in index.items()}
         out[f"refractor_{cls}_level"] = maf["sample"].map(best).fillna("")
     return out
 
