@@ -96,12 +96,28 @@ def forecast(
                              where="--refractory")
     pri = kb.resolve_agents(prior if prior is not None else hist.get("prior_agents", []), where="--prior")
     prev, clonal = observed_states(kb, data, path)
+    from refractor.cohort._population import umbrellas
+
+    assumptions = []
+    for umb, members in umbrellas().items():
+        if umb not in prev:
+            continue
+        v, cf = prev.pop(umb), clonal.pop(umb, None)
+        if v > 0 and not any(prev.get(m, 0) > 0 for m in members):
+            prev[members[0]] = v
+            if cf is not None:
+                clonal[members[0]] = cf
+            assumptions.append(f"{umb} called without a member call: simulated as {members[0]} (ASSUMED)")
+    history = [m for m, v in prev.items() if v > 0 and kb.mechanisms[m].category == "drug_exposure"]
+    for m in history:
+        prev.pop(m)
+        assumptions.append(f"{m} is clinical history, not a clone state: give the refractory agents "
+                           f"(--refractory) instead")
     affected = {x.id for r in regimens for a in _components(kb, r) for x in kb.mechanisms_for_agent(a)}
     from refractor.cohort._population import tracked_mechanisms
 
     base = set(tracked_mechanisms(kb, disease, {}))
     extra = [m for m, v in prev.items() if v > 0 and m in affected and m not in base]
-    dropped = extra[MAX_OBSERVED:]
     keep = {m: v for m, v in prev.items() if m in base or m in extra[:MAX_OBSERVED]}
     arms = []
     for r in regimens:
@@ -131,7 +147,8 @@ def forecast(
         "sample": data.get("sample"), "disease": disease, "state": state,
         "refractory": sorted(refr), "twins_per_regimen": int(n_twins), "seed": int(seed),
         "observed": {m: {"share_of_twins": v, "clonal_fraction": clonal.get(m)} for m, v in keep.items()},
-        "not_simulated": sorted(set(prev) - set(keep)) + dropped,
+        "not_simulated": sorted(m for m, v in prev.items() if v > 0 and m not in keep),
+        "assumptions": assumptions,
         "kb": {"version": str(kb.version), "content_hash": str(kb.content_hash)},
         "regimens": [{"regimen": a, **v} for a, v in main.items()],
         "uncertainty": "Intervals are the spread over virtual twins that share the sample's observed "

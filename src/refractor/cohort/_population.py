@@ -23,9 +23,19 @@ BLOCK = 2048  # patients per block (the unit of work and of random streams)
 
 
 @lru_cache(maxsize=1)
-def prevalence_rows() -> list[dict[str, Any]]:
+def _prevalence_file() -> list[dict[str, Any]]:
     text = resources.files("refractor.cohort").joinpath("data", "prevalence.yaml").read_text("utf-8")
     return yaml.safe_load(text)
+
+
+def prevalence_rows() -> list[dict[str, Any]]:
+    """The claim rows of ``prevalence.yaml`` (mechanism, state, claim, rule)."""
+    return [r for r in _prevalence_file() if "mechanism" in r]
+
+
+def umbrellas() -> dict[str, list[str]]:
+    """Umbrella mechanism -> its members (never simulated as a state of its own)."""
+    return {r["umbrella"]: list(r["members"]) for r in _prevalence_file() if "umbrella" in r}
 
 
 def _claim_share(kb: Any, row: dict[str, Any]) -> float:
@@ -135,4 +145,4 @@ def block_draws(seed: int, key: tuple[int, ...], n: int, n_agents: int, n_mech: 
 
 
 __all__ = ["BLOCK", "Draws", "block_draws", "prevalence", "tracked_mechanisms", "emergence_base",
-           "prevalence_rows"]
+           "prevalence_rows", "umbrellas"]
