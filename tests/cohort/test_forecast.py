@@ -55,3 +55,18 @@ def test_forecast_cli_and_bad_input(kb, tmp_path, capsys):
     bad = _sample(tmp_path, [{"mechanism": "crbn-no-such", "status": "detected"}])
     with pytest.raises(InputError):
         forecast(bad, kb, ["pd"])
+
+
+def test_composite_crbn_call_is_not_counted_twice(kb, tmp_path):
+    # The KB's "any CRBN lesion" composite (seed 003 ref 43: mutations, copy loss/SV and exon-10
+    # splicing counted together) is an umbrella over member mechanisms: with a member call it adds
+    # nothing; alone it is simulated as one member and the output says so.
+    both = _sample(tmp_path, [{"mechanism": "crbn-copy-loss", "status": "detected"},
+                              {"mechanism": "crbn-genetic-alteration-composite", "status": "detected"}])
+    res = forecast(both, kb, ["pd"], state="MM-LEN-REF", n_twins=200, counterfactuals=False)
+    assert "crbn-genetic-alteration-composite" not in res["observed"] and not res["assumptions"]
+    alone = _sample(tmp_path, [{"mechanism": "crbn-genetic-alteration-composite", "status": "detected"},
+                               {"mechanism": "imid-refractoriness-acquired", "status": "detected"}])
+    res = forecast(alone, kb, ["pd"], state="MM-LEN-REF", n_twins=200, counterfactuals=False)
+    assert res["observed"]["crbn-point-mutation"]["share_of_twins"] == 1.0
+    assert len(res["assumptions"]) == 2 and "--refractory" in res["assumptions"][1]
