@@ -78,14 +78,12 @@ def _patient(plan: ArmPlan, d: Draws, b: int) -> dict:
             continue
         kill = np.zeros(K)
         if cur < L:
-            lt = plan.lines[cur]
             for j in range(plan.R.shape[2]):
                 base = plan.base[cur, j]
                 e = expo[plan.aidx[cur, j]]
                 r = plan.R[cur, masks & ((1 << M) - 1), j]
                 hit = (masks >> (M + plan.unattr[cur, j])) & 1
                 kill = kill + (base * e) * r * (1 - hit)
-            del lt
         sizes = sizes * np.exp((g - kill) * dt)
         total = sizes.sum()
         if cur < L:
