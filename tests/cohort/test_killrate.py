@@ -44,3 +44,37 @@ def test_kill_rate_is_zero_at_the_high_band_and_never_above_reference():
     assert kill_rate(0.3, 1.0, 1.0, 60.0, 60.0) == 0.0
     assert kill_rate(0.3, 1.0, 1.0, -20.0, 60.0) == 0.3
     np.testing.assert_allclose(kill_rate(0.3, 2.0, 0.5, 30.0, 60.0), 0.15)
+
+
+CLL = """schema: refractor.cohort.scenario
+version: 1
+name: cll-venetoclax
+population:
+  disease: CLL
+  state: CLL
+  prevalence: {bcl2-g101v: 0.0}
+  clonal_fraction: {bcl2-g101v: 0.5}
+arms:
+  - name: Ven
+    agents: [venetoclax]
+n_per_arm: 400
+follow_up_months: 24
+seed: 1
+"""
+
+
+def test_a_cll_trial_is_data_and_bcl2_g101v_removes_venetoclax_response(kb):
+    # BCL2 G101V lowers venetoclax affinity ~180-fold (KB scoring comment, PMID 30514704); the
+    # bcl2 model's response surface carries it into the kill rate. A CLL scenario written as data
+    # (iwCLL-like criteria) must respond without G101V and not when half the clone carries it.
+    from refractor.cohort import run_scenario, scenario_from_text
+    from refractor.cohort._summary import line_stats
+
+    sc = scenario_from_text(CLL, kb)
+    without = run_scenario(sc, kb, workers=1, trajectories=False)
+    with_ = run_scenario(sc.with_(prevalence={"bcl2-g101v": 1.0}), kb, workers=1, trajectories=False)
+    assert without.plans[0].criteria.disease == "CLL"
+    assert without.plans[0].lines[0].surfaces["venetoclax"]["model"] == "bcl2"
+    orr0 = line_stats(without, "Ven", 0)["orr"]["value"]
+    orr1 = line_stats(with_, "Ven", 0)["orr"]["value"]
+    assert orr0 > 0.5 and orr1 < 0.1

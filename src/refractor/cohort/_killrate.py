@@ -118,19 +118,17 @@ def model_surface(kb: Any, agent: str, mechanisms: list[str], exposure_multiple:
     ic50 = model.dose_response(agent=agent, doses=list(_GRIDS[unit]), set=ref_set or None).ic50
     if not np.isfinite(ic50) or ic50 <= 0:
         return None
-    params = sorted({perts[m].parameter for m in modelled} | set(ref_set))
-    base = {p: ref_set.get(p, spec.parameter(p).value) for p in params}
-    rows = []
-    for mask in range(1 << len(modelled)):
-        row = dict(base)
-        applied = {perts[m].name: perts[m] for i, m in enumerate(modelled) if mask >> i & 1}
-        for p in applied.values():  # two mechanisms sharing one perturbation apply it once
-            row[p.parameter] = row[p.parameter] * p.value if p.mode == "scale" else p.value
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=params) if params else pd.DataFrame(index=range(len(rows)))
+    # one run per perturbation subset, the model applying its own perturbations (scale / set)
+    frame = pd.DataFrame([ref_set]) if ref_set else pd.DataFrame(index=[0])
     dose = float(exposure_multiple * ic50)
-    treated = run_batch(name, frame, agent=agent, dose=dose, final_only=True, n_jobs=1)[spec.readout].to_numpy()
-    untreated = run_batch(name, frame, agent=agent, dose=0.0, final_only=True, n_jobs=1)[spec.readout].to_numpy()
+    treated, untreated = [], []
+    for mask in range(1 << len(modelled)):
+        names = list(dict.fromkeys(perts[m].name for i, m in enumerate(modelled) if mask >> i & 1))
+        for d, out in ((dose, treated), (0.0, untreated)):
+            res = run_batch(name, frame, agent=agent, dose=d, final_only=True, n_jobs=1,
+                            perturbations=names or None)
+            out.append(float(res[spec.readout].iloc[0]))
+    treated, untreated = np.array(treated), np.array(untreated)
     effect = 1.0 - treated / untreated
     retained = np.clip(effect / effect[0], 0.0, 1.0) if effect[0] > 0 else np.ones_like(effect)
     out = {"model": name, "agent": agent, "modelled": modelled, "ic50": float(ic50), "unit": unit,

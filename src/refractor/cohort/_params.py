@@ -16,6 +16,9 @@ CLASS_KILL = {
     "celmod": "kill_crbn_binder",
     "corticosteroid": "kill_corticosteroid",
     "anti_cd38": "kill_anti_cd38",
+    "bh3_mimetic": "kill_bh3_mimetic",
+    "hypomethylating": "kill_hypomethylating",
+    "anti_cd20": "kill_anti_cd20",
 }
 
 
