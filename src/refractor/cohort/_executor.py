@@ -85,7 +85,7 @@ class DaskExecutor(Executor):
                 self.client = Client(address, timeout="10s")
             except (OSError, TimeoutError) as exc:
                 raise InputError(f"cannot reach the Dask scheduler at {address!r}: {exc}",
-                                 column="--scheduler") from None
+                                 column="--executor") from None
         else:
             self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
                                          dashboard_address=None)
