@@ -78,3 +78,17 @@ def test_relapses_on_pomalidomide_carry_crbn_lesions_more_often_than_on_bortezom
     vd = {a["name"]: a for a in runs["optimismm-len-pretreated"].summary()["arms"]}["Vd"]["lines"][0]
     pd_ = runs["stratus-pd-after-len"].summary()["arms"][0]["lines"][0]
     assert vd["any_crbn_lesion_at_progression"] + 0.1 < pd_["any_crbn_lesion_at_progression"]
+
+
+def test_primary_imid_refractoriness_at_diagnosis_about_5_percent(runs):
+    # Pawlyn et al. Blood 2016;128:1144 (Myeloma XI, 3,894 patients; seed 003 ref 5): "about 5%"
+    # of newly diagnosed patients are refractory to IMiD-based therapy (fit target). Accepted 0-10%.
+    t = {r["id"]: r for r in runs["nd-rd-crbn-evolution"].summary()["targets"]}["primary-imid-refractory"]
+    assert 0.0 <= t["simulated"] <= 0.10
+
+
+def test_len_refractory_2q37_share_held_out(runs):
+    # Gooding et al. 2022 (seed 003 ref 49): 2q37 (COP9) loss in 10% of lenalidomide-refractory
+    # patients, from 5.5% at diagnosis. HELD OUT: the share at progression on lenalidomide.
+    t = {r["id"]: r for r in runs["nd-rd-crbn-evolution"].summary()["targets"]}["len-refractory-2q37-share"]
+    assert t["use"] == "holdout" and 0.055 < t["simulated"] <= 0.15

@@ -88,7 +88,7 @@ def start_line(plan: ArmPlan, d: Draws, idx: np.ndarray, line: int, sizes: np.nd
         slot = 1 + M + c
         new = sizes[idx, slot] == 0
         j = idx[new]
-        f = np.minimum(p["rho_unattributed"] * np.exp(p["rho_sigma"] * d.z_rho[j, line, c]) * parent_frac[new], 0.5)
+        f = np.minimum(plan.rho[line] * np.exp(p["rho_sigma"] * d.z_rho[j, line, c]) * parent_frac[new], 0.5)
         sizes[j, slot] = f * total[new]
         masks[j, slot] = parent_mask[new] | (1 << (M + c))
         parent_mask = masks[idx, slot]

@@ -21,6 +21,7 @@ class ArmPlan:
     agents: list[str]  # distinct agents over all lines (exposure draws)
     prev: np.ndarray  # (M,)
     fixed_fraction: np.ndarray  # (M,) clonal fraction at entry when given, NaN = drawn
+    rho: np.ndarray  # (L,) median unattributed-resistant fraction at the start of each line
     emerge: np.ndarray  # (L, M) per-line emergence probability
     cov_fraction: np.ndarray  # (C,)
     cov_growth: np.ndarray  # (C,)
@@ -84,6 +85,8 @@ def arm_plans(scenario: Any, kb: Any, params: Params) -> list[ArmPlan]:
             arm=arm.name, mechanisms=mechanisms, classes=classes, lines=tables, agents=agents,
             prev=prev, emerge=emerge,
             fixed_fraction=np.array([scenario.clonal_fraction.get(m, np.nan) for m in mechanisms]),
+            rho=np.array([params.rho_unattributed_diagnosis if scenario.line + l == 1 else params.rho_unattributed
+                          for l in range(len(tables))]),
             cov_fraction=np.array([c["fraction"] for c in covs], dtype=float),
             cov_growth=np.array([c["growth_multiplier"] for c in covs], dtype=float),
             criteria=crit, p=dict(params.values), follow_up=scenario.follow_up_months))

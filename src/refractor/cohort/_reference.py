@@ -47,7 +47,7 @@ def _patient(plan: ArmPlan, d: Draws, b: int) -> dict:
         for c in dict.fromkeys(int(x) for x in plan.lines[line].unattr):
             slot = 1 + M + c
             if sizes[slot] == 0:
-                f = min(p["rho_unattributed"] * np.exp(p["rho_sigma"] * d.z_rho[b, line, c]) * parent_frac, 0.5)
+                f = min(plan.rho[line] * np.exp(p["rho_sigma"] * d.z_rho[b, line, c]) * parent_frac, 0.5)
                 sizes[slot] = f * total
                 masks[slot] = parent_mask | (1 << (M + c))
             parent_mask = masks[slot]
