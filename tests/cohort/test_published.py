@@ -45,13 +45,15 @@ def test_pomalidomide_after_lenalidomide_about_one_third_respond(runs):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "known out-of-sample miss of the current calibration: ~0.40-0.41 simulated vs ~0.30 published "
-    "(held-out target; see data/calibration.json). Strict: passes only when the model is fixed."))
+    "known out-of-sample miss of the current calibration: ~0.39-0.41 simulated vs ~0.30 published "
+    "(held-out target; see data/calibration.json and docs/concepts.md). Strict: passes only when "
+    "the model is fixed."))
 def test_iberdomide_after_len_pom_orr_about_30_percent(runs):
     # Lonial et al. Lancet Haematol 2022 (CC-220-MM-001; seed 003 ref 27): ORR ~30% in nearly 200
-    # patients after lenalidomide/pomalidomide. HELD OUT of the calibration. Accepted 20-40%.
+    # patients after lenalidomide/pomalidomide. HELD OUT of the calibration. Accepted: within 25%
+    # of 0.30 (the project's tolerance for published figures).
     orr = line_stats(runs["iberdomide-after-len-pom"], "Iberdomide-dex", 0)["orr"]["value"]
-    assert 0.20 <= orr <= 0.40
+    assert 0.225 <= orr <= 0.375
 
 
 def test_crbn_lesion_share_rises_across_imid_lines(runs, kb):
