@@ -4,7 +4,9 @@ Every setting is resolved in one fixed order, in one place (:meth:`Settings.reso
 
 1. an explicit value (a command-line flag such as ``--kb``, or a keyword argument);
 2. the environment (``REFRACTOR_KB_DIR``, ``REFRACTOR_CACHE_DIR``,
-   ``REFRACTOR_KB_MAX_FILE_BYTES``, ``REFRACTOR_KB_MAX_ALIASES``);
+   ``REFRACTOR_KB_MAX_FILE_BYTES``, ``REFRACTOR_KB_MAX_ALIASES``, and the input-file caps
+   ``REFRACTOR_MAX_INPUT_BYTES``, ``REFRACTOR_MAX_COLUMNS``, ``REFRACTOR_MAX_CELL_CHARS``,
+   ``REFRACTOR_MAX_VCF_HEADER_LINES`` of :class:`refractor.io.IOLimits`);
 3. the packaged default.
 
 The resolved object is frozen and passed explicitly to the functions that need it
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Mapping
 
 from refractor.errors import InputError
+from refractor.io._limits import IOLimits  # light: refractor.io loads its readers lazily
 
 #: environment variable -> what it sets (documented in ``docs/kb.md``)
 ENV_KB_DIR = "REFRACTOR_KB_DIR"
@@ -74,6 +77,7 @@ class Limits:
     """Every input limit, grouped by the part of Refractor that enforces it."""
 
     kb: KBLimits = field(default_factory=KBLimits)
+    io: IOLimits = field(default_factory=IOLimits)
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ class Settings:
             for var, name in ((ENV_KB_MAX_FILE_BYTES, "max_file_bytes"), (ENV_KB_MAX_ALIASES, "max_aliases")):
                 if env.get(var, "").strip():
                     kb_limits = replace(kb_limits, **{name: _whole(env[var], var)})
-            limits = Limits(kb=kb_limits)
+            limits = Limits(kb=kb_limits, io=IOLimits.from_env(env))
         return cls(kb_dir=kb, cache_dir=cache, limits=limits)
 
     def with_kb_dir(self, kb_dir: str | os.PathLike[str] | None) -> "Settings":

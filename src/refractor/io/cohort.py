@@ -26,10 +26,15 @@ splicing     sample gene event[str] psi[float 0..1] reads[int] source[str]
 methylation  sample feature[str] gene[str|None] beta[float 0..1] region[str|None] (the probe's
              position relative to its gene, e.g. TSS200 / Body; None when not annotated)
 protein      sample gene value[float] unit[str]
+
+``inputs`` records the files a cohort was read from, per samplesheet column
+(``{"maf": (Path, ...), ...}``), so callers (e.g. the annotated-MAF writer) never re-parse the
+samplesheet.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -86,6 +91,8 @@ class Cohort:
     methylation: pd.DataFrame = field(default_factory=lambda: empty("methylation"))
     protein: pd.DataFrame = field(default_factory=lambda: empty("protein"))
     build: str = "GRCh38"
+    #: files the cohort was read from, per samplesheet column (``{"maf": (Path, ...)}``)
+    inputs: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     #: where each sample's disease and agent names came from, for error messages: sample ->
     #: {field: InputError keywords}, e.g. ``{"S1": {"refractory_agents": {"path": "c.tsv",
     #: "line": 3, "column": "refractory_agents"}}}``; the names stay as written in ``samples``
