@@ -78,3 +78,13 @@ def test_a_cll_trial_is_data_and_bcl2_g101v_removes_venetoclax_response(kb):
     orr0 = line_stats(without, "Ven", 0)["orr"]["value"]
     orr1 = line_stats(with_, "Ven", 0)["orr"]["value"]
     assert orr0 > 0.5 and orr1 < 0.1
+
+
+def test_umbrella_mechanisms_agree_with_the_model_tables():
+    # One concept in one place: the cohort's umbrella list (prevalence.yaml) must name mechanisms
+    # that the models also treat as represented through their members, never as a lesion of their own.
+    from refractor.cohort._population import umbrellas
+    from refractor.models import get_spec, list_models
+
+    represented = {m for n in list_models() for m in getattr(get_spec(n), "represented", {})}
+    assert umbrellas() and set(umbrellas()) <= represented
