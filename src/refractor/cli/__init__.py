@@ -46,6 +46,7 @@ def _register() -> None:
     _models.register(app)
     _serve.register(app)
     _cohort.register(app)
+    __import__("refractor.cli._sensitivity", fromlist=["register"]).register(app)
 
 
 def _print_version(value: bool) -> None:
