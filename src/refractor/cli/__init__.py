@@ -41,12 +41,13 @@ def _register() -> None:
     if _REGISTERED:
         return
     _REGISTERED.append(True)
-    from refractor.cli import _kb, _models, _profile, _serve
+    from refractor.cli import _cohort, _kb, _models, _profile, _serve
 
     app.add_typer(_kb.app, name="kb")
     _profile.register(app)
     _models.register(app)
     _serve.register(app)
+    _cohort.register(app)
     __import__("refractor.cli._sensitivity", fromlist=["register"]).register(app)
 
 

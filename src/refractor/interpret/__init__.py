@@ -10,6 +10,7 @@ Every rule, weight and threshold comes from the knowledge base (``kb.biomarkers`
 """
 from refractor.interpret._cohort_result import CohortResult
 from refractor.interpret._engine import interpret, interpret_per_sample
+from refractor.interpret._states import score_mechanism_states
 from refractor.interpret._results import (
     CALL_STATUSES,
     CALL_WORDS,
@@ -33,6 +34,7 @@ from refractor.interpret._results import (
 __all__ = [
     "interpret",
     "interpret_per_sample",
+    "score_mechanism_states",
     "CohortResult",
     "SampleResult",
     "MechanismCall",

@@ -1,0 +1,122 @@
+"""One executor interface: local processes by default, Dask ``distributed`` on request.
+
+``executor.map(fn, tasks)`` returns the results in task order. Every task is one block of
+patients with its own random stream (see :mod:`refractor.cohort._population`), so the results
+do not depend on which executor ran them or on how many workers it had.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from refractor.errors import InputError
+
+
+class Executor:
+    """Base class: run ``fn`` over ``tasks`` and yield results in order."""
+
+    name = "base"
+    workers = 1
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def describe(self) -> dict[str, Any]:
+        return {"executor": self.name, "workers": self.workers}
+
+
+class LocalExecutor(Executor):
+    """``workers`` = 1 runs in this process; more uses a process pool (fork on Linux)."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, int(workers or min(2, os.cpu_count() or 1)))
+        self._pool = None
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        tasks = list(tasks)
+        if self.workers == 1 or len(tasks) <= 1:
+            for t in tasks:
+                yield fn(t)
+            return
+        if self._pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        yield from self._pool.map(fn, tasks)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Run blocks on a Dask cluster: a scheduler ``address``, or a ``LocalCluster`` started here
+    (``address=None``; ``processes=False`` keeps its workers as threads of this process)."""
+
+    name = "dask"
+
+    def __init__(self, address: str | None = None, *, workers: int = 2, processes: bool = True,
+                 client: Any = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dependency declared in pyproject
+            raise InputError(f"the Dask executor needs the 'distributed' package ({exc})") from None
+        self._own = client is None
+        self._cluster = None
+        if client is not None:
+            self.client = client
+        elif address:
+            try:
+                self.client = Client(address, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(f"cannot reach the Dask scheduler at {address!r}: {exc}",
+                                 column="--executor") from None
+        else:
+            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                         dashboard_address=None)
+            self.client = Client(self._cluster)
+        self.workers = len(self.client.scheduler_info().get("workers", {})) or workers
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        futures = self.client.map(fn, list(tasks), pure=False)
+        for f in futures:
+            yield f.result()
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+
+
+def make_executor(spec: str | Executor | None = None, workers: int | None = None) -> Executor:
+    """``None``/``"local"`` -> :class:`LocalExecutor`; ``"dask"`` -> a local Dask cluster;
+    ``"tcp://..."`` -> that Dask scheduler; an :class:`Executor` is returned as is."""
+    if isinstance(spec, Executor):
+        return spec
+    if spec in (None, "local", "processes"):
+        return LocalExecutor(workers)
+    if spec in ("dask", "dask-local"):
+        return DaskExecutor(workers=workers or 2)
+    if isinstance(spec, str) and "://" in spec:
+        return DaskExecutor(spec)
+    raise InputError(f"unknown executor {spec!r}; use local, dask or a scheduler address (tcp://host:port)",
+                     column="--executor")
+
+
+__all__ = ["Executor", "LocalExecutor", "DaskExecutor", "make_executor"]
