@@ -15,7 +15,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: path prefixes whose POST bodies may be HTML forms (multipart uploads)
 FORM_PATHS: tuple[str, ...] = ("/upload", "/playground", "/login", "/sample-model")
 #: modules holding a page ``router``
-PAGE_MODULES: tuple[str, ...] = ("refractor.web._site", "refractor.web._kbpages")
+PAGE_MODULES: tuple[str, ...] = ("refractor.web._site", "refractor.web._kbpages", "refractor.web._profile",
+                                  "refractor.web._models")
 
 
 def install(app: Any) -> None:
