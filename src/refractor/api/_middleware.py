@@ -89,12 +89,13 @@ class ServiceMiddleware:
                                  f"send {' or '.join(allowed)}")
                 return
 
-        state = {"received": 0, "over": False, "started": False}
+        state = {"received": 0, "over": False, "started": False, "done": False}
 
         async def counted_receive() -> dict:
             message = await receive()
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
+                state["done"] = not message.get("more_body", False)
                 if state["received"] > limit:
                     state["over"] = True
                     raise _TooLarge()
@@ -118,9 +119,25 @@ class ServiceMiddleware:
             if not state["over"]:
                 raise
         if state["over"] and not state["started"]:
+            if not state["done"]:
+                await self._drain(receive, limit)
             await reply(413, f"request body larger than the limit of {limit} bytes "
                              "(REFRACTOR_MAX_BODY_BYTES), counted as it streamed in",
                         [(b"connection", b"close")])
+
+    @staticmethod
+    async def _drain(receive: Callable, limit: int) -> None:
+        """Read (and drop) a little more of an over-long body, so that the client — still
+        sending — can read the 413 instead of a connection reset; never more than the limit
+        again (or 1 MiB), then the server closes the connection."""
+        budget = min(limit, 1024 * 1024)
+        while budget > 0:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            budget -= len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
     def _authorised(self, headers: dict[str, str]) -> bool:
         token = self.limits.token
