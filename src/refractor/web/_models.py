@@ -83,8 +83,15 @@ async def playground(request: Request, model: str | None = Query(None, max_lengt
                      agent: str | None = Query(None, max_length=60),
                      perturbation: list[str] = Query([], max_length=50),
                      lo: float = Query(0.01, gt=0, le=1e9), hi: float = Query(10_000.0, gt=0, le=1e9),
-                     n: int = Query(15, ge=2, le=50), dose: float | None = Query(None, ge=0, le=1e9)):
-    args = (model or None, agent or None, [p for p in perturbation if p], lo, hi, n, dose)
+                     n: int = Query(15, ge=2, le=50),
+                     dose: str = Query("", max_length=40, description="empty: the IC50")):
+    try:  # an empty form field means "not given"
+        at = float(dose) if dose.strip() else None
+    except ValueError:
+        raise InputError(f"dose {dose!r} is not a number", column="dose") from None
+    if at is not None and not 0 <= at <= 1e9:
+        raise InputError("dose must be between 0 and 1e9", column="dose")
+    args = (model or None, agent or None, [p for p in perturbation if p], lo, hi, n, at)
     ctx = await run_in_pool(request, playground_context, *args) if model and agent \
         else playground_context(*args)
     return respond(request, "playground.html.j2", ctx)
