@@ -85,6 +85,8 @@ SERVICE_ENV: dict[str, str] = {
 }
 #: the bearer token of the HTTP service (empty: none)
 ENV_API_TOKEN = "REFRACTOR_API_TOKEN"
+#: where the service runs heavy work: ``process`` (default) or ``thread``
+ENV_POOL = "REFRACTOR_POOL"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ class ServiceLimits:
         Seconds sent in ``Retry-After`` with a 503.
     reports_kept : int
         Reports the web application keeps in memory (oldest dropped first).
+    pool : {"process", "thread"}
+        Where heavy work runs: worker processes (default; heavy work never holds the serving
+        process's interpreter lock) or threads of the serving process.
     token : str or None
         Bearer token required by the service (``None``: no authentication); not shown in repr.
     """
@@ -128,6 +133,7 @@ class ServiceLimits:
     queue: int = 8
     retry_after: int = 5
     reports_kept: int = 50
+    pool: str = "process"
     token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -136,6 +142,8 @@ class ServiceLimits:
             low = 1 if name in ("workers", "page_size", "request_timeout", "reports_kept", "max_samples") else 0
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise InputError(f"{name} must be a whole number >= {low}, got {value!r}", column=name)
+        if self.pool not in ("process", "thread"):
+            raise InputError(f"pool must be 'process' or 'thread', got {self.pool!r}", column="pool")
         if self.token is not None and (not isinstance(self.token, str) or len(self.token) < 16):
             raise InputError("the API token must be a string of at least 16 characters", column="token")
 
@@ -206,6 +214,8 @@ class Settings:
             for var, name in SERVICE_ENV.items():
                 if env.get(var, "").strip():
                     service = replace(service, **{name: _whole(env[var], var)})
+            if env.get(ENV_POOL, "").strip():
+                service = replace(service, pool=env[ENV_POOL].strip().lower())
             if env.get(ENV_API_TOKEN, "").strip():
                 service = replace(service, token=env[ENV_API_TOKEN].strip())
             limits = Limits(kb=kb_limits, service=service)
@@ -232,6 +242,6 @@ def _whole(text: str, var: str) -> int:
     return value
 
 
-__all__ = ["ENV_API_TOKEN", "ENV_CACHE_DIR", "ENV_KB_DIR", "ENV_KB_MAX_ALIASES", "ENV_KB_MAX_FILE_BYTES",
+__all__ = ["ENV_API_TOKEN", "ENV_POOL", "ENV_CACHE_DIR", "ENV_KB_DIR", "ENV_KB_MAX_ALIASES", "ENV_KB_MAX_FILE_BYTES",
            "KBLimits", "Limits", "SERVICE_ENV", "ServiceLimits", "Settings", "default_cache_dir",
            "packaged_kb_dir"]

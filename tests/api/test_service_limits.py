@@ -72,6 +72,6 @@ def test_heavy_requests_time_out_with_504(make_client, monkeypatch, assert_shape
         return real(body, name)
 
     monkeypatch.setattr(_models, "run_dose_response", slow)
-    c = make_client(request_timeout=1)
+    c = make_client(request_timeout=1, pool="thread")  # the patch lives in this process
     r = c.post("/models/bcl2/dose-response", json={"agent": "venetoclax", "doses": [1, 10]})
     assert_shape(r, 504, "ServiceTimeout")

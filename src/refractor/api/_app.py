@@ -7,6 +7,7 @@ offline API docs (:mod:`._docs`) and the web application (:mod:`refractor.web`).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from pathlib import Path
@@ -31,16 +32,24 @@ ROUTER_MODULES: tuple[str, ...] = ("refractor.api._kb", "refractor.api._models",
 MAX_BODY_BYTES = ServiceLimits().max_body_bytes
 
 
-def get_kb(request: Request) -> "KnowledgeBase":
-    """FastAPI dependency: the app's knowledge base, loaded on first use."""
-    state = request.app.state
-    if state.kb is None:
-        with state.kb_lock:
-            if state.kb is None:
-                from refractor.kb import KnowledgeBase
+def _load_kb(state) -> "KnowledgeBase":
+    with state.kb_lock:
+        if state.kb is None:
+            from refractor.kb import KnowledgeBase
 
-                state.kb = KnowledgeBase.load(settings=state.settings)
+            state.kb = KnowledgeBase.load(settings=state.settings)
     return state.kb
+
+
+async def get_kb(request: Request) -> "KnowledgeBase":
+    """FastAPI dependency: the app's knowledge base, loaded on first use (in a worker thread,
+    never on the event loop; afterwards without any thread hop)."""
+    state = request.app.state
+    if state.kb is not None:
+        return state.kb
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_load_kb, state)
 
 
 def create_app(
@@ -69,7 +78,13 @@ def create_app(
 
     settings = (settings or Settings.resolve()).with_kb_dir(data_dir)
     limits = settings.limits.service
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.pool.shutdown()  # worker processes end with the server
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Refractor",
         version=__version__,
         description="Explain and predict drug resistance in blood cancers (research use only).",
@@ -80,7 +95,7 @@ def create_app(
     app.state.kb = kb
     app.state.settings = settings
     app.state.kb_lock = threading.Lock()
-    app.state.pool = WorkerPool(limits)
+    app.state.pool = WorkerPool(limits, kb=lambda: app.state.kb, settings=settings)
     install_handlers(app)
 
     @app.get("/health", tags=["meta"], summary="Liveness check")

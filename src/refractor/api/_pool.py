@@ -1,12 +1,19 @@
 """The bounded worker pool for CPU-heavy requests (profiles, simulations).
 
-Heavy endpoints hand a plain function to :func:`run_heavy`; it runs in one of
-``ServiceLimits.workers`` threads, never on the event loop, so ``/health`` and the knowledge
-pages keep answering. At most ``workers + queue`` heavy requests are admitted at once; one
-more is answered at once with 503 and ``Retry-After`` instead of piling up. A request whose
-work takes longer than ``request_timeout`` seconds is answered 504; its thread finishes the
-computation it started (Python threads cannot be killed) and keeps its admission slot until
-then, so slow work can never admit more than the bound.
+Heavy endpoints hand a module-level function and its arguments to :func:`run_heavy`; it runs
+in one of ``ServiceLimits.workers`` worker **processes** (``pool="process"``, the default), so
+neither the event loop nor the interpreter lock of the serving process is held by heavy work
+and ``/health`` and the knowledge pages keep answering (libRoadRunner and parts of pandas keep
+the GIL for long stretches: threads alone let them stall the server). ``pool="thread"`` runs
+the work in threads of the serving process instead (cheaper to start; for tests and small
+installations). Arguments and results cross the process boundary by pickling; the app's
+knowledge base is sent to each worker once, when the worker starts, and an argument that *is*
+the app's knowledge base is replaced by the worker's copy.
+
+At most ``workers + queue`` heavy requests are admitted at once; one more is answered at once
+with 503 and ``Retry-After`` instead of piling up. A request whose work takes longer than
+``request_timeout`` seconds is answered 504; the worker finishes the computation it started
+and keeps its admission slot until then, so slow work can never admit more than the bound.
 
 The result is serialised to JSON in the worker too (the event loop never encodes a large
 document) and refused with 413 when it is larger than ``max_response_bytes``.
@@ -16,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Callable
 
 from fastapi import Request
@@ -26,20 +33,77 @@ from refractor._jsonsafe import json_safe
 from refractor.api._errors import PayloadTooLarge, ServiceBusy, ServiceTimeout
 
 
-class WorkerPool:
-    """``workers`` threads and ``workers + queue`` admission slots."""
+class _KBSlot:
+    """Stands for "the worker's knowledge base" in the arguments sent to a worker process."""
 
-    def __init__(self, limits: Any) -> None:
+    def __reduce__(self) -> str:
+        return "KB"
+
+
+KB = _KBSlot()
+_WORKER_KB: Any = None
+
+
+#: scheduling priority of worker processes relative to the server (POSIX nice increment):
+#: on a busy machine the serving process gets the CPU first, so cheap requests stay fast
+WORKER_NICE = 10
+
+
+def _init_worker(kb: Any, settings: Any) -> None:
+    global _WORKER_KB
+    import os
+
+    if hasattr(os, "nice"):
+        try:
+            os.nice(WORKER_NICE)
+        except OSError:  # not permitted: run at the server's priority
+            pass
+    _WORKER_KB = kb
+    if kb is None:
+        from refractor.kb import KnowledgeBase
+
+        _WORKER_KB = KnowledgeBase.load(settings=settings)
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...], max_bytes: int | None) -> Any:
+    """Runs in the worker: swap the knowledge-base placeholder in, call, encode if asked."""
+    args = tuple(_WORKER_KB if a is KB else a for a in args)
+    result = fn(*args)
+    return encode(result, max_bytes) if max_bytes is not None else result
+
+
+class WorkerPool:
+    """``workers`` processes (or threads) and ``workers + queue`` admission slots.
+
+    ``kb`` is a callable returning the app's knowledge base (``None`` until loaded), and
+    ``settings`` the app's settings (a worker loads the KB from them when the app has none yet).
+    """
+
+    def __init__(self, limits: Any, kb: Callable[[], Any] = lambda: None, settings: Any = None) -> None:
         self.limits = limits
-        self._executor: ThreadPoolExecutor | None = None
+        self._kb = kb
+        self._settings = settings
+        self._executor: Executor | None = None
         self._lock = threading.Lock()
         self._admitted = 0
 
     @property
-    def executor(self) -> ThreadPoolExecutor:
+    def processes(self) -> bool:
+        return self.limits.pool == "process"
+
+    @property
+    def executor(self) -> Executor:
         with self._lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="refractor-heavy")
+                if self.processes:
+                    import multiprocessing
+
+                    # spawn: a fresh interpreter, never a fork of the threaded server
+                    self._executor = ProcessPoolExecutor(
+                        self.limits.workers, mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_init_worker, initargs=(self._kb(), self._settings))
+                else:
+                    self._executor = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="refractor-heavy")
             return self._executor
 
     @property
@@ -50,8 +114,9 @@ class WorkerPool:
         with self._lock:
             self._admitted -= 1
 
-    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` in a worker; ServiceBusy when full, ServiceTimeout when too slow."""
+    async def run(self, fn: Callable[..., Any], *args: Any, max_bytes: int | None = None) -> Any:
+        """``fn(*args)`` in a worker (encoded to JSON bytes when ``max_bytes`` is given);
+        ServiceBusy when full, ServiceTimeout when too slow."""
         lim = self.limits
         with self._lock:
             if self._admitted >= lim.workers + lim.queue:
@@ -60,8 +125,11 @@ class WorkerPool:
                                   f"retry in {lim.retry_after} s",
                                   headers={"Retry-After": str(lim.retry_after)})
             self._admitted += 1
+        kb = self._kb()
+        if self.processes and kb is not None:
+            args = tuple(KB if a is kb else a for a in args)
         try:
-            future = self.executor.submit(fn, *args)
+            future = self.executor.submit(_call, fn, args, max_bytes)
         except BaseException:
             self._release()
             raise
@@ -74,10 +142,17 @@ class WorkerPool:
                                  "or points)") from None
 
     def shutdown(self) -> None:
+        """Stop the workers (worker processes are terminated, not waited for)."""
         with self._lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = None
+            ex, self._executor = self._executor, None
+        if ex is None:
+            return
+        procs = list((getattr(ex, "_processes", None) or {}).values())
+        ex.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:  # our own worker processes: end them, do not wait for their work
+            proc.terminate()
+        for proc in procs:
+            proc.join(5)
 
 
 def encode(document: Any, max_bytes: int) -> bytes:
@@ -94,7 +169,7 @@ async def run_heavy(request: Request, fn: Callable[..., Any], *args: Any) -> Res
     """Run ``fn(*args)`` (returning a JSON-ready document) in the app's pool; a JSON response."""
     pool: WorkerPool = request.app.state.pool
     max_bytes = request.app.state.settings.limits.service.max_response_bytes
-    data = await pool.run(lambda: encode(fn(*args), max_bytes))
+    data = await pool.run(fn, *args, max_bytes=max_bytes)
     return Response(data, media_type="application/json")
 
 
@@ -103,4 +178,4 @@ async def run_in_pool(request: Request, fn: Callable[..., Any], *args: Any) -> A
     return await request.app.state.pool.run(fn, *args)
 
 
-__all__ = ["WorkerPool", "encode", "run_heavy", "run_in_pool"]
+__all__ = ["KB", "WorkerPool", "encode", "run_heavy", "run_in_pool"]

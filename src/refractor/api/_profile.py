@@ -230,7 +230,12 @@ def level_records(result) -> list[dict[str, Any]]:
 async def profile(body: SampleIn, request: Request, kb=Depends(get_kb)) -> dict[str, Any]:
     from refractor.api._pool import run_heavy  # the bounded worker pool (never the event loop)
 
-    return await run_heavy(request, lambda: _interpret([body], kb)[0].to_dict())
+    return await run_heavy(request, sample_document, body, kb)
+
+
+def sample_document(body: SampleIn, kb) -> dict[str, Any]:
+    """The document of ``POST /profile`` (runs in a worker)."""
+    return _interpret([body], kb)[0].to_dict()
 
 
 @router.post("/cohort", summary="Resistance calls for up to 1,000 samples: per-sample JSON and "

@@ -10,7 +10,6 @@ are kept in memory (``ServiceLimits.reports_kept``, oldest dropped first) under 
 """
 from __future__ import annotations
 
-import io
 import secrets
 import shutil
 import tempfile
@@ -25,7 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from refractor.api._app import get_kb
 from refractor.api._pool import run_in_pool
 from refractor.errors import InputError, NotFoundError
-from refractor.web._render import entry_url, respond, source_url
+from refractor.web._render import entry_url, respond
 
 router = APIRouter(include_in_schema=False)
 _LOCK = threading.Lock()
@@ -38,18 +37,18 @@ def _store(request: Request) -> "OrderedDict[str, Any]":
     return state.reports
 
 
-def _keep(request: Request, result: Any, kb: Any) -> str:
+def _keep(request: Request, result: dict[str, Any]) -> str:
     kept = request.app.state.settings.limits.service.reports_kept
     rid = secrets.token_urlsafe(12)
     with _LOCK:
         store = _store(request)
-        store[rid] = (result, kb)
+        store[rid] = result
         while len(store) > kept:
             store.popitem(last=False)
     return rid
 
 
-def _get(request: Request, rid: str) -> tuple[Any, Any]:
+def _get(request: Request, rid: str) -> dict[str, Any]:
     with _LOCK:
         got = _store(request).get(rid)
     if got is None:
@@ -63,7 +62,28 @@ def _kb_genes(kb: Any) -> set[str]:
     return {getattr(f, "gene", None) for b in kb.biomarkers.values() for f in iter_features(b.profile)} - {None}
 
 
-def _interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int) -> Any:
+def bundle(result: Any, kb: Any) -> dict[str, Any]:
+    """What a report page and its downloads need, as plain data (it crosses from the worker
+    process): per-sample JSON, the level table, the TSV and the self-contained HTML."""
+    import io
+
+    import pandas as pd
+
+    from refractor.api._profile import level_records
+    from refractor.report import render_html
+
+    levels = result.call_frame()
+    buf = io.StringIO()
+    pd.DataFrame(level_records(result)).to_csv(buf, sep="\t", index=False)
+    return {"kb_version": result.kb_version, "kb_hash": result.kb_hash, "agents": list(result.agents),
+            "levels": [{"sample": s, "levels": [None if v != v else v for v in levels.loc[s].tolist()]}
+                       for s in levels.index],
+            "samples": [r.to_dict() for r in result], "tsv": buf.getvalue(),
+            "html": render_html(result, kb)}
+
+
+def interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int) -> dict[str, Any]:
+    """Read an uploaded samplesheet with the io layer and interpret it (runs in a worker)."""
     from refractor.interpret import interpret
     from refractor.io import read_samplesheet
 
@@ -72,32 +92,33 @@ def _interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int) -> Any
     if n > max_samples:
         raise InputError(f"{n} samples; at most {max_samples} per request (REFRACTOR_MAX_SAMPLES)",
                          path=sheet)
-    return interpret(cohort, kb)
+    return bundle(interpret(cohort, kb), kb)
 
 
-def report_context(rid: str, result: Any, kb: Any) -> dict[str, Any]:
+def interpret_one(body: Any, kb: Any) -> dict[str, Any]:
+    """Interpret one sample posted from the form (runs in a worker)."""
+    from refractor.api._profile import _interpret
+
+    return bundle(_interpret([body], kb), kb)
+
+
+def report_context(rid: str, data: dict[str, Any]) -> dict[str, Any]:
     """The report page: cohort level table, then every sample in detail."""
     from refractor.interpret import DISCLAIMER
 
     samples = []
-    for r in result:
-        d = r.to_dict()
-        for a in d["agents"]:
-            a["url"] = entry_url("agents", a["agent"])
-        for m in d["mechanisms"]:
-            m["url"] = entry_url("mechanisms", m["mechanism"])
-        for s in d.get("strategies", []) + d.get("flagged_harmful", []):
-            s["url"] = entry_url("strategies", s["strategy"])
+    for d in data["samples"]:
+        d = dict(d)
+        d["agents"] = [{**a, "url": entry_url("agents", a["agent"])} for a in d["agents"]]
+        d["mechanisms"] = [{**m, "url": entry_url("mechanisms", m["mechanism"])} for m in d["mechanisms"]]
+        for key in ("strategies", "flagged_harmful"):
+            d[key] = [{**x, "url": entry_url("strategies", x["strategy"])} for x in d.get(key, [])]
         d["active_mechanisms"] = [m for m in d["mechanisms"] if m.get("status") in ("detected", "possible")]
-        d["model_url"] = f"/sample-model?report={rid}&sample={r.sample}"
+        d["model_url"] = f"/sample-model?report={rid}&sample={d['sample']}"
         samples.append(d)
-    agents = list(result.agents)
-    levels = result.call_frame()
-    table = [{"sample": s, "levels": [None if v != v else v for v in levels.loc[s].tolist()]}
-             for s in levels.index]
-    return {"page": "report", "title": "Resistance report", "id": rid, "kb_version": result.kb_version,
-            "kb_hash": result.kb_hash, "agents": agents, "levels": table, "samples": samples,
-            "disclaimer": DISCLAIMER,
+    return {"page": "report", "title": "Resistance report", "id": rid, "kb_version": data["kb_version"],
+            "kb_hash": data["kb_hash"], "agents": data["agents"], "levels": data["levels"],
+            "samples": samples, "disclaimer": DISCLAIMER,
             "downloads": {k: f"/report/{rid}/download/{n}" for k, n in
                           (("json", "report.json"), ("tsv", "cohort_levels.tsv"), ("html", "report.html"))}}
 
@@ -131,10 +152,10 @@ async def upload_samplesheet(request: Request, samplesheet: UploadFile,
             with open(folder / name, "wb") as fh:
                 shutil.copyfileobj(u.file, fh)
         sheet = Path(samplesheet.filename or "").name
-        result = await run_in_pool(request, _interpret_sheet, folder, sheet, kb, lim.max_samples)
+        result = await run_in_pool(request, interpret_sheet, folder, sheet, kb, lim.max_samples)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return RedirectResponse(f"/report/{_keep(request, result, kb)}", status_code=303)
+    return RedirectResponse(f"/report/{_keep(request, result)}", status_code=303)
 
 
 def _lines(text: str, field: str, cols: int) -> list[list[str]]:
@@ -163,7 +184,7 @@ async def upload_sample(request: Request, sample: str = Form(..., max_length=200
                         expression: str = Form("", max_length=200_000), prior_agents: str = Form("", max_length=2000),
                         refractory_agents: str = Form("", max_length=2000), sequenced: bool = Form(False),
                         kb=Depends(get_kb)):
-    from refractor.api._profile import SampleIn, _interpret
+    from refractor.api._profile import SampleIn
 
     body: dict[str, Any] = {"sample": sample.strip(), "disease": disease.strip()}
     rows = _lines(variants, "variants", 4)
@@ -184,53 +205,42 @@ async def upload_sample(request: Request, sample: str = Form(..., max_length=200
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(str(first["msg"]), column=".".join(str(x) for x in first["loc"])) from None
-    result = await run_in_pool(request, _interpret, [parsed], kb)
-    return RedirectResponse(f"/report/{_keep(request, result, kb)}", status_code=303)
+    result = await run_in_pool(request, interpret_one, parsed, kb)
+    return RedirectResponse(f"/report/{_keep(request, result)}", status_code=303)
 
 
 @router.get("/report/{rid}")
 def report(request: Request, rid: str):
-    result, kb = _get(request, rid)
-    return respond(request, "report.html.j2", report_context(rid, result, kb))
+    return respond(request, "report.html.j2", report_context(rid, _get(request, rid)))
 
 
 @router.get("/report/{rid}/download/{name}")
 def download(request: Request, rid: str, name: str):
     import json
 
-    result, kb = _get(request, rid)
+    data = _get(request, rid)
     if name == "report.json":
-        doc = {"kb_version": result.kb_version, "kb_hash": result.kb_hash,
-               "samples": [r.to_dict() for r in result]}
+        doc = {"kb_version": data["kb_version"], "kb_hash": data["kb_hash"], "samples": data["samples"]}
         return Response(json.dumps(doc, indent=1, allow_nan=False, default=str), media_type="application/json",
                         headers={"Content-Disposition": 'attachment; filename="report.json"'})
     if name == "cohort_levels.tsv":
-        from refractor.api._profile import level_records
-
-        import pandas as pd
-
-        buf = io.StringIO()
-        pd.DataFrame(level_records(result)).to_csv(buf, sep="\t", index=False)
-        return Response(buf.getvalue(), media_type="text/tab-separated-values",
+        return Response(data["tsv"], media_type="text/tab-separated-values",
                         headers={"Content-Disposition": 'attachment; filename="cohort_levels.tsv"'})
     if name == "report.html":
-        from refractor.report import render_html
-
-        return Response(render_html(result, kb), media_type="text/html",
+        # self-contained: inline styles and data: images, nothing else
+        return Response(data["html"], media_type="text/html",
                         headers={"Content-Disposition": 'attachment; filename="report.html"',
                                  "Content-Security-Policy": "default-src 'none'; img-src data:; "
                                  "style-src 'unsafe-inline'"})
     raise NotFoundError(f"no download {name!r}; valid: report.json, cohort_levels.tsv, report.html")
 
 
-def sample_model_context(rid: str, sample: str, result: Any, kb: Any) -> dict[str, Any]:
+def sample_model_context(rid: str, sample: dict[str, Any], kb: Any) -> dict[str, Any]:
+    """Model predictions for one sample of a report (runs in a worker)."""
     from refractor.models import predict_from_sample
 
-    try:
-        r = result[sample]
-    except (KeyError, IndexError):
-        raise NotFoundError(f"no sample {sample!r} in report {rid!r}") from None
-    df = predict_from_sample(r.to_dict(), settings=kb.settings)
+    df = predict_from_sample(sample, settings=kb.settings)
+    sample = sample["sample"]
     cols = [c for c in ("model", "agent", "status", "ic50_fold", "emax_shift", "perturbations",
                         "reference", "assumptions", "sources", "mechanism") if c in df.columns]
     rows = df[cols].astype(object).where(df[cols].notna(), None).to_dict(orient="records")
@@ -239,9 +249,12 @@ def sample_model_context(rid: str, sample: str, result: Any, kb: Any) -> dict[st
 
 
 @router.get("/sample-model")
-async def sample_model(request: Request, report: str, sample: str):
-    result, kb = _get(request, report)
-    ctx = await run_in_pool(request, sample_model_context, report, sample, result, kb)
+async def sample_model(request: Request, report: str, sample: str, kb=Depends(get_kb)):
+    data = _get(request, report)
+    found = next((s for s in data["samples"] if s["sample"] == sample), None)
+    if found is None:
+        raise NotFoundError(f"no sample {sample!r} in report {report!r}")
+    ctx = await run_in_pool(request, sample_model_context, report, found, kb)
     return respond(request, "sample_model.html.j2", ctx)
 
 
