@@ -88,9 +88,10 @@ def test_upload_errors_name_the_file_never_the_server_folder(make_client, assert
 
 @pytest.mark.parametrize("mode", ["thread", "process"])
 def test_pool_is_bounded_503_with_retry_after_and_504_when_too_slow(mode):
-    pool = WorkerPool(ServiceLimits(workers=1, queue=0, request_timeout=1, retry_after=7, pool=mode))
+    pool = WorkerPool(ServiceLimits(workers=1, queue=0, request_timeout=3, retry_after=7, pool=mode))
 
     async def scenario():
+        assert await pool.run(abs, -2) == 2  # the worker is up (a process takes a moment to start)
         first = asyncio.ensure_future(pool.run(time.sleep, 0.5))
         await asyncio.sleep(0.05)
         with pytest.raises(ServiceBusy) as busy:
@@ -99,12 +100,12 @@ def test_pool_is_bounded_503_with_retry_after_and_504_when_too_slow(mode):
         assert await first is None
         assert await pool.run(abs, -1) == 1  # the slot came back
         with pytest.raises(ServiceTimeout) as late:
-            await pool.run(time.sleep, 1.5)
+            await pool.run(time.sleep, 3.5)
         assert late.value.status == 504
 
     try:
         asyncio.run(scenario())
-        for _ in range(100):  # the slow call finishes and gives its slot back
+        for _ in range(200):  # the slow call finishes and gives its slot back
             if pool.admitted == 0:
                 break
             time.sleep(0.05)

@@ -58,16 +58,22 @@ def _init_worker(kb: Any, settings: Any) -> None:
             os.nice(WORKER_NICE)
         except OSError:  # not permitted: run at the server's priority
             pass
-    _WORKER_KB = kb
-    if kb is None:
-        from refractor.kb import KnowledgeBase
+    _WORKER_KB = kb if kb is not None else settings  # settings: loaded when first needed
 
-        _WORKER_KB = KnowledgeBase.load(settings=settings)
+
+def _worker_kb() -> Any:
+    global _WORKER_KB
+    from refractor.kb import KnowledgeBase
+
+    if not isinstance(_WORKER_KB, KnowledgeBase):
+        _WORKER_KB = KnowledgeBase.load(settings=_WORKER_KB)
+    return _WORKER_KB
 
 
 def _call(fn: Callable[..., Any], args: tuple[Any, ...], max_bytes: int | None) -> Any:
     """Runs in the worker: swap the knowledge-base placeholder in, call, encode if asked."""
-    args = tuple(_WORKER_KB if a is KB else a for a in args)
+    if any(a is KB for a in args):
+        args = tuple(_worker_kb() if a is KB else a for a in args)
     result = fn(*args)
     return encode(result, max_bytes) if max_bytes is not None else result
 
