@@ -96,6 +96,19 @@ def test_health_home_and_offline_docs(server):
     assert httpx.get(base + "/openapi.json").json()["info"]["title"] == "Refractor"
 
 
+def test_heavy_request_runs_in_a_worker_process(server):
+    """POST /profile through the real server's process pool: BCL2 p.G101V in CLL -> venetoclax
+    high (Blombery et al. Cancer Discov 2019, PMID 30514704)."""
+    base, _ = server
+    r = httpx.post(base + "/profile", timeout=120, json={
+        "sample": "CLL-G101V", "disease": "CLL",
+        "variants": [{"gene": "BCL2", "consequence": "missense", "protein_change": "p.G101V", "vaf": 0.2}]})
+    assert r.status_code == 200, r.text
+    ven = next(a for a in r.json()["agents"] if a["agent"] == "venetoclax")
+    assert ven["level"] == "high"
+    assert httpx.get(base + "/health").status_code == 200
+
+
 def test_malformed_http_gets_the_json_shape(server):
     _, port = server
     status, headers, body = _raw(port, b"GARBAGE\x00 / HTTP/1.1\r\n\r\n")

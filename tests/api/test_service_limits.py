@@ -75,3 +75,17 @@ def test_heavy_requests_time_out_with_504(make_client, monkeypatch, assert_shape
     c = make_client(request_timeout=1, pool="thread")  # the patch lives in this process
     r = c.post("/models/bcl2/dose-response", json={"agent": "venetoclax", "doses": [1, 10]})
     assert_shape(r, 504, "ServiceTimeout")
+
+
+def test_search_survives_a_corrupted_kb_cache(make_client):
+    """The issue's permanent 500: the compiled SQLite cache damaged while the server runs."""
+    c = make_client()
+    assert c.get("/kb/search", params={"q": "G101V"}).status_code == 200
+    db = c.app.state.kb.database()
+    db.write_bytes(b"this is not a database" * 100)
+    from refractor.errors import CacheWarning
+
+    with pytest.warns(CacheWarning):  # the library says it rebuilt the cache
+        r = c.get("/kb/search", params={"q": "venetoclax"})  # another URL: not an answer from memory
+    assert r.status_code == 200, r.text
+    assert any(h["id"] == "venetoclax" for h in r.json())
