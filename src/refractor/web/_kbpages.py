@@ -18,8 +18,10 @@ from refractor.web._render import PLURAL, SINGULAR, entry_url, respond, source_u
 router = APIRouter(include_in_schema=False)
 
 #: record fields shown as lists of links: field -> kind of the ids it holds
-_LINKS = {"agents": "agents", "diseases": "diseases", "genes": "genes", "targets": "genes",
-          "components": "agents", "mechanism": "mechanisms", "parent": "diseases"}
+_LINKS = {"agents": "agents", "agent": "agents", "diseases": "diseases", "genes": "genes", "gene": "genes",
+          "targets": "genes", "components": "agents", "mechanism": "mechanisms", "parent": "diseases",
+          "conflicts_with": "evidence", "source": "sources", "evidence": "evidence", "biomarkers": "biomarkers",
+          "strategies": "strategies", "mechanisms": "mechanisms"}
 _SKIP = {"id", "name", "sources", "kind", "addresses", "sides", "subject", "numbers", "quantity"}
 
 
@@ -40,13 +42,16 @@ def _strategy_row(s: Any) -> dict[str, Any]:
 
 
 def _value(kb: Any, field: str, value: Any) -> Any:
-    """A field value for display: ids that name KB entries become links."""
+    """A field value for display: ids that name KB entries become links (also inside lists of
+    objects, e.g. an evidence item's ``agents``)."""
     target = _LINKS.get(field)
     if target and isinstance(value, str):
-        value = [value]
-    if target and isinstance(value, list) and all(isinstance(v, str) for v in value):
         recs = kb.records(target)
-        return [{"text": v, "url": entry_url(target, v) if v in recs else None} for v in value]
+        return {"text": value, "url": entry_url(target, value) if value in recs else None}
+    if isinstance(value, list):
+        return [_value(kb, field, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _value(kb, k, v) for k, v in value.items()}
     return value
 
 
