@@ -145,6 +145,8 @@ def test_playground_plots_with_units_and_g101v_shift(client):
     _, mut = _page(client, base + "&perturbation=bcl2_g101v")
     assert wt["result"]["unit"] == "nM" and wt["result"]["ic50"] and mut["result"]["ic50"]
     assert mut["result"]["ic50"] > 10 * wt["result"]["ic50"]
+    # the perturbed page compares with the reference cell on the same plot
+    assert mut["result"]["reference"]["ic50"] == pytest.approx(wt["result"]["ic50"], rel=1e-6)
     assert html.count("<svg") == 2 and 'role="img"' in html and "venetoclax dose (nM, log scale)" in html
     assert "Dose-response points" in html and wt["result"]["assumptions"]
     assert re.search(r"IC50 / DC50</th><td>[0-9.e+-]+ nM", html)

@@ -57,18 +57,24 @@ def playground_context(model: str | None, agent: str | None, perturbations: list
     doses = [r["dose"] for r in dr["data"]]
     resp = [r["response"] for r in dr["data"]]
     pert = ", ".join(perturbations) or "none"
+    series = [(f"with {pert}" if perturbations else dr["readout"], doses, resp)]
+    reference = None
+    if perturbations:  # the same cell without the perturbations, for comparison
+        ref = run_dose_response(DoseResponseRequest(agent=agent, range={"lo": lo, "hi": hi, "n": n}), model)
+        reference = {"ic50": ref["ic50"], "emax": ref["emax"], "dose_table": ref["data"]}
+        series.append(("reference cell", [r["dose"] for r in ref["data"]], [r["response"] for r in ref["data"]]))
     times = tc["data"]["time"]
     values = tc["data"][spec["readout"]]
     ctx["result"] = {
         "readout": dr["readout"], "unit": unit, "time_unit": tc["time_unit"], "ic50": dr["ic50"],
         "emax": dr["emax"], "hill": dr["hill"], "flags": dr["flags"], "cell": dr["cell"],
-        "assumptions": dr["assumptions"], "dose_table": dr["data"], "time_dose": at,
+        "assumptions": dr["assumptions"], "dose_table": dr["data"], "time_dose": at, "reference": reference,
         "time_table": [{"time": t, "value": v} for t, v in zip(times, values)],
         "dose_plot": line_plot("dose-plot", f"{agent} dose-response ({model} model)",
                                f"{dr['readout']} against {agent} dose in {unit} (log scale); "
                                f"perturbations: {pert}. The table below lists the same points.",
                                f"{agent} dose ({unit}, log scale)", f"{dr['readout']} (fraction)",
-                               [(dr["readout"], doses, resp)], logx=True),
+                               series, logx=True),
         "time_plot": line_plot("time-plot", f"{spec['readout']} over time at {at:.3g} {unit}",
                                f"{spec['readout']} against time in {tc['time_unit']} at {agent} "
                                f"{at:.3g} {unit}; perturbations: {pert}. The table below lists the same points.",
