@@ -23,15 +23,20 @@ def make_client():
         from fastapi.testclient import TestClient
     from refractor.api import create_app
 
+    apps = []
+
     def make(app_hook=None, **limits):
         s = Settings.resolve()
         s = replace(s, limits=replace(s.limits, service=replace(s.limits.service, **limits)))
         app = create_app(settings=s)
         if app_hook is not None:
             app_hook(app)
+        apps.append(app)
         return TestClient(app, raise_server_exceptions=False)
 
-    return make
+    yield make
+    for app in apps:  # end the worker processes this test started
+        app.state.pool.shutdown()
 
 
 def _assert_shape(r, status: int, error: str | None = None) -> dict:

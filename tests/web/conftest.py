@@ -21,4 +21,6 @@ def client():
         from fastapi.testclient import TestClient
     from refractor.api import create_app
 
-    return TestClient(create_app())
+    app = create_app()
+    yield TestClient(app)
+    app.state.pool.shutdown()  # end the worker processes
