@@ -156,3 +156,18 @@ def test_unknown_entry_and_report_are_404(client):
     assert client.get("/browse/mechanism/no-such-thing").status_code == 404
     assert client.get("/report/nope").status_code == 404
     assert client.get("/browse/nonsense/x").status_code == 422
+
+
+@pytest.mark.parametrize("url", ["/", "/search?q=venetoclax", "/browse/agent/venetoclax", "/upload",
+                                 "/playground?model=glue&agent=lenalidomide", "/login", "/docs"])
+def test_pages_load_nothing_from_elsewhere_and_no_inline_script(client, url):
+    """Offline by construction: scripts, styles and images come from this server (the CSP says
+    so too); links to PubMed/DOI are plain anchors, which load nothing."""
+    html = client.get(url).text
+    loaded = re.findall(r'<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)="([^"]*)"', html)
+    assert loaded and all(u.startswith("/") or u.startswith("data:") for u in loaded), loaded
+    for u in loaded:
+        if u.startswith("/"):
+            assert client.get(u).status_code == 200, u
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # no inline script
+    assert not re.search(r"\son[a-z]+=\"", html)  # no inline event handlers
