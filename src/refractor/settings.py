@@ -82,6 +82,8 @@ SERVICE_ENV: dict[str, str] = {
     "REFRACTOR_QUEUE": "queue",
     "REFRACTOR_RETRY_AFTER": "retry_after",
     "REFRACTOR_REPORTS_KEPT": "reports_kept",
+    "REFRACTOR_COHORT_JOBS": "cohort_jobs",
+    "REFRACTOR_MAX_COHORT_PATIENTS": "max_cohort_patients",
 }
 #: the bearer token of the HTTP service (empty: none)
 ENV_API_TOKEN = "REFRACTOR_API_TOKEN"
@@ -116,6 +118,10 @@ class ServiceLimits:
         Seconds sent in ``Retry-After`` with a 503.
     reports_kept : int
         Reports the web application keeps in memory (oldest dropped first).
+    cohort_jobs : int
+        Virtual-cohort runs and forecasts the web application runs at once (503 past it).
+    max_cohort_patients : int
+        Most virtual patients per arm (or twins per regimen) of one web cohort job.
     pool : {"process", "thread"}
         Where heavy work runs: worker processes (default; heavy work never holds the serving
         process's interpreter lock) or threads of the serving process.
@@ -133,13 +139,15 @@ class ServiceLimits:
     queue: int = 8
     retry_after: int = 5
     reports_kept: int = 50
+    cohort_jobs: int = 1
+    max_cohort_patients: int = 5_000
     pool: str = "process"
     token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name in SERVICE_ENV.values():
             value = getattr(self, name)
-            low = 1 if name in ("workers", "page_size", "request_timeout", "reports_kept", "max_samples") else 0
+            low = 1 if name in ("workers", "page_size", "request_timeout", "reports_kept", "max_samples", "max_cohort_patients") else 0
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise InputError(f"{name} must be a whole number >= {low}, got {value!r}", column=name)
         if self.pool not in ("process", "thread"):

@@ -10,6 +10,7 @@ Biology on the way: BCL2 p.G101V in CLL -> venetoclax ``high`` (Blombery et al. 
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -36,6 +37,8 @@ PAGES = ["/", "/search?q=venetoclax", "/browse/agent/venetoclax", "/browse/mecha
          "/browse/evidence/tp53-venetoclax-aml-failure", "/browse/source/pmid:30514704",
          "/browse/contradiction/ct04-universality-of-resistance", "/browse/agent", "/upload",
          "/playground?model=bcl2&agent=venetoclax&perturbation=bcl2_g101v", "/login"]
+if importlib.util.find_spec("refractor.cohort") is not None:
+    PAGES.append("/cohort")
 
 
 def _missing() -> str | None:
@@ -219,3 +222,23 @@ def test_model_plot_appears(server, browser):
     assert browser.find_elements("css selector", "svg#dose-plot path[d^='M']")
     assert "nM" in browser.find_element("css selector", "#results table").text
     _shot(browser, "playground-bcl2-venetoclax")
+
+
+def test_cohort_job_page_in_the_browser(server, browser):
+    """The scenario runner: form -> job page with progress -> result with a KM plot (axe-clean)."""
+    if importlib.util.find_spec("refractor.cohort") is None:
+        pytest.skip("refractor.cohort (virtual cohorts) is not part of this install")
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser.get_log("browser")
+    browser.get(server + "/cohort")
+    Select(browser.find_element("id", "co-scenario")).select_by_value("optimismm-len-pretreated")
+    box = browser.find_element("id", "co-n")
+    box.clear()
+    box.send_keys("300")
+    browser.find_element("css selector", "form[action='/cohort/run'] button[type=submit]").click()
+    WebDriverWait(browser, 300).until(lambda d: d.find_elements("css selector", "svg[id^='km-']"))
+    assert not _console_errors(browser)
+    _shot(browser, "cohort-job")
+    serious = [v for v in _axe(browser) if v["impact"] in ("serious", "critical")]
+    assert not serious, json.dumps(serious, indent=1)

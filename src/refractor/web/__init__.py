@@ -13,7 +13,7 @@ from typing import Any
 #: folder of the static files (``/static``)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: path prefixes whose POST bodies may be HTML forms (multipart uploads)
-FORM_PATHS: tuple[str, ...] = ("/upload", "/playground", "/login", "/sample-model")
+FORM_PATHS: tuple[str, ...] = ("/upload", "/playground", "/login", "/sample-model", "/cohort", "/forecast")
 #: modules holding a page ``router``
 PAGE_MODULES: tuple[str, ...] = ("refractor.web._site", "refractor.web._kbpages", "refractor.web._profile",
                                   "refractor.web._models")
@@ -25,6 +25,15 @@ def install(app: Any) -> None:
 
     for name in PAGE_MODULES:
         app.include_router(importlib.import_module(name).router)
+    if cohort_available():  # scenario runner and forecast, when refractor.cohort is installed
+        app.include_router(importlib.import_module("refractor.web._cohort").router)
 
 
-__all__ = ["FORM_PATHS", "PAGE_MODULES", "STATIC_DIR", "install"]
+def cohort_available() -> bool:
+    """True when the virtual-cohort package (``refractor.cohort``) is part of this install."""
+    import importlib.util
+
+    return importlib.util.find_spec("refractor.cohort") is not None
+
+
+__all__ = ["FORM_PATHS", "PAGE_MODULES", "STATIC_DIR", "cohort_available", "install"]

@@ -47,7 +47,10 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("refractor.web", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(entry_url=entry_url, source_url=source_url, version=__version__)
+    from refractor.web import cohort_available
+
+    env.globals.update(entry_url=entry_url, source_url=source_url, version=__version__,
+                       cohort_available=cohort_available())
     return env
 
 

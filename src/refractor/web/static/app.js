@@ -13,3 +13,20 @@ document.addEventListener("DOMContentLoaded", function () {
   var results = document.getElementById("results");
   if (results) { results.focus(); }
 });
+
+// job pages: refresh the progress bar from the page's JSON twin; reload when the job ends
+document.addEventListener("DOMContentLoaded", function () {
+  var job = document.getElementById("job");
+  if (!job || ["queued", "running"].indexOf(job.dataset.jobStatus) < 0) { return; }
+  var bar = document.getElementById("job-progress");
+  var timer = window.setInterval(function () {
+    fetch(job.dataset.jobUrl + "?format=json", { headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (doc) {
+        var st = doc.job.status;
+        if (bar && doc.job.total) { bar.max = doc.job.total; bar.value = doc.job.done; bar.textContent = doc.job.done + " of " + doc.job.total; }
+        if (st !== "queued" && st !== "running") { window.clearInterval(timer); window.location.reload(); }
+      })
+      .catch(function () { window.clearInterval(timer); });
+  }, 1000);
+});
