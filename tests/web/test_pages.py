@@ -130,6 +130,12 @@ def test_samplesheet_upload_to_report(client):
     expected = [row["sample"] for row in csv.DictReader(io.StringIO((DEMO / "samplesheet.csv").read_text()))]
     assert [s["sample"] for s in doc["samples"]] == expected
     assert len(doc["levels"]) == len(expected)
+    # observations cite the uploaded file and line, never the server's temporary folder
+    sources = {o["source"] for s in doc["samples"] for m in s["mechanisms"] for o in m["observations"]}
+    assert any(src.startswith("cohort.maf:") for src in sources), sources
+    for url in (r.headers["location"], *doc["downloads"].values()):
+        body = client.get(url).text
+        assert "refractor-upload" not in body and "/tmp/" not in body, url
 
 
 def test_bad_form_value_is_422_naming_the_field(client):

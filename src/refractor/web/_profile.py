@@ -87,12 +87,15 @@ def interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int) -> dict
     from refractor.interpret import interpret
     from refractor.io import read_samplesheet
 
+    from refractor.api._errors import scrub
+
     cohort = read_samplesheet(folder / sheet, genes=_kb_genes(kb))
     n = len(cohort.samples)
     if n > max_samples:
         raise InputError(f"{n} samples; at most {max_samples} per request (REFRACTOR_MAX_SAMPLES)",
                          path=sheet)
-    return bundle(interpret(cohort, kb), kb)
+    # observations cite their file and line: name the uploaded file, never the server folder
+    return scrub(bundle(interpret(cohort, kb), kb), [str(folder.resolve()), str(folder)])
 
 
 def interpret_one(body: Any, kb: Any) -> dict[str, Any]:
