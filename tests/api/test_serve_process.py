@@ -132,3 +132,16 @@ def test_non_loopback_bind_needs_a_token():
                         str(_free_port())], env=_env(), capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert "--no-token" in r.stderr + r.stdout and "Traceback" not in r.stderr
+
+
+def test_exposure_rule():
+    from refractor.api._server import check_exposure, is_loopback
+    from refractor.errors import InputError
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+    check_exposure("127.0.0.1", None, False)  # loopback: no token needed
+    check_exposure("0.0.0.0", "0123456789abcdef0123", False)  # token set
+    check_exposure("0.0.0.0", None, True)  # explicitly without
+    with pytest.raises(InputError, match="--no-token"):
+        check_exposure("0.0.0.0", None, False)
