@@ -29,12 +29,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from refractor.models.bcl2 import LEVEL_PARAMETERS, bcl2_model
+from refractor.models.bcl2 import SPEC, bcl2_model
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE.parent.parent / "shared" / "validation" / "bh3models_dlbcl_cloete2023"
-PROTEIN_MAP = {"Bcl2": "BCL2", "BclxL": "BCLXL", "Mcl1": "MCL1", "BAK": "BAK", "BAX": "BAX",
-               "BIM": "BIM", "NOXA": "NOXA", "PUMA": "PUMA"}
+# Cloete's protein names -> HGNC symbols; the model's own gene -> level table does the rest
+PROTEIN_MAP = {"Bcl2": "BCL2", "BclxL": "BCL2L1", "Mcl1": "MCL1", "BAK": "BAK1", "BAX": "BAX",
+               "BIM": "BCL2L11", "NOXA": "PMAIP1", "PUMA": "BBC3"}
+LEVEL_PARAMETERS = SPEC.level_parameters()
 AGENTS = {"venetoclax": "ABT199", "a-1331852": "A1331852", "s63845": "S63845"}
 DOSES = list(np.logspace(-1, 4, 21))  # nM
 KILL_NM = 1000.0  # a mimetic "kills" a line when its IC50 (50 % viability) is <= 1 uM

@@ -1,19 +1,46 @@
-"""Fixtures for the whole suite.
+"""Settings isolation for the whole suite.
 
-Every test runs with its own view of the settings environment: caches go to a per-session
-temporary folder (never to the real ``~/.cache``), and no ``REFRACTOR_*`` variable of the
-developer's shell changes which KB or which limits a test sees.
+Caches go to a temporary folder made for this test run (never to the real ``~/.cache``), and no
+``REFRACTOR_*`` variable of the developer's shell changes which KB or which limits a test sees.
+The environment is set in ``pytest_configure``, before collection, so module- and
+session-scoped fixtures that load the KB are isolated too; each test then starts from the same
+settings again (a test's own ``monkeypatch`` changes are undone after it).
 """
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
 
 import pytest
 
 from refractor.settings import ENV_CACHE_DIR, ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES
 
+_UNSET = (ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES)
+_SAVED: dict[str, str | None] = {}
+_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for var in (ENV_CACHE_DIR, *_UNSET):
+        _SAVED[var] = os.environ.pop(var, None)
+    _CACHE.append(tempfile.mkdtemp(prefix="refractor-test-cache-"))
+    os.environ[ENV_CACHE_DIR] = _CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for var, value in _SAVED.items():
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
+    for path in _CACHE:
+        shutil.rmtree(path, ignore_errors=True)
+
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(tmp_path_factory, monkeypatch):
-    """Caches in a session temp folder (shared by the tests of one worker); no inherited settings."""
-    monkeypatch.setenv(ENV_CACHE_DIR, str(tmp_path_factory.getbasetemp() / "refractor-cache"))
-    for var in (ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES):
+def _isolated_settings(monkeypatch):
+    """Every test starts with the run's cache folder and no inherited KB folder or limits."""
+    monkeypatch.setenv(ENV_CACHE_DIR, _CACHE[0])
+    for var in _UNSET:
         monkeypatch.delenv(var, raising=False)

@@ -69,7 +69,8 @@ def render() -> str:
         "# Command-line reference",
         "",
         "Generated from the real `--help` by `tools/gen_cli_docs.py`; do not edit by hand.",
-        "Exit codes: 0 ok, 2 bad input, 3 knowledge base invalid, 4 id not found, 5 model error.",
+        "Exit codes: 0 ok, 1 internal error or refused by the system, 2 bad input or usage, "
+        "3 knowledge base invalid, 4 id not found, 5 model error.",
         "",
     ]
     for path, cmd in command_tree():

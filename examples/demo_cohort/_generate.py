@@ -81,7 +81,9 @@ def main() -> None:
     _check_junctions()
     genes = pd.read_csv(REF / "genes_GRCh38.tsv.gz", sep="\t")
     chroms = [f"chr{i}" for i in range(1, 23)] + ["chrX"]
-    ends = genes.groupby("chrom")["end"].max()
+    from refractor.reference import chrom_sizes
+
+    ends = chrom_sizes("GRCh38")  # whole-chromosome segments end at the chromosome's last base
     ids = [s[0] for s in SAMPLES]
 
     with open(HERE / "samplesheet.csv", "w", newline="") as fh:
@@ -109,10 +111,10 @@ def main() -> None:
     rows = []
     for smp in ids:
         for c in chroms:
-            pieces = [(1, int(ends[c]) + 1_000_000, 0.0)]
+            pieces = [(1, int(ends[c]), 0.0)]
             for lc, a, b, v in LOSSES.get(smp, []):
                 if lc == c:
-                    pieces = [(1, a - 1, 0.0), (a, b, v), (b + 1, int(ends[c]) + 1_000_000, 0.0)]
+                    pieces = [(1, a - 1, 0.0), (a, b, v), (b + 1, int(ends[c]), 0.0)]
             for a, b, v in pieces:
                 rows.append([smp, c, a, b, max(10, (b - a) // 20_000), f"{v:.2f}"])
     with open(HERE / "segments.seg", "w", newline="") as fh:

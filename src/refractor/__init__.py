@@ -4,6 +4,7 @@ Importing this package has no side effects: nothing is read from disk, no databa
 built and no network is touched until a function is called.
 """
 from refractor.errors import (
+    CacheWarning,
     ExtrapolationWarning,
     InputError,
     KnowledgeBaseError,
@@ -26,4 +27,5 @@ __all__ = [
     "WeakEvidenceWarning",
     "ExtrapolationWarning",
     "SolverWarning",
+    "CacheWarning",
 ]

@@ -45,17 +45,26 @@ class InputError(RefractorError):
     def _render(self) -> str:
         where = []
         if self.path is not None:
-            where.append(self.path)
+            where.append(_one_line(self.path))
         if self.line is not None:
             where.append(f"line {self.line}")
         if self.column is not None:
-            where.append(f"column {self.column}")
-        return f"{': '.join([', '.join(where), self.problem]) if where else self.problem}"
+            where.append(f"column {_one_line(str(self.column))}")
+        problem = _one_line(self.problem, limit=2000)
+        return f"{': '.join([', '.join(where), problem]) if where else problem}"
 
     def to_dict(self) -> dict:
         d = super().to_dict()
         d.update(path=self.path, line=self.line, column=self.column, problem=self.problem)
         return d
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """``text`` safe for a one-line message: control characters (a newline inside a quoted CSV
+    header, say) escaped, and cut at ``limit`` characters."""
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,11 @@ class SolverWarning(RefractorWarning):
     """An ODE solver did not meet its tolerance or a steady state was not reached."""
 
 
+class DataWarning(RefractorWarning):
+    """Input data were used with a caveat (unknown read support, unannotated probes, rows for
+    unknown samples, an unknown disease code)."""
+
+
 class CacheWarning(RefractorWarning):
     """A cache file was not trusted (corrupt, altered, stale or not yours) and is rebuilt.
 
@@ -153,5 +167,6 @@ __all__ = [
     "WeakEvidenceWarning",
     "ExtrapolationWarning",
     "SolverWarning",
+    "DataWarning",
     "CacheWarning",
 ]

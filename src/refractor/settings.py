@@ -4,8 +4,10 @@ Every setting is resolved in one fixed order, in one place (:meth:`Settings.reso
 
 1. an explicit value (a command-line flag such as ``--kb``, or a keyword argument);
 2. the environment (``REFRACTOR_KB_DIR``, ``REFRACTOR_CACHE_DIR``,
-   ``REFRACTOR_KB_MAX_FILE_BYTES``, ``REFRACTOR_KB_MAX_ALIASES``, the service limits of
-   :data:`SERVICE_ENV` and ``REFRACTOR_API_TOKEN``);
+   ``REFRACTOR_KB_MAX_FILE_BYTES``, ``REFRACTOR_KB_MAX_ALIASES``, the input-file caps
+   ``REFRACTOR_MAX_INPUT_BYTES``, ``REFRACTOR_MAX_COLUMNS``, ``REFRACTOR_MAX_CELL_CHARS``,
+   ``REFRACTOR_MAX_VCF_HEADER_LINES`` of :class:`refractor.io.IOLimits`, the service limits of
+   :data:`SERVICE_ENV`, ``REFRACTOR_POOL`` and ``REFRACTOR_API_TOKEN``);
 3. the packaged default.
 
 The resolved object is frozen and passed explicitly to the functions that need it
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Mapping
 
 from refractor.errors import InputError
+from refractor.io._limits import IOLimits  # light: refractor.io loads its readers lazily
 
 #: environment variable -> what it sets (documented in ``docs/kb.md``)
 ENV_KB_DIR = "REFRACTOR_KB_DIR"
@@ -161,6 +164,7 @@ class Limits:
     """Every input limit, grouped by the part of Refractor that enforces it."""
 
     kb: KBLimits = field(default_factory=KBLimits)
+    io: IOLimits = field(default_factory=IOLimits)
     service: ServiceLimits = field(default_factory=ServiceLimits)
 
 
@@ -226,7 +230,7 @@ class Settings:
                 service = replace(service, pool=env[ENV_POOL].strip().lower())
             if env.get(ENV_API_TOKEN, "").strip():
                 service = replace(service, token=env[ENV_API_TOKEN].strip())
-            limits = Limits(kb=kb_limits, service=service)
+            limits = Limits(kb=kb_limits, io=IOLimits.from_env(env), service=service)
         return cls(kb_dir=kb, cache_dir=cache, limits=limits)
 
     def with_kb_dir(self, kb_dir: str | os.PathLike[str] | None) -> "Settings":

@@ -50,7 +50,7 @@ def test_cll_bcl2_g101v_venetoclax_high(client):
     r = client.post("/profile", json={
         "sample": "CLL-G101V", "disease": "CLL", "prior_agents": ["venetoclax"],
         "variants": [{"gene": "BCL2", "variant_classification": "Missense_Mutation",
-                      "protein_change": "p.Gly101Val", "vaf": 0.21}]})
+                      "protein_change": "p.Gly101Val", "vaf": 0.45}]})  # clonal (CCF 0.9)
     assert r.status_code == 200, r.text
     rep = _valid(r.json())
     assert rep["sample"] == "CLL-G101V" and rep["disease"] == "CLL"

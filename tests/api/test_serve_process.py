@@ -98,11 +98,12 @@ def test_health_home_and_offline_docs(server):
 
 def test_heavy_request_runs_in_a_worker_process(server):
     """POST /profile through the real server's process pool: BCL2 p.G101V in CLL -> venetoclax
-    high (Blombery et al. Cancer Discov 2019, PMID 30514704)."""
+    high (Blombery et al. Cancer Discov 2019, PMID 30514704); clonal (VAF 0.45): the scoring
+    discounts subclonal findings."""
     base, _ = server
     r = httpx.post(base + "/profile", timeout=120, json={
         "sample": "CLL-G101V", "disease": "CLL",
-        "variants": [{"gene": "BCL2", "consequence": "missense", "protein_change": "p.G101V", "vaf": 0.2}]})
+        "variants": [{"gene": "BCL2", "consequence": "missense", "protein_change": "p.G101V", "vaf": 0.45}]})
     assert r.status_code == 200, r.text
     ven = next(a for a in r.json()["agents"] if a["agent"] == "venetoclax")
     assert ven["level"] == "high"

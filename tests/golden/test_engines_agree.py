@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from refractor.interpret import interpret, interpret_per_sample
+from refractor.interpret import LEVELS, interpret, interpret_per_sample
 from refractor.interpret._prepare import iter_features
 from refractor.io import read_samplesheet
 from refractor.io.cohort import COLUMNS, Cohort
@@ -51,19 +51,33 @@ def test_random_cohort_engines_agree():
                       columns=COLUMNS["copy_number"])
     ex = pd.DataFrame([(s, g, rng.lognormal(3, 1.5)) for s in ids[n // 4:] for g in genes],
                       columns=COLUMNS["expression"])
-    sp = pd.DataFrame([(s, "CRBN", "exon10_skipping", rng.random() * 0.6, int(rng.integers(0, 50)), "rand")
+    # reads: some unknown (a PSI table without a reads column), some below min_reads
+    sp = pd.DataFrame([(s, "CRBN", "exon10_skipping", rng.random() * 0.9,
+                        pd.NA if rng.random() < 0.3 else int(rng.integers(0, 50)), "rand")
                        for s in ids[::3]], columns=COLUMNS["splicing"])
-    me = pd.DataFrame([(s, f, None, rng.random()) for s in ids[::2] for f in mfeat], columns=COLUMNS["methylation"])
+    # region-level rows plus probe-level rows matched by gene and region annotation
+    mgenes = sorted({f.gene for f in feats if f.kind == "methylation" and f.gene})
+    regions = ["TSS200", "TSS1500", "Body", "5'UTR;Body", None]
+    me = pd.DataFrame([(s, f, None, rng.random(), None) for s in ids[::2] for f in mfeat]
+                      + [(s, f"cg{g}{k}", g, rng.random(), rng.choice(regions))
+                         for s in ids[1::2] for g in mgenes for k in range(3)],
+                      columns=COLUMNS["methylation"])
     agents = ["lenalidomide", "pomalidomide", "venetoclax", "eftozanermin-alfa", "daratumumab"]
     samples = pd.DataFrame({
         "sample": ids, "disease": rng.choice(["MM", "MM-LEN-REF", "AML", "CLL", "DLBCL", "MDS-DEL5Q"], n),
         "subtype": rng.choice(["M4", "M5", "M2", "t(11;14)", "del(5q)", ""], n), "line": rng.integers(1, 4, n),
         "prior_agents": [list(rng.choice(agents, rng.integers(0, 3))) for _ in ids],
-        "refractory_agents": [list(rng.choice(agents, rng.integers(0, 2))) for _ in ids]})
+        "refractory_agents": [list(rng.choice(agents, rng.integers(0, 2))) for _ in ids],
+        # tumour purity given for part of the cohort (CCF of variants, issue 11)
+        "purity": [float(rng.uniform(0.2, 1.0)) if rng.random() < 0.5 else np.nan for _ in ids]})
     assessed = pd.DataFrame([(s, k) for s in ids for k in ("variant", "history")], columns=["sample", "kind"])
     c = Cohort(samples=samples, assessed=assessed, variants=v, copy_number=cn, expression=ex,
                splicing=sp, methylation=me)
     r = _same(c, kb)
+    cf = [m.clonal_fraction for x in r for m in x.mechanisms if m.clonal_fraction is not None]
+    assert cf and min(cf) < 0.5 <= max(cf) <= 1.0  # subclonal and clonal calls both occur
+    assert any(w.code == "psi-reads-unknown" for w in r.warnings)
     st = set(r.mechanism_frame().stack())
     assert st == {"detected", "possible", "not_detected", "not_assessable"}
-    assert set(r.to_frame().stack()) == {"susceptible", "low", "intermediate", "high"}
+    got = set(r.to_frame()[r.scored_agents].stack())
+    assert set(LEVELS) <= got <= set(LEVELS) | {"not_assessable"}

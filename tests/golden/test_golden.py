@@ -43,12 +43,20 @@ def cohort_of(case: dict) -> Cohort:
     if "splicing" in case:
         assessed.add("splicing")
         tables["splicing"] = pd.DataFrame(
-            [dict(sample=s, gene=g, event=e, psi=p, reads=r, source="case") for g, e, p, r in case["splicing"]],
-            columns=COLUMNS["splicing"])
-    samples = pd.DataFrame([dict(sample=s, disease=case["disease"], subtype=case.get("subtype"),
-                                 line=pd.NA, prior_agents=case.get("prior", []),
-                                 refractory_agents=case.get("refractory", []))],
-                           columns=COLUMNS["samples"])
+            [dict(sample=s, gene=g, event=e, psi=p, reads=pd.NA if r is None else r, source="case")
+             for g, e, p, r in case["splicing"]], columns=COLUMNS["splicing"])
+    if "methylation" in case:
+        assessed.add("methylation")
+        tables["methylation"] = pd.DataFrame(
+            [dict(sample=s, feature=f, gene=g, region=r, beta=b) for f, g, r, b in case["methylation"]],
+            columns=[*COLUMNS["methylation"], *(["region"] if "region" not in COLUMNS["methylation"] else [])])
+    row = dict(sample=s, disease=case["disease"], subtype=case.get("subtype"), line=pd.NA,
+               prior_agents=case.get("prior", []), refractory_agents=case.get("refractory", []))
+    cols = list(COLUMNS["samples"])
+    if "purity" in case:
+        row["purity"] = case["purity"]
+        cols += [] if "purity" in cols else ["purity"]
+    samples = pd.DataFrame([row], columns=cols)
     a = pd.DataFrame([(s, k) for k in sorted(assessed)], columns=["sample", "kind"]) if assessed else empty("assessed")
     return Cohort(samples=samples, assessed=a, **tables)
 
@@ -78,7 +86,8 @@ def check(case: dict, kb) -> list[str]:
             diffs.append(f"agent {agent}: expected {lv}, got {a.level} (score {a.score:g}: {terms or 'no term'})")
     if case.get("others_susceptible"):
         for a in r.agents:
-            if a.agent not in (case.get("agents") or {}) and a.level != "susceptible":
+            if (a.agent not in (case.get("agents") or {}) and a.is_level
+                    and a.level != "susceptible"):
                 diffs.append(f"agent {a.agent}: expected susceptible, got {a.level} (score {a.score:g})")
     for agent in case.get("not_assessable", []):
         if levels[agent].assessable:
@@ -93,10 +102,19 @@ def check(case: dict, kb) -> list[str]:
             diffs.append(f"strategy {sid}: expected flagged harmful (flagged {flagged})")
     if any(x.harmful for x in r.strategies):
         diffs.append("a harmful strategy was suggested")
-    cats = {w.category for w in r.warnings}
+    cats = {w.category for w in r.warnings} | {w.code for w in r.warnings if w.code}
     for w in case.get("warnings", []):
         if w not in cats:
             diffs.append(f"warning {w} missing")
+    calls = {m.mechanism: m for m in r.mechanisms}
+    for m, want_cf in (case.get("clonal_fraction") or {}).items():
+        got = calls[m].clonal_fraction
+        if (want_cf is None) != (got is None) or (got is not None and abs(got - want_cf) > 0.01):
+            diffs.append(f"mechanism {m}: clonal fraction expected {want_cf}, got {got}")
+    for m, text in (case.get("observation_says") or {}).items():
+        details = " | ".join(o.detail for o in calls[m].observations)
+        if text not in details:
+            diffs.append(f"mechanism {m}: observations should say {text!r}: {details}")
     return diffs
 
 

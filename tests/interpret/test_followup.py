@@ -98,21 +98,24 @@ def _kb_with_percentile():
 # ----------------------------------------------------------------------- 3. honesty
 def test_clinical_data_alone_is_not_assessable_unless_a_history_term_fires(kb):
     # exposure only: the IMiD rule's history term (refractory) does not fire, no mechanism has
-    # data -> assessable false, shown as not_assessable, JSON keeps level + says why
+    # data -> assessable false; level reads not_assessable everywhere (JSON too, issue 11),
+    # status says so and reason says why
     c = make_cohort([dict(sample="E", disease="MM", prior_agents=["lenalidomide"]),
                      dict(sample="R", disease="MM", refractory_agents=["lenalidomide"])],
                     {"E": ["history"], "R": ["history"]})
     for r in (interpret(c, kb), interpret_per_sample(c, kb)):
         e, rf = r["E"].agent("lenalidomide"), r["R"].agent("lenalidomide")
-        assert not e.assessable and e.level == "susceptible" and e.score == 0
+        assert not e.assessable and e.level == "not_assessable" and e.score == 0
+        assert e.status == "not_assessable" and "not assessable" in e.reason
         assert e.confidence == "low" and "not assessable" in e.confidence_reason
         d = e.to_dict()
-        assert d["level"] == "susceptible" and d["assessable"] is False
+        assert d["level"] == "not_assessable" and d["assessable"] is False
         assert rf.assessable and rf.level == "intermediate"  # refractory term fired (30)
         frame = r.call_frame()
         assert frame.loc["E", "lenalidomide"] == "not_assessable"
         assert frame.loc["R", "lenalidomide"] == "intermediate"
-        assert r.to_frame().loc["E", "lenalidomide"] == "susceptible"  # levels unchanged
+        # one meaning everywhere (issue 11): the level table says not_assessable too
+        assert r.to_frame().loc["E", "lenalidomide"] == "not_assessable"
         k = r.agents.index("lenalidomide")
         assert not r.assessable[0, k] and r.assessable[1, k]
 
@@ -149,8 +152,9 @@ def test_lineage_bcl2_dependence_from_the_diagnosis(real_kb):
             dict(sample="g101v", disease="CLL")]
     if child:
         rows.append(dict(sample="child", disease=child))
+    # clonal G101V (VAF 0.45, CCF 0.9): full weight, so the MAX with the lineage term is tested
     v = [dict(sample="g101v", gene="BCL2", consequence="missense", protein_change="p.G101V",
-              vaf=0.1, source="x")]
+              vaf=0.45, source="x")]
     c = make_cohort(rows, {"g101v": ["variant"]}, variants=v)
     vec, loop = interpret(c, real_kb), interpret_per_sample(c, real_kb)
     assert [x.to_dict() for x in vec] == [x.to_dict() for x in loop]
@@ -180,6 +184,8 @@ def test_real_kb_clinical_exposure_alone_assesses_no_agent(real_kb):
     vec, loop = interpret(c, real_kb), interpret_per_sample(c, real_kb)
     assert [x.to_dict() for x in vec] == [x.to_dict() for x in loop]
     assert not vec.assessable[0].any()
-    assert set(vec.call_frame().loc["exp"]) == {"not_assessable"}
+    # agents without any scoring rule say no_knowledge (a status, not a level)
+    assert set(vec.call_frame().loc["exp"][vec.scored_agents]) == {"not_assessable"}
+    assert set(vec.call_frame().loc["exp"][vec.unscored_agents]) == {"no_knowledge"}
     ref = vec["ref"].agent("lenalidomide")
     assert ref.assessable and ref.level == "high"

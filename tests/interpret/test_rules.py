@@ -52,7 +52,7 @@ def test_missing_data_is_not_assessable_never_fine(kb):
     r = _one(kb, {"disease": "MM"}, [])
     assert {m.status for m in r.mechanisms} == {"not_assessable"}
     len_call = r.agent("lenalidomide")
-    assert len_call.level == "susceptible" and not len_call.assessable
+    assert len_call.level == "not_assessable" and not len_call.assessable
     assert "not assessable" in len_call.notes[0]
     assert r.mechanism("crbn-lof").missing_data == ("variant",)
 
@@ -134,7 +134,7 @@ def test_history_with_regimen_and_alias(kb):
     # not assessable (a history that does not fire says nothing about the agent's mechanisms)
     r = _one(kb, {"disease": "MM", "prior_agents": ["lenalidomide"]}, ["history"])
     a = r.agent("lenalidomide")
-    assert a.score == 0 and not a.assessable and a.level == "susceptible"
+    assert a.score == 0 and not a.assessable and a.level == "not_assessable"
 
 
 def test_scoring_max_all_override_possible_factor_negative(kb):

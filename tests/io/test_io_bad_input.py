@@ -24,7 +24,7 @@ CASES = [
     (read_maf, MAF_HEAD + MAF_ROW + "BCL2\tMissense_Mutation\tS1\tp.G101V\tthree\t10\tGRCh38\n", 3, "t_alt_count", "not a number"),
     (read_maf, MAF_HEAD + MAF_ROW + "BCL2\tMissense_Mutation\tS1\tp.G101V\t30\t10\tGRCh38\n", 3, "t_alt_count", "exceeds"),
     (read_maf, MAF_HEAD + MAF_ROW + "BCL2\tMissense_Mutation\tS1\tp.G101V\t3\t10\tNCBI36\n", 3, "NCBI_Build", "unknown genome build"),
-    (read_maf, MAF_HEAD + MAF_ROW + MAF_ROW.replace("GRCh38", "37"), 3, "NCBI_Build", "mixed genome builds"),
+    (read_maf, MAF_HEAD + MAF_ROW + MAF_ROW.replace("GRCh38", "37"), 3, "NCBI_Build", "genome builds disagree (NCBI_Build on line 2: GRCh38; NCBI_Build on line 3: GRCh37)"),
     (read_maf, MAF_HEAD + MAF_ROW + "BCL2\tMissense_Mutation\tS1\n", 3, None, "expected 7 fields"),
     (read_maf, MAF_HEAD + MAF_ROW + "\tMissense_Mutation\tS1\tp.G101V\t3\t10\tGRCh38\n", 3, "Hugo_Symbol", "empty"),
     (read_maf, MAF_HEAD + MAF_ROW + "\n# a comment\nBCL2\tMissense_Mutation\tS1\tp.G101V\t-1\t10\tGRCh38\n", 5, "t_alt_count", "below 0"),
@@ -72,7 +72,7 @@ def test_truncated_gzip(tmp_path):
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(InputError, match="not found"):
         read_maf(tmp_path / "nope.maf")
-    with pytest.raises(InputError, match="not a regular file"):
+    with pytest.raises(InputError, match="^.*: file is a directory, not a file$"):
         read_maf(tmp_path)
 
 

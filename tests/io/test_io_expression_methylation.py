@@ -27,7 +27,7 @@ def test_methylation_long_and_wide(data):
     lo = read_methylation(data / "methylation_long.tsv")
     wi = read_methylation(data / "methylation_wide.tsv")
     for m in (lo, wi):
-        assert list(m.columns) == ["sample", "feature", "gene", "beta"]
+        assert list(m.columns) == ["sample", "feature", "gene", "beta", "region"]
         got = {(r.sample, r.feature): (r.gene, r.beta) for r in m.itertuples()}
         assert got == {("S1", "cg00000029"): ("RHBDD1", 0.82), ("S1", "cg00000108"): ("C3orf35", 0.10),
                        ("S2", "cg00000029"): ("RHBDD1", 0.35)}  # the NA cell is unmeasured

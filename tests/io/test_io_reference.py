@@ -2,7 +2,9 @@
 import pytest
 
 from refractor.errors import InputError
+from refractor.io import read_segments
 from refractor.reference import (
+    chrom_sizes,
     crbn_exon10_junctions,
     exon_genes,
     exons,
@@ -69,3 +71,33 @@ def test_normalisation_and_errors():
         gene_table("hg18")
     with pytest.raises(InputError, match="no shipped GRCh38 exon"):
         exons("NOTAGENE")
+
+
+# chromosome lengths (UCSC chrom.sizes; data/PROVENANCE.md) ---------------------------------
+
+@pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
+def test_every_shipped_gene_lies_within_its_chromosome(build):
+    # two independent sources must agree: the MANE/GENCODE gene table and UCSC's chrom.sizes
+    sizes = chrom_sizes(build)
+    genes = gene_table(build)
+    length = genes["chrom"].map(sizes)
+    assert length.notna().all()
+    assert (genes["locus_end"] <= length).all() and (genes["end"] <= length).all()
+    assert set(sizes) == {f"chr{i}" for i in range(1, 23)} | {"chrX", "chrY", "chrM"}
+
+
+def test_builds_differ_where_the_assemblies_differ():
+    # GRCh38 re-assembled chr1 (248,956,422 bp) vs GRCh37 (249,250,621 bp): values from the two
+    # UCSC chrom.sizes files cited in reference/data/PROVENANCE.md; hg19 is accepted for GRCh37
+    g38, g37 = chrom_sizes("GRCh38"), chrom_sizes("hg19")
+    assert g38["chr1"] == 248_956_422 and g37["chr1"] == 249_250_621  # data/PROVENANCE.md
+    assert g38["chrM"] == 16_569  # rCRS, the GRCh38 mitochondrion
+    chrom_sizes("GRCh38")["chr1"] = 0  # a copy: the cached table cannot be changed
+    assert chrom_sizes("GRCh38")["chr1"] == 248_956_422
+
+
+def test_segment_exactly_at_chromosome_end_is_fine(tmp_path):
+    p = tmp_path / "s.seg"
+    p.write_text("ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nS1\tchr3\t1\t198295559\t9\t-1.0\n")
+    cn = read_segments(p, genes=["CRBN"])
+    assert cn["log2_ratio"].tolist() == [-1.0]  # CRBN is on chr3: the whole-chromosome loss

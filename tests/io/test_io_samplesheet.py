@@ -87,16 +87,23 @@ def test_sheet_errors(tmp_path, data):
 def test_build_consistency(tmp_path, data):
     grch37 = (data / "mini.maf").read_text().replace("GRCh38", "GRCh37")
     (tmp_path / "m37.maf").write_text(grch37)
-    shutil.copy(data / "segments.seg", tmp_path / "segments.seg")
+    shutil.copy(data / "segments.seg", tmp_path / "segments.seg")  # valid on both builds
     p = tmp_path / "s.csv"
     p.write_text("sample,disease,maf,seg\nS1,MM,m37.maf,segments.seg\n")
-    with pytest.raises(InputError, match="genome builds disagree"):
-        read_samplesheet(p)
+    # segments cannot declare a build: they take the one the MAF declares (issue 12)
+    c = read_samplesheet(p, genes=["CRBN"])
+    assert c.build == "GRCh37"
     assert read_samplesheet(p, build="GRCh37", genes=["CRBN"]).build == "GRCh37"
-    with pytest.raises(InputError, match="declares GRCh37"):
+    with pytest.raises(InputError, match=r"genome builds disagree \(requested build \(build= / --build\): GRCh38; "
+                       r"NCBI_Build on line \d+: GRCh37\)"):
         read_samplesheet(p, build="GRCh38")
-    with pytest.raises(InputError, match="unknown genome build"):
+    with pytest.raises(InputError, match="unknown genome build 'hg17'"):
         read_samplesheet(p, build="hg17")
+    # a row that declares a build contradicting a file is the same one error, at that row
+    p.write_text("sample,disease,maf,seg,build\nS1,MM,m37.maf,segments.seg,GRCh38\n")
+    with pytest.raises(InputError, match="genome builds disagree") as e:
+        read_samplesheet(p)
+    assert e.value.line == 2 and e.value.column == "build"
 
 
 def test_disease_contradiction(tmp_path, data):

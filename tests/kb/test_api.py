@@ -72,3 +72,27 @@ def test_openapi_lists_kb_routes(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/kb/stats", "/kb/search", "/kb/mechanisms", "/kb/strategies", "/kb/evidence/{id}", "/kb/export",
             "/kb/item/{id}", "/kb/{kind}"} <= set(paths)
+
+
+def test_search_survives_a_damaged_database(client_factory, tmp_path):
+    """A damaged compiled database used to make /kb/search answer 500 for the life of the server."""
+    from refractor.errors import CacheWarning
+    from refractor.settings import Settings
+
+    client = client_factory(create_app(settings=Settings.resolve(kb_dir=VALID, cache_dir=tmp_path / "c")))
+    assert {h["id"] for h in client.get("/kb/search", params={"q": "G101V"}).json()} >= {"bcl2-g101v"}
+    (db,) = (tmp_path / "c").glob("kb-*.sqlite")
+    db.write_bytes(b"garbage" * 1000)
+    with pytest.warns(CacheWarning, match="not a usable database"):
+        # another URL: the service answers a URL it has answered before from memory
+        r = client.get("/kb/search", params={"q": "G101V", "limit": 49})
+    assert r.status_code == 200 and {h["id"] for h in r.json()} >= {"bcl2-g101v"}
+    assert client.get("/kb/search", params={"q": "G101V"}).status_code == 200
+
+
+def test_app_settings_name_the_kb_folder(client_factory, make_kb):
+    from refractor.settings import Settings
+
+    app = create_app(settings=Settings.resolve(kb_dir=make_kb()))
+    assert client_factory(app).get("/kb/stats").json()["name"] == "mini-kb"
+    assert create_app(data_dir=VALID).state.settings.kb_dir == VALID  # data_dir still works

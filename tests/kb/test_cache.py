@@ -76,6 +76,10 @@ def _altered_row(db):  # well-formed, but says something the YAML does not
     _sql(db, "UPDATE search SET body = 'venetoclax ibrutinib' WHERE id = 'crbn-low-expression'")
 
 
+def _unsealed(db):  # e.g. written by a Refractor that stored no hash
+    _sql(db, "DELETE FROM meta WHERE key = 'payload_sha256'")
+
+
 def _stale(db):  # a database of other KB content under this name (its own digest recomputed)
     from refractor.kb._compile import payload_digest
 
@@ -92,6 +96,7 @@ def _stale(db):  # a database of other KB content under this name (its own diges
     (_empty, "not a usable database"),
     (_missing_table, "do not match their stored hash"),
     (_altered_row, "do not match their stored hash"),
+    (_unsealed, "has no stored hash of its tables"),
     (_stale, "built from KB content '0123456789abcdef'"),
 ])
 def test_damaged_database_is_rebuilt_with_a_warning(fresh, damage, reason):
@@ -164,6 +169,21 @@ def test_fallback_folder_prepared_by_someone_else_is_not_used(tmp_path, monkeypa
     db = kb.database()
     assert db.parent != planted and db.parent.parent == shared_tmp
     assert db.parent.stat().st_mode & 0o777 == 0o700 and database_problem(db, kb.content_hash) is None
+
+
+def test_fallback_folder_of_another_user_is_not_used(tmp_path, monkeypatch):
+    from refractor._cachefile import private_temp_dir
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    real = os.getuid()
+    theirs = tmp_path / f"refractor-cache-{real + 1}"
+    theirs.mkdir(mode=0o700)  # made by us here; seen by user real+1 it belongs to someone else
+    monkeypatch.setattr(os, "getuid", lambda: real + 1)
+    chosen = private_temp_dir()
+    assert chosen != theirs and chosen.parent == tmp_path and chosen.stat().st_mode & 0o777 == 0o700
+    monkeypatch.setattr(os, "getuid", lambda: real)
+    assert private_temp_dir() == tmp_path / f"refractor-cache-{real}"  # our own is created and reused
+    assert private_temp_dir() == tmp_path / f"refractor-cache-{real}"
 
 
 def test_database_planted_in_the_fallback_folder_is_rebuilt(tmp_path, monkeypatch):

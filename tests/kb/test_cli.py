@@ -181,3 +181,12 @@ def test_alias_bomb_in_a_kb_folder_is_a_kb_error(capsys, make_kb):
     code, out, err = run(capsys, "kb", "--kb", str(kb_dir), "validate")
     assert code == 3 and out == ""
     assert "genes/bomb.yaml: refused: expands to more than 2000000 YAML nodes" in err
+
+
+def test_symlink_loop_as_kb_folder(capsys, tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    code, _, err = run(capsys, "kb", "--kb", str(loop), "stats")
+    assert code == 2
+    assert err == f"error: {loop}: knowledge-base folder is a symbolic link that leads nowhere (a loop or a " \
+                  "missing target)\n"

@@ -243,12 +243,13 @@ def test_trail_sensitisers_address_receptor_and_flip(kb) -> None:
 
 
 # --------------------------------------------------------------------------- scoring, end to end
-def _cohort(samples: list[dict], variants: list[dict]) -> Cohort:
+def _cohort(samples: list[dict], variants: list[dict], vaf: dict | None = None) -> Cohort:
     s = pd.DataFrame([{"subtype": None, "line": pd.NA, "prior_agents": [], "refractory_agents": [],
                        **row} for row in samples], columns=COLUMNS["samples"])
     assessed = pd.DataFrame([(r["sample"], k) for r in samples for k in ("variant", "subtype", "history")],
                             columns=["sample", "kind"])
-    v = pd.DataFrame([{"vaf": 0.4, "source": "test", **r} for r in variants])[COLUMNS["variants"]]
+    v = pd.DataFrame([{"vaf": (vaf or {}).get(r["sample"], 0.4), "source": "test", **r}
+                      for r in variants])[COLUMNS["variants"]]
     return Cohort(samples=s, assessed=assessed, variants=v if len(v) else empty("variants"))
 
 
@@ -276,7 +277,7 @@ def test_calls_on_canonical_samples(kb) -> None:
         dict(sample="CLL-TP53", gene="TP53", consequence="nonsense", protein_change="p.R196*"),
         dict(sample="AML-CASP8", gene="CASP8", consequence="nonsense", protein_change="p.R68*"),
     ]
-    res = interpret(_cohort(samples, variants), kb)
+    res = interpret(_cohort(samples, variants, vaf={"AML-CASP8": 0.9}), kb)
     level = {s: {a: res[s].agent(a).level for a in ("venetoclax", "sonrotoclax", "s63845",
                                                      "eftozanermin-alfa")} for s in res.samples}
     # G101V alone: venetoclax high (Blombery 2019); sonrotoclax stays active (Blood 2024)
@@ -297,7 +298,8 @@ def test_calls_on_canonical_samples(kb) -> None:
     # TP53 loss is not called as venetoclax resistance in CLL (Stilgenbauer 2016)
     assert res["CLL-TP53"].mechanism("tp53-loss-bh3-mimetic").status != "detected"
     assert level["CLL-TP53"]["venetoclax"] == "susceptible"
-    # no caspase-8, no DISC signal: TRAIL agonist high
+    # no caspase-8 (truncation at VAF 0.9: no wild-type copy left), no DISC signal: TRAIL agonist
+    # high; a heterozygous truncation leaves one allele (issue 11 dosage) and is only `possible`
     assert level["AML-CASP8"]["eftozanermin-alfa"] == "high"
     assert level["AML-CASP8"]["venetoclax"] == "susceptible"
     # clinical refractoriness to the same agent is high-level resistance (scoring/base.yaml)

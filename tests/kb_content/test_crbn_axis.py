@@ -288,8 +288,10 @@ def calls(kb):
         "DEL5Q": ["variant", "subtype"],
     }
     variants = [
+        # VAF 0.9 in a pure diploid sample: no wild-type TRAF2 copy left (copy-neutral LOH), the
+        # knockout state of ref 53; a heterozygous truncation is only `possible` (issue 11 dosage)
         {"sample": "TRAF2", "gene": "TRAF2", "consequence": "frameshift", "protein_change": "p.K100fs",
-         "vaf": 0.4, "source": "t.maf:2"},
+         "vaf": 0.9, "source": "t.maf:2"},
         {"sample": "CLEAN", "gene": "KRAS", "consequence": "missense", "protein_change": "p.G12D",
          "vaf": 0.4, "source": "t.maf:3"},
     ]

@@ -61,9 +61,11 @@ def test_one_and_two_workers_agree_and_progress_is_reported(params):
 
 def test_defaults_are_restored_between_calls(params):
     m = get_model("trail")
-    run_batch(m, pd.DataFrame({"Bid_0": [1e3]}), t_end=20_000, points=3, n_jobs=1)
+    # an agent not given is absent (untreated), so the agent and its dose are passed explicitly
+    run_batch(m, pd.DataFrame({"Bid_0": [1e3]}), t_end=20_000, points=3, n_jobs=1,
+              agent=AGENT, dose=50.0)
     out = run_batch(m, pd.DataFrame({"XIAP_0": [1e5]}), t_end=20_000, points=3, n_jobs=1,
-                    selections=["cPARP_frac"], final_only=True)
+                    selections=["cPARP_frac"], final_only=True, agent=AGENT, dose=50.0)
     ref = m.simulate(t_end=20_000, points=3, selections=["cPARP_frac"], agent=AGENT, dose=50.0)
     assert out["cPARP_frac"].iloc[0] == pytest.approx(ref.final("cPARP_frac"), rel=1e-9)
     assert ref.final("cPARP_frac") > 0.99  # Bid_0=1e3 would have blocked MOMP

@@ -8,6 +8,8 @@ import pytest
 
 from refractor.cli import main
 
+from sample_docs import mechanism, sample_doc
+
 AGENT = "trail-based-therapy"
 
 
@@ -65,10 +67,8 @@ def test_simulate_dose_range_and_png(capsys, tmp_path):
 
 
 def test_simulate_sample(capsys, tmp_path):
-    sample = {"sample": "S9", "mechanisms": [
-        {"mechanism": "casp8-loss", "status": "detected", "observations": []},
-        {"mechanism": "cd38-antigen-loss", "status": "detected", "observations": []}],
-        "agents": [{"agent": AGENT}]}
+    sample = sample_doc([mechanism("casp8-loss"), mechanism("cd38-antigen-loss")], [AGENT],
+                        "S9")
     path = tmp_path / "s.json"
     path.write_text(json.dumps(sample))
     code, out, _ = run(capsys, "simulate", "trail", "--sample", str(path), "--format", "json")
@@ -87,8 +87,8 @@ def test_simulate_sample(capsys, tmp_path):
         (["simulate", "trail", "--agent", AGENT, "--dose-range", "10:1:3"], 2),
         (["simulate", "trail", "--agent", AGENT, "--format", "png"], 2),
         (["simulate", "nope"], 4),
-        (["simulate", "trail", "--agent", "aspirin", "--dose", "1"], 5),
-        (["simulate", "trail", "--set", "no_such_param=1"], 5),
+        (["simulate", "trail", "--agent", "aspirin", "--dose", "1"], 2),
+        (["simulate", "trail", "--set", "no_such_param=1"], 2),
         (["models", "show", "nope"], 4),
     ],
 )
@@ -131,9 +131,7 @@ def test_dose_range_png_for_every_model(capsys, tmp_path, model, agent, dose_ran
 
 
 def test_sample_with_agent_dose_range_text_and_png(capsys, tmp_path):
-    sample = {"sample": "CLLx", "mechanisms": [
-        {"mechanism": "bcl2-g101v", "status": "detected", "observations": []}],
-        "agents": [{"agent": "venetoclax"}, {"agent": "navitoclax"}]}
+    sample = sample_doc([mechanism("bcl2-g101v")], ["venetoclax", "navitoclax"], "CLLx")
     path = tmp_path / "s.json"
     path.write_text(json.dumps(sample))
     code, out, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--dose-range",
@@ -148,3 +146,40 @@ def test_sample_with_agent_dose_range_text_and_png(capsys, tmp_path):
     code, _, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--sample", str(path),
                      "--format", "png", "-o", str(png))
     assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_time_course_shows_the_readout_with_label_and_time_unit(capsys, tmp_path):
+    """The default time course shows the readout (viability, with its meaning and unit) and
+    the model's one time unit, not the first species by internal id (issue 11)."""
+    code, out, _ = run(capsys, "simulate", "bcl2", "--agent", "venetoclax", "--dose", "10",
+                       "--points", "5")
+    assert code == 0
+    assert "readout: viability = surviving fraction of cells" in out
+    header = next(line for line in out.splitlines() if line.lstrip().startswith("time ("))
+    assert header.split() == ["time", "(h)", "viability"]
+    png = tmp_path / "tc.png"
+    code, _, _ = run(capsys, "simulate", "trail", "--agent", AGENT, "--dose", "50", "--format",
+                     "png", "-o", str(png))
+    assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_time_course_png_axis_labels(monkeypatch, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure
+
+    seen = {}
+    orig = matplotlib.figure.Figure.savefig
+
+    def spy(self, *a, **k):
+        ax = self.axes[0]
+        seen.update(x=ax.get_xlabel(), y=ax.get_ylabel(), lines=[ln.get_label()
+                                                                  for ln in ax.lines])
+        return orig(self, *a, **k)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy)
+    assert main(["simulate", "glue", "--agent", "lenalidomide", "--dose", "1", "--format",
+                 "png", "-o", str(tmp_path / "g.png")]) == 0
+    assert seen["x"] == "time (h)" and seen["lines"] == ["viability"]
+    assert seen["y"].startswith("viable cells relative to untreated") and "fraction" in seen["y"]

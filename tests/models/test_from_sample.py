@@ -17,22 +17,16 @@ import pytest
 from refractor.errors import InputError
 from refractor.models import predict_from_sample
 
+from sample_docs import mechanism, observation, sample_doc
+
 
 def _obs(gene, kind, value, unit):
-    return {"biomarker": f"{gene.lower()}-{kind}", "kind": kind, "gene": gene, "detail": "",
-            "resolution": "gene", "value": value, "unit": unit}
+    return observation(gene, kind, value, unit)
 
 
 def _sample(mechanisms, agents=("trail-based-therapy",), sid="S1"):
-    return {
-        "sample": sid, "kb_version": "test",
-        "mechanisms": [
-            {"mechanism": slug, "name": slug, "axis": "trail", "effect": "resistance",
-             "status": status, "observations": obs}
-            for slug, status, obs in mechanisms
-        ],
-        "agents": [{"agent": a, "level": "intermediate", "score": 1.0} for a in agents],
-    }
+    return sample_doc([mechanism(slug, status, obs, axis="trail")
+                       for slug, status, obs in mechanisms], agents, sid)
 
 
 def test_trail_resistance_mechanisms_shift_ic50_with_sources_and_assumptions():
@@ -95,9 +89,11 @@ def test_bcl2_and_glue_models_receive_measured_levels():
     "content, message",
     [
         ('{"sample": "x", "mechanisms": [}', "not valid JSON"),
-        ('{"mechanisms": []}', "no 'sample'"),
-        ('{"sample": "x", "mechanisms": {}}', "must be a list"),
-        ('{"sample": "x", "mechanisms": [{"status": "detected"}]}', "no 'mechanism'"),
+        ('{"sample": "x", "mechanisms": []}', "not a refractor.sample-report document"),
+        ('{"schema": "refractor.sample-report", "schema_version": "9.9", "sample": "x"}',
+         "schema_version '9.9' is not readable"),
+        ('{"schema": "refractor.sample-report", "schema_version": "1.1", "sample": "x", '
+         '"mechanisms": [{"status": "detected"}]}', "malformed refractor.sample-report"),
     ],
 )
 def test_bad_sample_json(tmp_path, content, message):
@@ -121,10 +117,14 @@ def test_unknown_model_is_an_input_error():
         predict_from_sample(_sample([]), models=["nope"])
 
 
-def test_tpm_is_scaled_by_the_cohort_median_and_umbrella_not_applied_twice(tmp_path):
-    """CRBN 2 TPM against a cohort median of 25 TPM -> CRBN level 0.08 (low CRBN: IMiD
-    resistance, KB ``crbn-low-expression``); the composite CRBN mechanism that only repeats
-    the exon-10 PSI observation is not applied a second time."""
+def test_tpm_is_scaled_by_the_cohort_median_and_exon10_applied_once(tmp_path):
+    """Functional (drug-binding) CRBN 2 TPM = total x (1 - PSI 0.55), as the interpreter reads
+    it when the exon-10 PSI is measured, against a cohort median of 25 TPM. The model's
+    ``crbn_level`` is total CRBN and the exon-10 fraction removes the skipped isoform, so the
+    level is returned to the total (2/0.45 = 4.44 TPM -> 0.178): the exon-10 lesion is applied
+    once (issue 11). The composite CRBN mechanism is represented through its components only.
+    Low CRBN and exon-10 skipping both cause IMiD resistance (seed 003; KB
+    ``crbn-low-expression``, ``crbn-exon10-skipping``)."""
     table = tmp_path / "expr.tsv"
     table.write_text("gene\tA\tB\tC\nCRBN\t25\t2\t30\nMCL1\t150\t150\t900\n")
     psi = _obs("CRBN", "splicing", 0.55, "PSI")
@@ -135,8 +135,9 @@ def test_tpm_is_scaled_by_the_cohort_median_and_umbrella_not_applied_twice(tmp_p
         agents=("lenalidomide",),
     )
     row = predict_from_sample(s, models=["glue"], reference_levels=table).iloc[0]
-    assert row["perturbations"] == "crbn_low=0.08;crbn_exon10=0.55"
-    assert "not applied twice" in row["assumptions"]
+    assert row["perturbations"] == "crbn_low=0.1778;crbn_exon10=0.55"
+    assert "crbn_exon10 is applied once" in row["assumptions"]
+    assert "crbn-genetic-alteration-composite: umbrella" in row["assumptions"]
     assert "2 TPM / reference 25 TPM" in row["sources"]
     assert row["emax_shift"] < -0.1 or math.isnan(row["ic50"]) or row["ic50_fold"] > 1.2
     bad = tmp_path / "bad.tsv"
@@ -181,8 +182,11 @@ def test_bcl2_reference_is_bcl2_dependent_and_named_in_every_row():
 def test_g101v_sample_shifts_venetoclax_ic50_by_the_published_order():
     row = _bcl2_fold([("bcl2-g101v", "detected",
                        [_obs("BCL2", "variant", 0.3, "VAF")])])
-    assert row["perturbations"] == "bcl2_g101v=180"
-    assert row["ic50_fold"] >= 50, row.to_dict()
+    # heterozygous: half of the BCL2 protein is G101V (equal allelic expression assumed); the
+    # wild-type half still binds venetoclax, so the shift stays below the 180-fold affinity loss
+    assert row["perturbations"] == "bcl2_g101v=0.5"
+    assert 50 <= row["ic50_fold"] < 180, row.to_dict()
+    assert "assumed clonal" in row["assumptions"]
 
 
 def test_mcl1_upregulation_sample_shifts_venetoclax_ic50_tenfold():

@@ -56,28 +56,6 @@ def _momp(model, **kw) -> float:
     return time_to_momp(r.frame)
 
 
-def test_spec_documents_every_parameter_of_the_compiled_model(model):
-    c = model._compiled()
-    for p in SPEC.parameters:
-        name = p.name.partition("@")[0]
-        assert name in c.defaults, p.name
-        assert c.defaults[name] == pytest.approx(p.value, rel=1e-12), p.name
-        assert p.reference and (p.assumed == (p.reference == "assumed"))
-    documented = {p.name.partition("@")[0] for p in SPEC.parameters}
-    assert set(c.parameters) <= documented | {"default"}
-    for pert in SPEC.perturbations:
-        assert pert.parameter in c.settable and pert.mechanisms
-
-
-def test_perturbation_mechanisms_are_kb_slugs():
-    from refractor.kb import KnowledgeBase
-
-    kb = KnowledgeBase.load()
-    for pert in SPEC.perturbations:
-        for slug in pert.mechanisms:
-            assert slug in kb.mechanisms, (pert.name, slug)
-
-
 @needs_data
 def test_shipped_antimony_is_the_conversion_of_the_published_files():
     """trail.ant = EARM 2.0 M1a SBML + fitted parameters (clopezx/earm @966c0c73), converted."""

@@ -36,8 +36,15 @@ def test_profile_single_sample_flags(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "HTML report" in text
     doc = json.loads((out / "samples" / "MM01.json").read_text())
-    mech = {m["mechanism"]: m["status"] for m in doc["mechanisms"]}
-    assert mech["crbn-point-mutation"] == "detected"
+    mech = {m["mechanism"]: m for m in doc["mechanisms"]}
+    # CRBN p.R283* at VAF 41/98 = 0.42 with no copy number given: one wild-type allele is left,
+    # the dosage of a single-copy loss (issue 11), so crbn-copy-loss, not the no-CRBN state
+    assert mech["crbn-copy-loss"]["status"] == "detected"
+    assert mech["crbn-point-mutation"]["status"] == "not_detected"
+    # CCF = 2 x 0.42 / purity 1 = 0.84 (diploid, purity not given): stated in the JSON
+    assert abs(mech["crbn-copy-loss"]["clonal_fraction"] - 2 * 41 / 98) < 1e-9
+    assert "ASSUMED" in mech["crbn-copy-loss"]["clonal_basis"]
+    # refractory to lenalidomide itself: high by the history term
     assert [d for d in doc["agents"] if d["agent"] == "lenalidomide"][0]["level"] == "high"
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from _minikb import make_cohort
 from refractor.interpret import interpret
+from refractor.errors import InputError
 from refractor.report import schema_text, write_outputs
 
 ROOT = Path(__file__).parents[2]
@@ -107,9 +108,10 @@ def test_failure_leaves_no_partial_output(run, tmp_path, monkeypatch, kb):
     with pytest.raises(RuntimeError):
         write_outputs(result, out, {"maf": [maf]}, kb=kb)
     assert not out.exists()
-    existing = tmp_path / "existing"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging directory left
+    existing = tmp_path / "existing"  # a directory holding files a run did not write is refused
     existing.mkdir()
     (existing / "keep.txt").write_text("x")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(InputError, match="holds files a Refractor run did not write"):
         write_outputs(result, existing, {"maf": [maf]}, kb=kb)
     assert sorted(p.name for p in existing.iterdir()) == ["keep.txt"]

@@ -16,9 +16,12 @@ from refractor.report._plots import mechanism_landscape, sample_labels
 
 
 def _extrapolation(gene: str) -> ResultWarning:
+    # structured fields carry the numbers: the report never parses the message
     return ResultWarning("ExtrapolationWarning",
                          f"{gene} expression: only 12 sample(s) with expression (< 20 needed for "
-                         f"the cohort P75); used the absolute threshold >= 100 TPM (assumed)")
+                         f"the cohort P75); used the absolute threshold >= 100 TPM (assumed)",
+                         code="expression-cohort-too-small", gene=gene, n_samples=12,
+                         n_needed=20)
 
 
 def test_extrapolation_warnings_grouped_in_one_collapsed_line():
@@ -51,7 +54,9 @@ def test_html_collapses_warnings_and_marks_not_assessable(kb, tmp_path):
     assert tsv.loc["mm-exposed", "lenalidomide"] == "not_assessable"
     agents = pd.read_csv(paths["agents"], sep="\t")
     row = agents[(agents["sample"] == "mm-exposed") & (agents["agent"] == "lenalidomide")].iloc[0]
-    assert row["level"] == "susceptible" and row["call"] == "not_assessable" and not row["assessable"]
+    # one word everywhere (issue 11): level and call both say not_assessable
+    assert row["level"] == "not_assessable" and row["call"] == "not_assessable"
+    assert not row["assessable"] and row["status"] == "not_assessable"
 
 
 def test_landscape_labels_full_ids_small_cohorts_none_above_80():

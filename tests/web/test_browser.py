@@ -174,7 +174,7 @@ def test_single_sample_form_to_report_in_the_browser(server, browser):
     browser.get(server + "/upload")
     browser.find_element("id", "s-sample").send_keys("CLL-G101V")
     browser.find_element("id", "s-disease").send_keys("CLL")
-    browser.find_element("id", "s-variants").send_keys("BCL2, missense, p.G101V, 0.21")
+    browser.find_element("id", "s-variants").send_keys("BCL2, missense, p.G101V, 0.45")
     browser.find_element("css selector", "form[action='/upload/sample'] button[type=submit]").click()
     WebDriverWait(browser, 120).until(lambda d: "/report/" in d.current_url)
     row = browser.find_element("xpath", "//h2[starts-with(., 'Sample CLL-G101V')]/following::table[2]"

@@ -4,7 +4,8 @@ the profile flow reaches the right biology, and each page's twin carries what it
 Biology checked through the pages:
 * BCL2 p.G101V in CLL -> venetoclax ``high``: the mutation lowers venetoclax affinity ~180-fold
   and is acquired at progression on venetoclax (Blombery et al. Cancer Discov 2019,
-  PMID 30514704), the source the KB cites for mechanism ``bcl2-g101v``.
+  PMID 30514704), the source the KB cites for mechanism ``bcl2-g101v``. Posted clonal
+  (VAF 0.45, as in tests/api/test_profile_api.py): the scoring discounts subclonal findings.
 * IMiD + PD-1 blockade is flagged harmful: KEYNOTE-183/185 were stopped by the FDA for excess
   deaths (seed 003, as cited by strategy ``imid-plus-pd1-blockade``).
 * TP53 loss and BH3 mimetics: AML cohort evidence of failure (PMID 31932844) conflicts with
@@ -93,7 +94,7 @@ def test_lists_are_paginated(client):
 
 def test_single_sample_form_to_report(client):
     r = client.post("/upload/sample", data={"sample": "CLL-G101V", "disease": "CLL",
-                                            "variants": "BCL2, missense, p.G101V, 0.21",
+                                            "variants": "BCL2, missense, p.G101V, 0.45",
                                             "prior_agents": "venetoclax"}, follow_redirects=False)
     assert r.status_code == 303
     url = r.headers["location"]

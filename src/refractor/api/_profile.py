@@ -20,14 +20,12 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from refractor.api._app import get_kb
-from refractor.errors import InputError
 from refractor.io._clinical import MAX_LINE, split_agents
-from refractor.io.cohort import CONSEQUENCES, COLUMNS, DATA_KINDS, Cohort, empty
+from refractor.io.cohort import CONSEQUENCES, DATA_KINDS, Cohort
 
 router = APIRouter(prefix="/profile", tags=["profile"])
 
@@ -105,7 +103,9 @@ class SampleIn(_Strict):
     line: int | None = Field(None, ge=0, le=MAX_LINE, description="Line of therapy.")
     prior_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents given before.")
     refractory_agents: _Agents = Field(None, max_length=MAX_AGENTS, description="Agents the disease is refractory to.")
-    build: str = Field("GRCh38", max_length=20, description="Genome build (GRCh38 or GRCh37).")
+    build: str | None = Field(None, max_length=20, description=(
+        "Genome build (GRCh38 or GRCh37); default: the build the other samples of the request "
+        "declare, else GRCh38."))
     variants: list[Variant] | None = Field(None, max_length=MAX_VARIANTS)
     copy_number: list[CopyNumber] | None = Field(None, max_length=MAX_COPY_NUMBER)
     expression: list[Expression] | None = Field(None, max_length=MAX_EXPRESSION)
@@ -134,81 +134,60 @@ _LISTS = {"variants": "variant", "copy_number": "copy_number", "expression": "ex
           "splicing": "splicing", "methylation": "methylation"}
 
 
-def _frame(rows: list[dict], table: str) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=COLUMNS[table]) if rows else empty(table)
-
-
 def to_cohort(samples: list[SampleIn]) -> Cohort:
-    """The :class:`Cohort` of the posted samples (InputError on contradictory values)."""
+    """The :class:`Cohort` of the posted samples, put together by the io layer
+    (:func:`refractor.io.make_cohort`, as for files); InputError on contradictory values."""
     import pyarrow as pa
 
+    from refractor.io import make_cohort
     from refractor.io._consequence import maf_consequence, normalise_protein_changes
-    from refractor.reference import normalise_build
+    from refractor.reference import agree, resolve_build
 
-    seen: set[str] = set()
-    builds = set()
+    records: list[dict] = []
+    assessed: list[tuple[str, str]] = []
+    tables: dict[str, list[list[dict]]] = {t: [] for t in _LISTS}
+    where: dict[str, dict] = {}
+    claims = []
     origin: dict[str, dict] = {}
-    rows: dict[str, list[dict]] = {t: [] for t in COLUMNS}
     for k, s in enumerate(samples):
-        where = f"samples[{k}]" if len(samples) > 1 else None
-        if s.sample in seen:
-            raise InputError(f"duplicated sample id {s.sample!r}", column=where and f"{where}.sample")
-        seen.add(s.sample)
-        build = normalise_build(s.build)
-        if build is None:
-            raise InputError(f"unknown genome build {s.build!r} (expected GRCh38 or GRCh37)", column="build")
-        builds.add(build)
-        kinds = set(s.assessed or [])
-        kinds.update(kind for name, kind in _LISTS.items() if getattr(s, name) is not None)
-        if s.prior_agents is not None or s.refractory_agents is not None or s.line is not None:
-            kinds.add("history")
-        if s.subtype and s.subtype.strip():
-            kinds.add("subtype")
-        if not kinds:
-            raise InputError(f"sample {s.sample!r} has no data (give at least one data list, "
-                             "'assessed', clinical history or subtype)", column="assessed")
-        rows["assessed"] += [{"sample": s.sample, "kind": kd} for kd in DATA_KINDS if kd in kinds]
-        # names as posted: the knowledge base resolves them when the cohort is interpreted and
-        # an unknown one is a 422 naming its JSON field (``origin``), with a "did you mean"
-        field = (lambda name: f"{where}.{name}") if where else (lambda name: name)
-        rows["samples"].append({
-            "sample": s.sample, "disease": s.disease.strip(),
-            "subtype": s.subtype.strip() if s.subtype and s.subtype.strip() else None,
-            "line": s.line,
-            "prior_agents": split_agents(s.prior_agents or []),
+        field = (lambda name, k=k: f"samples[{k}].{name}") if len(samples) > 1 else (lambda name: name)
+        # a duplicated id is reported at its second use
+        where[s.sample] = {"sample": {"column": field("sample")}, "data": {"column": field("assessed")}}
+        declared = resolve_build(s.build, default=None, column=field("build"))
+        if declared is not None:
+            claims.append((declared, f"sample {s.sample!r}", {"column": field("build")}))
+        assessed += [(s.sample, kd) for kd in s.assessed or []]
+        assessed += [(s.sample, kind) for name, kind in _LISTS.items() if getattr(s, name) is not None]
+        records.append({
+            # names as posted: the knowledge base resolves them when the cohort is interpreted and
+            # an unknown one is a 422 naming its JSON field (``origin``), with a "did you mean"
+            "sample": s.sample, "disease": s.disease.strip(), "subtype": s.subtype,
+            "line": s.line, "prior_agents": split_agents(s.prior_agents or []),
             "refractory_agents": split_agents(s.refractory_agents or []),
+            "history": s.prior_agents is not None or s.refractory_agents is not None or s.line is not None,
         })
-        origin[s.sample] = {k: {"column": field(k)} for k in ("disease", "prior_agents", "refractory_agents")}
+        origin[s.sample] = {name: {"column": field(name)} for name in ("disease", "prior_agents", "refractory_agents")}
         vs = s.variants or []
         if vs:
-            maf = [v.variant_classification for v in vs]
-            mapped = maf_consequence(pa.array(maf, pa.string())).to_pylist()
+            mapped = maf_consequence(pa.array([v.variant_classification for v in vs], pa.string())).to_pylist()
             pcs = normalise_protein_changes(pa.array([v.protein_change for v in vs], pa.string())).to_pylist()
-            for i, v in enumerate(vs):
-                rows["variants"].append({
-                    "sample": s.sample, "gene": v.gene.strip(),
-                    "consequence": v.consequence if v.consequence is not None else mapped[i],
-                    "protein_change": pcs[i], "vaf": math.nan if v.vaf is None else v.vaf,
-                    "source": f"variants:{i + 1}"})
-        rows["copy_number"] += [{"sample": s.sample, "gene": c.gene.strip(), "log2_ratio": c.log2_ratio,
-                                 "source": f"copy_number:{i + 1}"} for i, c in enumerate(s.copy_number or [])]
-        rows["expression"] += [{"sample": s.sample, "gene": e.gene.strip(), "value": e.tpm}
-                               for e in s.expression or []]
-        rows["splicing"] += [{"sample": s.sample, "gene": e.gene.strip(), "event": e.event.strip(),
-                              "psi": e.psi, "reads": e.reads, "source": f"splicing:{i + 1}"}
-                             for i, e in enumerate(s.splicing or [])]
-        rows["methylation"] += [{"sample": s.sample, "feature": m.feature.strip(),
-                                 "gene": m.gene.strip() if m.gene else None, "beta": m.beta}
-                                for m in s.methylation or []]
-    if len(builds) > 1:
-        raise InputError(f"samples declare different genome builds ({', '.join(sorted(builds))}); "
-                         "post one build per request", column="build")
-    sm = _frame(rows["samples"], "samples")
-    sm["line"] = pd.array([r["line"] for r in rows["samples"]], dtype="Int64")
-    sm["subtype"] = pd.Series([r["subtype"] for r in rows["samples"]], dtype=object)
-    sm["disease"] = pd.Series([r["disease"] for r in rows["samples"]], dtype=object)
-    tables = {t: _frame(rows[t], t) for t in COLUMNS if t != "samples"}
-    return Cohort(samples=sm, build=builds.pop(), origin=origin, **tables)
+            tables["variants"].append([
+                {"sample": s.sample, "gene": v.gene.strip(),
+                 "consequence": v.consequence if v.consequence is not None else mapped[i],
+                 "protein_change": pcs[i], "vaf": math.nan if v.vaf is None else v.vaf,
+                 "source": f"variants:{i + 1}"} for i, v in enumerate(vs)])
+        tables["copy_number"].append([{"sample": s.sample, "gene": c.gene.strip(), "log2_ratio": c.log2_ratio,
+                                       "source": f"copy_number:{i + 1}"} for i, c in enumerate(s.copy_number or [])])
+        tables["expression"].append([{"sample": s.sample, "gene": e.gene.strip(), "value": e.tpm}
+                                      for e in s.expression or []])
+        tables["splicing"].append([{"sample": s.sample, "gene": e.gene.strip(), "event": e.event.strip(),
+                                    "psi": e.psi, "reads": e.reads, "source": f"splicing:{i + 1}"}
+                                   for i, e in enumerate(s.splicing or [])])
+        tables["methylation"].append([{"sample": s.sample, "feature": m.feature.strip(),
+                                       "gene": m.gene.strip() if m.gene else None, "beta": m.beta}
+                                      for m in s.methylation or []])
+    return make_cohort(records, assessed=assessed, tables=tables, build=agree(claims), where=where,
+                       origin=origin)
 
 
 def _interpret(samples: list[SampleIn], kb):
@@ -242,6 +221,7 @@ def sample_document(body: SampleIn, kb) -> dict[str, Any]:
              "the sample x agent level table")
 async def profile_cohort(body: CohortIn, request: Request, kb=Depends(get_kb)) -> dict[str, Any]:
     from refractor.api._pool import run_heavy
+    from refractor.errors import InputError
 
     most = request.app.state.settings.limits.service.max_samples
     if len(body.samples) > most:

@@ -15,7 +15,15 @@ from typing import Any, Optional
 import typer
 
 from refractor._jsonsafe import json_safe
-from refractor.cli._settings import KB_HELP, kb_settings
+from refractor.cli._models_render import (
+    fmt_value,
+    plot_sample,
+    save_png,
+    shown_columns,
+    text_dose_response,
+    text_sample,
+    text_time_course,
+)
 from refractor.errors import InputError
 
 models_app = typer.Typer(help="List, describe and export the mechanistic models.",
@@ -87,8 +95,9 @@ def show_cmd(
         _write_text(_json(asdict(spec)), None)
         return
     typer.echo(f"{spec.name}: {spec.title}\n{spec.description}\n")
-    typer.echo(f"readout: {spec.readout} ({spec.readout_kind}); t_end {spec.t_end:g} "
-               f"{spec.time_unit}; file antimony/{spec.antimony_file}")
+    typer.echo(f"readout: {spec.readout} ({spec.readout_kind}: {spec.readout_label}); t_end "
+               f"{spec.t_end:g} {spec.time_unit}; concentrations in {spec.concentration_unit}; "
+               f"file antimony/{spec.antimony_file}")
     typer.echo("references: " + "; ".join(spec.references))
     if spec.reference_sample is not None:
         typer.echo(f"reference cell (sample predictions, default of `simulate`): "
@@ -99,7 +108,8 @@ def show_cmd(
     typer.echo("\nperturbations:")
     for p in spec.perturbations:
         typer.echo(f"  {p.name:<22} {p.mode} {p.parameter} {p.value:g}  "
-                   f"mechanisms: {', '.join(p.mechanisms) or '-'}")
+                   f"mechanisms: {', '.join(p.mechanisms) or '-'}; "
+                   f"genes: {', '.join(p.genes) or '-'}")
         typer.echo(f"  {'':<22} {p.description}  [{p.reference}]")
     typer.echo("\nparameters:")
     for p in spec.parameters:
@@ -120,6 +130,7 @@ def export_cmd(
 
 
 def _parse_set(items: list[str] | None, option: str) -> dict[str, float]:
+    """NAME=VALUE pairs (the library checks names and values)."""
     out: dict[str, float] = {}
     for item in items or []:
         key, sep, val = item.partition("=")
@@ -133,9 +144,10 @@ def _parse_set(items: list[str] | None, option: str) -> dict[str, float]:
 
 
 def _parse_perturb(items: list[str] | None) -> dict[str, float | None]:
+    """NAME (documented default, None) or NAME=VALUE."""
     out: dict[str, float | None] = {}
     for item in items or []:
-        key, sep, val = item.partition("=")
+        key, sep, _ = item.partition("=")
         if sep:
             out.update(_parse_set([item], "--perturb"))
         else:
@@ -143,35 +155,17 @@ def _parse_perturb(items: list[str] | None) -> dict[str, float | None]:
     return out
 
 
-def _parse_range(text: str) -> list[float]:
-    import numpy as np
-
+def _parse_range(text: str) -> tuple[float, float, float]:
+    """LO:HI:N as three numbers (the library checks order, sign and size)."""
     parts = text.split(":")
     try:
-        lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
-    except (IndexError, ValueError):
+        if len(parts) != 3:
+            raise ValueError
+        lo, hi, n = (float(x) for x in parts)
+    except ValueError:
         raise InputError(f"--dose-range expects LO:HI:N (e.g. 0.001:10:12), got {text!r}",
                          column="--dose-range") from None
-    if len(parts) != 3 or not (0 < lo < hi) or n < 2:
-        raise InputError("--dose-range needs 0 < LO < HI and N >= 2", column="--dose-range")
-    return list(np.logspace(math.log10(lo), math.log10(hi), n))
-
-
-def _png(out: Optional[Path], plot) -> None:
-    if out is None:
-        raise InputError("--format png needs -o FILE", column="--format")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    try:
-        plot(ax)
-        fig.tight_layout()
-        fig.savefig(out, dpi=120)
-    finally:
-        plt.close(fig)
+    return lo, hi, n
 
 
 class Cell(str, Enum):
@@ -179,120 +173,12 @@ class Cell(str, Enum):
     defaults = "defaults"
 
 
-def _fmt(value: float, unit: str = "") -> str:
-    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return "not reached"
-    return f"{value:.3g} {unit}".rstrip()
-
-
-def _text_dose_response(model: str, agent: str, dr: Any, m: Any, cell_label: str,
-                        assumptions: list[str], t_end_value: float | None = None) -> str:
-    t_end = f"{t_end_value or m.spec.t_end:g} {m.spec.time_unit}"
-    what = "DC50" if dr.kind == "degradation" else "IC50"
-    lines = [
-        f"{model}: {agent} dose-response, readout {dr.readout} ({dr.kind or 'other'}) "
-        f"at {t_end}",
-        f"cell: {cell_label}",
-        f"{what}: {_fmt(dr.ic50, dr.unit)}   Emax: {dr.emax:.3f}   Hill: "
-        f"{'n/a' if not math.isfinite(dr.hill) else format(dr.hill, '.2f')}   "
-        f"flags: {', '.join(dr.flags) or '-'}",
-        "",
-        f"{'dose (' + dr.unit + ')':>14}  {dr.readout:>12}  {'effect':>8}",
-    ]
-    for _, r in dr.frame.iterrows():
-        lines.append(f"{r['dose']:>14.4g}  {r['response']:>12.4g}  {r['effect']:>8.3f}")
-    lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
-    return "\n".join(lines) + "\n"
-
-
-def _text_sample(df: Any, model: str) -> str:
-    sample = df["sample"].iloc[0] if len(df) else "?"
-    lines = [f"sample {sample}: predictions of model {model} against its reference cell"]
-    refs = [r for r in df["reference"].dropna().unique()]
-    lines += [f"reference: {r}" for r in refs]
-    assumptions: list[str] = []
-    for _, r in df.iterrows():
-        if r["status"] == "predicted":
-            u = r["unit"]
-            curve = df.attrs.get("curves", {}).get(f"{r['model']}/{r['agent']}", {})
-            top = max(curve.get("dose") or [math.nan])
-            fold = r["ic50_fold"]
-
-            def ic50(v: Any) -> str:
-                ok = isinstance(v, float) and math.isfinite(v)
-                return _fmt(v, u) if ok else f"> {top:.3g} {u} (not reached)"
-
-            if isinstance(fold, float) and math.isfinite(fold):
-                fold_s = f"x{fold:.3g}"
-            elif math.isfinite(r["ic50_ref"] or math.nan) and math.isfinite(top):
-                fold_s = f"> x{top / r['ic50_ref']:.3g}"
-            else:
-                fold_s = "fold n/a"
-            lines.append(
-                f"  {r['agent']:<22} IC50 {ic50(r['ic50_ref'])} -> {ic50(r['ic50'])} "
-                f"({fold_s}); Emax {r['emax_ref']:.2f} -> {r['emax']:.2f}")
-            lines.append(f"  {'':<22} perturbations: {r['perturbations'] or 'none'}; "
-                         f"mechanisms: {r['mechanisms'] or 'none'}")
-        elif r["status"] == "not_modelled":
-            lines.append(f"  not modelled: {r['mechanisms']}")
-        else:
-            lines.append(f"  {r['status']}: {r['perturbations'] or ''} ({r['assumptions']})")
-        for a in str(r["assumptions"] or "").split(" | "):
-            if a and a not in assumptions and r["status"] == "predicted":
-                assumptions.append(a)
-    lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
-    return "\n".join(lines) + "\n"
-
-
-def _text_time_course(model: str, agent: str | None, dose: float, res: Any, m: Any,
-                      cell_label: str, cell_notes: list[str]) -> str:
-    unit = m.spec.agent(agent).dose_unit if agent else ""
-    f = res.frame
-    step = max(1, (len(f) - 1) // 10)
-    rows = f.iloc[list(range(0, len(f), step)) + ([len(f) - 1] if (len(f) - 1) % step else [])]
-    cols = [c for c in f.columns if c != "time"][:8]
-    lines = [f"{model}: time course, {agent or 'untreated'} {dose:g} {unit}".rstrip(),
-             f"cell: {cell_label}",
-             "settings: " + (", ".join(f"{k}={v:g}" for k, v in res.settings.items()) or "-"),
-             ""]
-    tbl = rows[["time"] + cols].to_string(index=False, float_format=lambda x: f"{x:.4g}")
-    lines.append(tbl.replace("time", f"time ({m.spec.time_unit})", 1))
-    if len(f.columns) - 1 > len(cols):
-        lines.append(f"({len(f.columns) - 1 - len(cols)} more columns: use --select or "
-                     "--format tsv/json)")
-    assumptions = cell_notes + res.assumptions
-    lines += ["", "assumptions:"] + [f"  - {a}" for a in assumptions or ["none"]]
-    return "\n".join(lines) + "\n"
-
-
-def _plot_sample(df: Any, out: Optional[Path]) -> None:
-    curves = df.attrs.get("curves", {})
-    if not curves:
-        raise InputError("nothing to plot: no predicted agent for this sample", column="--sample")
-    items = list(curves.values())[:8]
-
-    def plot(ax):
-        for i, c in enumerate(items):
-            color = f"C{i}"
-            d = [x for x in c["dose"] if x > 0]
-            k = len(c["dose"]) - len(d)
-            ax.semilogx(d, c["reference"][k:], "--", color=color,
-                        label=f"{c['agent']} reference (IC50 {_fmt(c['ic50_ref'], c['unit'])})")
-            ax.semilogx(d, c["sample"][k:], "o-", color=color, ms=3,
-                        label=f"{c['agent']} sample (IC50 {_fmt(c['ic50'], c['unit'])})")
-        units = sorted({c["unit"] for c in items})
-        ax.set_xlabel(f"dose ({', '.join(units)})")
-        ax.set_ylabel(items[0]["readout"])
-        ax.set_title(f"{df['sample'].iloc[0]}: sample vs reference "
-                     f"({items[0]['reference_label']})", fontsize=8)
-        ax.legend(fontsize=6)
-    _png(out, plot)
-
-
 def simulate_cmd(
     model: str = typer.Argument(..., help="Model name (glue, bcl2, trail)."),
     agent: Optional[str] = typer.Option(None, "--agent", help="Agent slug."),
-    dose: float = typer.Option(0.0, "--dose", help="Dose in the agent's dose unit."),
+    dose: Optional[float] = typer.Option(
+        None, "--dose", help="Dose in the agent's dose unit (required with --agent for a time "
+        "course)."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="PARAM=VALUE (repeatable)."),
     perturb: Optional[list[str]] = typer.Option(
         None, "--perturb", help="Perturbation NAME or NAME=VALUE (repeatable)."),
@@ -312,88 +198,88 @@ def simulate_cmd(
         "defaults: the raw model defaults. --set values are applied on top."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, json, tsv or png."),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
-    kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP + " Used with --sample.", readable=False),
 ) -> None:
     """Simulate MODEL: a time course, a dose-response (--dose-range) or a sample (--sample)."""
-    from refractor.models import get_model, predict_from_sample
+    from refractor.models import dose_response_run, get_model, predict_from_sample, simulation_run
 
-    m = get_model(model)
     sets = _parse_set(set_, "--set")
     perts = _parse_perturb(perturb)
-    if perts and all(v is None for v in perts.values()):
-        perts_arg: Any = list(perts)
-    else:
-        spec_default = {p.name: p.value for p in m.spec.perturbations}
-        perts_arg = {k: (spec_default.get(k, math.nan) if v is None else v)
-                     for k, v in perts.items()}
+    if fmt is Format.png and out is None:
+        raise InputError("--format png needs -o FILE", column="--format")
     if sample is not None:
-        doses = {agent: _parse_range(dose_range)} if (agent and dose_range) else None
+        get_model(model)  # unknown model: NotFoundError before reading the sample
+        doses = None
+        if agent and dose_range:
+            from refractor.models import dose_grid
+
+            doses = {agent: dose_grid(*_parse_range(dose_range), column="--dose-range")}
         df = predict_from_sample(sample, models=[model], reference_levels=reference,
-                                 agents=[agent] if agent else None, doses=doses, settings=kb_settings(kb))
+                                 agents=[agent] if agent else None, doses=doses)
         if fmt is Format.png:
-            _plot_sample(df, out)
+            plot_sample(df, out)
             return
         if fmt is Format.text:
-            _write_text(_text_sample(df, model), out)
+            _write_text(text_sample(df, model), out)
             return
         text = (df.to_csv(sep="\t", index=False) if fmt is Format.tsv
                 else _json(df.astype(object).where(df.notna(), None).to_dict("records")))
         _write_text(text, out)
         return
-    sets, cell_label, cell_notes = m.spec.cell_settings(sets, reference=cell is Cell.reference)
-    ref_cell = m.spec.reference_sample
-    cell_name = ref_cell.name if (cell is Cell.reference and ref_cell) else "model defaults"
     if dose_range is not None:
         if agent is None:
             raise InputError("--dose-range needs --agent", column="--agent")
-        dr = m.dose_response(agent=agent, doses=_parse_range(dose_range), set=sets,
-                             perturbations=perts_arg or None, t_end=t_end)
-        assumptions = cell_notes + m.assumptions([agent], sets)
-        what = "DC50" if dr.kind == "degradation" else "IC50"
+        run = dose_response_run(model, agent=agent, range=_parse_range(dose_range), set=sets,
+                                perturbations=perts, t_end=t_end, cell=cell.value)
+        dr = run.response
         if fmt is Format.png:
+            what = "DC50" if dr.kind == "degradation" else "IC50"
+
             def plot(ax):
                 f = dr.frame[dr.frame["dose"] > 0]
                 ax.semilogx(f["dose"], f["response"], "o-")
                 if math.isfinite(dr.ic50):
                     ax.axvline(dr.ic50, ls=":", color="grey")
                 ax.set_xlabel(f"{agent} dose ({dr.unit})")
-                ax.set_ylabel(f"{dr.readout} at {t_end or m.spec.t_end:g} {m.spec.time_unit}")
-                ax.set_title(f"{model}: {agent} {what} {_fmt(dr.ic50, dr.unit)}, Emax "
-                             f"{dr.emax:.2f}\ncell: {cell_name}", fontsize=9)
-            _png(out, plot)
+                ax.set_ylabel(f"{run.readout_label or dr.readout} at {run.t_end:g} "
+                              f"{run.time_unit}")
+                ax.set_title(f"{run.model}: {agent} {what} {fmt_value(dr.ic50, dr.unit)}, Emax "
+                             f"{dr.emax:.2f}\ncell: {run.cell_name}", fontsize=9)
+            save_png(out, plot)
         elif fmt is Format.tsv:
             _write_text(dr.frame.to_csv(sep="\t", index=False), out)
         elif fmt is Format.text:
-            _write_text(_text_dose_response(model, agent, dr, m, cell_label, assumptions, t_end), out)
+            _write_text(text_dose_response(run), out)
         else:
-            _write_text(_json({"model": model, "agent": agent, "readout": dr.readout,
-                               "unit": dr.unit, "ic50": dr.ic50, "emax": dr.emax,
-                               "hill": dr.hill, "flags": list(getattr(dr, "flags", ())),
-                               "cell": cell_label, "assumptions": assumptions,
-                               "data": dr.frame.to_dict("records")}), out)
+            _write_text(_json(run.to_dict()), out)
         return
-    res = m.simulate(agent=agent, dose=dose, set=sets, perturbations=perts_arg or None,
-                     t_end=t_end, points=points, selections=select or None)
+    run = simulation_run(model, agent=agent, dose=dose, set=sets, perturbations=perts,
+                         t_end=t_end, points=points, selections=select or None,
+                         cell=cell.value)
+    res = run.result
     if fmt is Format.png:
+        cols = shown_columns(run)
+
         def plot(ax):
-            cols = [c for c in res.frame.columns if c != "time"][:8]
             for c in cols:
                 ax.plot(res.frame["time"], res.frame[c], label=c)
-            ax.set_xlabel(f"time ({m.spec.time_unit})")
-            ax.legend(fontsize=7)
-            unit = m.spec.agent(agent).dose_unit if agent else ""
-            ax.set_title(f"{model} {agent or 'untreated'} {dose:g} {unit}\ncell: "
-                         f"{cell_name}", fontsize=9)
-        _png(out, plot)
+            ax.set_xlabel(f"time ({res.time_unit})")
+            if cols == [run.readout]:
+                ax.set_ylabel(run.readout_label or run.readout)
+            else:
+                unit = get_model(model).spec.concentration_unit
+                ax.set_ylabel(f"value ({unit} for species; readouts as labelled)" if unit
+                              else "value")
+                ax.legend(fontsize=7)
+            dose_s = f"{run.dose:g} {run.dose_unit}" if run.agent else ""
+            ax.set_title(f"{run.model} {run.agent or 'untreated'} {dose_s}\ncell: "
+                         f"{run.cell_name}", fontsize=9)
+        save_png(out, plot)
     elif fmt is Format.tsv:
         _write_text(res.frame.to_csv(sep="\t", index=False), out)
     elif fmt is Format.text:
-        _write_text(_text_time_course(model, agent, dose, res, m, cell_label, cell_notes), out)
+        _write_text(text_time_course(run), out)
     else:
-        _write_text(_json({"model": model, "agent": agent, "dose": dose,
-                           "time_unit": m.spec.time_unit, "cell": cell_label,
-                           "settings": res.settings, "assumptions": res.assumptions,
-                           "data": res.frame.to_dict("list")}), out)
+        _write_text(_json(run.to_dict()), out)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,13 +1,12 @@
 """``refractor profile`` and ``refractor demo``: thin shells over io -> interpret -> report."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from refractor.cli._settings import KB_HELP
+from refractor.cli._settings import KB_HELP, kb_settings
 from refractor.errors import InputError
 
 _FILE_OPTS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
@@ -32,17 +31,10 @@ def _kb_genes(kb) -> set[str]:
             for f in iter_features(b.profile)} - {None}
 
 
-def _sheet_mafs(path: Path) -> list[Path]:
-    """MAF paths named in a samplesheet (relative to it), each once."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    return list(dict.fromkeys((path.parent / r["maf"]).resolve() for r in rows
-                              if r.get("maf") and r["maf"].strip()))
-
-
-def run_profile(cohort, kb, outdir: Path, mafs: list[Path], *, title: str | None = None,
+def run_profile(cohort, kb, outdir: Path, *, title: str | None = None,
                 progress: bool = True) -> tuple[object, dict[str, Path]]:
-    """Interpret ``cohort`` and write every output into ``outdir`` (all-or-nothing)."""
+    """Interpret ``cohort`` and write every output as ``outdir`` (all-or-nothing); each MAF the
+    cohort was read from gets an annotated copy."""
     from refractor.interpret import interpret
     from refractor.report import write_outputs
 
@@ -55,7 +47,7 @@ def run_profile(cohort, kb, outdir: Path, mafs: list[Path], *, title: str | None
             for i in range(len(result)):
                 result[i]
                 bar.advance(task)
-    paths = write_outputs(result, outdir, {"maf": mafs}, kb=kb, title=title)
+    paths = write_outputs(result, outdir, {"maf": list(cohort.inputs.get("maf", ()))}, kb=kb, title=title)
     return result, paths
 
 
@@ -72,19 +64,19 @@ def _summary(result, paths: dict[str, Path], console) -> None:
         for r in result:
             found = [f"{m.mechanism}{'' if m.status == 'detected' else '?'}"
                      for m in r.mechanisms if m.status in ("detected", "possible")]
-            calls = sorted((a for a in r.agents if a.level != "susceptible"),
+            calls = sorted((a for a in r.agents if a.is_level and a.level != "susceptible"),
                            key=lambda a: (-LEVELS.index(a.level), -a.score, a.agent))
             shown = ", ".join(f"{a.agent} {a.level}" for a in calls[:6])
             if len(calls) > 6:
                 shown += f" (+{len(calls) - 6} more)"
-            na = [a.agent for a in r.agents if not a.assessable]
+            na = [a.agent for a in r.agents if a.status == "not_assessable"]
             na_text = ", ".join(na[:6]) + (f" (+{len(na) - 6} more)" if len(na) > 6 else "")
             t.add_row(r.sample, r.disease or "", ", ".join(found) or "-", shown or "-",
                       na_text or "-")
         console.print(t)
         console.print("('?' = possible, not detected)")
     else:
-        levels = result.call_frame()
+        levels = result.call_frame()[result.scored_agents]
         counts = {a: int((~levels[a].isin(["susceptible", "not_assessable"])).sum())
                   for a in levels.columns}
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:8]
@@ -94,6 +86,11 @@ def _summary(result, paths: dict[str, Path], console) -> None:
         if na:
             console.print(f"{na} sample x agent call(s) not assessable (no scored mechanism "
                           "could be assessed with the data given)")
+    if result.unscored_agents:
+        console.print(f"no resistance knowledge in this KB version for {len(result.unscored_agents)} "
+                      "agent(s) it lists (shown as no_knowledge in the outputs): "
+                      + ", ".join(result.unscored_agents[:8])
+                      + (" ..." if len(result.unscored_agents) > 8 else ""))
     kinds = {}
     for w in result.warnings:
         kinds[w.category] = kinds.get(w.category, 0) + 1
@@ -106,7 +103,7 @@ def _summary(result, paths: dict[str, Path], console) -> None:
 
 def profile(
     samplesheet: Optional[Path] = typer.Argument(None, help="Samplesheet CSV (sample, disease, one path column per data kind)."),
-    outdir: Path = typer.Option(..., "-o", "--outdir", help="Output directory (created; files written atomically)."),
+    outdir: Path = typer.Option(..., "-o", "--outdir", help="Output directory: created, or an earlier run's replaced as a whole (all-or-nothing)."),
     sample: Optional[str] = typer.Option(None, "--sample", help="Single-sample mode: the sample id."),
     disease: Optional[str] = typer.Option(None, "--disease", help="Disease code or name (MM, AML, CLL, PCM ...), resolved by the KB."),
     maf: Optional[Path] = typer.Option(None, "--maf", help="MAF file."),
@@ -128,6 +125,7 @@ def profile(
     """Explain drug resistance for a cohort (SAMPLESHEET) or one sample (--sample + files)."""
     from refractor.io import cohort_from_flags, read_samplesheet
     from refractor.kb import KnowledgeBase
+    from refractor.report import check_outdir
 
     files = dict(maf=maf, vcf=vcf, seg=seg, expression=expression, junctions=junctions, psi=psi,
                  methylation=methylation, clinical=clinical)
@@ -136,23 +134,21 @@ def profile(
         raise InputError("give either a SAMPLESHEET or --sample with data files, not both")
     if samplesheet is None and not sample:
         raise InputError("give a SAMPLESHEET or --sample with at least one data file / clinical value")
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError("output path exists and is not a directory", path=outdir)
+    check_outdir(outdir)  # before the work: a bad OUTDIR is found in a second, not after the run
+    limits = kb_settings(kb_path).limits.io
     kb = KnowledgeBase.load(kb_path)
     genes = _kb_genes(kb)
     if samplesheet is not None:
-        if not samplesheet.is_file():
-            raise InputError("samplesheet not found", path=samplesheet)
-        cohort = read_samplesheet(samplesheet, build=build, genes=genes)
-        mafs, title = _sheet_mafs(samplesheet), samplesheet.stem
+        cohort = read_samplesheet(samplesheet, build=build, genes=genes, limits=limits)
+        title = samplesheet.name.removesuffix(".gz").rsplit(".", 1)[0]
     else:
         if not given and refractory is None and prior is None and not subtype:
             raise InputError(f"sample {sample!r}: no data given (name at least one file or clinical value)")
         cohort = cohort_from_flags(sample=sample, disease=disease, **files,
                                    refractory=refractory, prior=prior,
-                                   subtype=subtype, line=line, build=build, genes=genes)
-        mafs, title = ([maf] if maf else []), sample
-    result, paths = run_profile(cohort, kb, outdir, mafs, title=title, progress=not quiet)
+                                   subtype=subtype, line=line, build=build, genes=genes, limits=limits)
+        title = sample
+    result, paths = run_profile(cohort, kb, outdir, title=title, progress=not quiet)
     if not quiet:
         _summary(result, paths, _console())
 
@@ -173,7 +169,9 @@ def demo(
     """Build the knowledge base, show a worked query and profile the bundled demo cohort."""
     from refractor.io import read_samplesheet
     from refractor.kb import KnowledgeBase
+    from refractor.report import check_outdir
 
+    check_outdir(outdir)
     console = _console()
     kb = KnowledgeBase.load()
     st = kb.stats()
@@ -188,7 +186,7 @@ def demo(
     sheet = _examples_dir() / "samplesheet.csv"
     cohort = read_samplesheet(sheet, genes=_kb_genes(kb))
     console.print(f"profiling the synthetic demo cohort {sheet} ({len(cohort)} samples)")
-    result, paths = run_profile(cohort, kb, outdir, _sheet_mafs(sheet), title="demo cohort")
+    result, paths = run_profile(cohort, kb, outdir, title="demo cohort")
     _summary(result, paths, console)
 
 

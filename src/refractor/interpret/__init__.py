@@ -11,8 +11,13 @@ Every rule, weight and threshold comes from the knowledge base (``kb.biomarkers`
 from refractor.interpret._cohort_result import CohortResult
 from refractor.interpret._engine import interpret, interpret_per_sample
 from refractor.interpret._results import (
+    CALL_STATUSES,
+    CALL_WORDS,
     DISCLAIMER,
     LEVELS,
+    NO_KNOWLEDGE,
+    NOT_ASSESSABLE,
+    READABLE_VERSIONS,
     SCHEMA_NAME,
     SCHEMA_VERSION,
     STATUSES,
@@ -38,6 +43,11 @@ __all__ = [
     "ResultWarning",
     "DISCLAIMER",
     "LEVELS",
+    "CALL_WORDS",
+    "CALL_STATUSES",
+    "NOT_ASSESSABLE",
+    "NO_KNOWLEDGE",
+    "READABLE_VERSIONS",
     "STATUSES",
     "SCHEMA_NAME",
     "SCHEMA_VERSION",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from refractor.interpret._kbview import KBView
 from refractor.interpret._mechanisms import MATCHED, biomarker_kinds, mechanism_call
 from refractor.interpret._results import Observation, ResultWarning, SampleResult
-from refractor.interpret._scoring import FIRING, referenced, score_agent
+from refractor.interpret._scoring import FIRING, no_knowledge_call, referenced, score_agent
 from refractor.interpret._strategies import rank_strategies
 
 
@@ -31,6 +31,10 @@ class Assembler:
         self._kept: list = []
         self._agent_mechs = {a: referenced(view, a)[0] for a in view.covered_agents}
         self._agent_mechset = {a: frozenset(m) for a, m in self._agent_mechs.items()}
+        #: agents the KB lists but no scoring rule covers: reported as ``no_knowledge``
+        self.unscored = unscored_agents(view)
+        self._unscored_calls = tuple(no_knowledge_call(view, a, view.version)
+                                     for a in self.unscored)
 
     def _mechanism(self, m, states, obs, assessed, akey, disease):
         ids = self._bm_ids[m]
@@ -85,7 +89,7 @@ class Assembler:
         firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
         memo: dict = {}  # traces shared by agents scored by the same rules, this sample only
         agents = tuple(self._agent(a, calls, sets, hist, firing, akey, memo)
-                       for a in v.covered_agents)
+                       for a in v.covered_agents) + self._unscored_calls
         found = tuple(sorted((m, c.status) for m, c in calls.items()
                              if c.status in ("detected", "possible")))
         key = (found, disease)
@@ -96,15 +100,20 @@ class Assembler:
         if disease and disease not in v.kb.diseases:
             warns.append(ResultWarning(
                 "DataWarning", f"disease {disease!r} is not in the knowledge base; "
-                "disease-restricted biomarkers were not applied"))
+                "disease-restricted biomarkers were not applied", code="disease-unknown"))
         if not disease:
             warns.append(ResultWarning(
-                "DataWarning", "no disease given; disease-restricted biomarkers were not applied"))
+                "DataWarning", "no disease given; disease-restricted biomarkers were not applied",
+                code="disease-missing"))
+        # both engines produce the same warnings, possibly in another order: one order
+        warns = sorted(dict.fromkeys(warns), key=lambda w: (w.category, w.code or "",
+                                                             w.gene or "", w.message))
         for a in agents:
-            if a.level != "susceptible" and a.confidence == "low":
+            if a.is_level and a.level != "susceptible" and a.confidence == "low":
                 warns.append(ResultWarning(
                     "WeakEvidenceWarning",
-                    f"{a.agent}: level '{a.level}' rests on weak evidence ({a.confidence_reason})"))
+                    f"{a.agent}: level '{a.level}' rests on weak evidence ({a.confidence_reason})",
+                    code="weak-evidence", agent=a.agent))
         assumptions = sorted({
             f"{o.gene or o.kind}: threshold {o.comparison} {o.threshold:g} {o.unit or ''}".rstrip()
             + " is an assumed default, not a published cut-off"
@@ -113,6 +122,12 @@ class Assembler:
         assumptions.append(
             f"a 'possible' mechanism adds its weight x {v.scoring.possible_factor:g} "
             f"(scoring {v.scoring.version})")
+        clon = getattr(v.scoring, "clonality", None)
+        if clon is not None and any(c.clonal_fraction is not None for c in calls.values()):
+            assumptions.append(
+                f"a variant in a fraction CCF of cancer cells adds its weight x min(1, CCF / "
+                f"{clon.clonal_ccf:g}); CCF from VAF with purity (default {clon.default_purity:g} "
+                "when not given), local copy number (diploid when not given) and one mutated copy")
         return SampleResult(
             sample=sample,
             disease=disease,
@@ -129,4 +144,12 @@ class Assembler:
         )
 
 
-__all__ = ["Assembler"]
+def unscored_agents(view: KBView) -> list[str]:
+    """Agents the KB lists that no scoring rule covers (regimens excluded: their components
+    are scored), sorted by id."""
+    covered = set(view.covered_agents)
+    return sorted(a.id for a in view.kb.agents.values()
+                  if a.id not in covered and a.agent_class != "regimen")
+
+
+__all__ = ["Assembler", "unscored_agents"]

@@ -6,11 +6,12 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from refractor.interpret._results import LEVELS, STATUSES, ResultWarning, SampleResult
+from refractor.interpret._results import (
+    LEVELS, NO_KNOWLEDGE, NOT_ASSESSABLE, STATUSES, ResultWarning, SampleResult,
+)
 
-#: what the cohort TSV, the HTML report and the CLI show for an agent call that could not be
-#: assessed (instead of its nominal level ``susceptible``)
-NOT_ASSESSABLE_CALL = "not_assessable"
+#: what every output shows for an agent call that could not be assessed (never a level)
+NOT_ASSESSABLE_CALL = NOT_ASSESSABLE
 
 
 class CohortResult:
@@ -37,15 +38,22 @@ class CohortResult:
         scoring_version: str,
         warnings: list[ResultWarning],
         factory: Callable[[int], SampleResult],
+        unscored: list[str] = (),
     ) -> None:
         self.samples = list(samples)
         self.diseases = list(diseases)
         self.mechanisms = list(mechanisms)
-        self.agents = list(agents)
+        self.scored_agents = list(agents)
+        #: agents the KB lists without a scoring rule: status ``no_knowledge``
+        self.unscored_agents = list(unscored)
+        self.agents = self.scored_agents + self.unscored_agents
+        n, k = len(self.samples), len(self.unscored_agents)
         self.status = status
-        self.scores = scores
-        self.levels = levels
-        self.assessable = assessable
+        # no-knowledge columns hold 0 (not a score: ``knowledge`` is False and the JSON says null)
+        self.scores = np.hstack([scores.reshape(n, -1), np.zeros((n, k))])
+        self.levels = np.hstack([levels.reshape(n, -1), np.zeros((n, k), levels.dtype)])
+        self.assessable = np.hstack([assessable.reshape(n, -1), np.zeros((n, k), bool)])
+        self.knowledge = np.array([True] * len(self.scored_agents) + [False] * k, dtype=bool)
         self.kb_version = kb_version
         self.kb_hash = kb_hash
         self.scoring_version = scoring_version
@@ -70,18 +78,23 @@ class CohortResult:
 
     # ------------------------------------------------------------------ frames
     def to_frame(self) -> pd.DataFrame:
-        """Sample x agent resistance levels (``susceptible`` ... ``high``)."""
-        lv = np.array(LEVELS, dtype=object)[self.levels] if self.levels.size else self.levels
-        return pd.DataFrame(lv, index=pd.Index(self.samples, name="sample"), columns=self.agents)
+        """Sample x agent calls: a level (``susceptible`` ... ``high``) where the call was
+        assessed, ``not_assessable`` where no scored mechanism could be evaluated with the data
+        and no clinical-history term fired, ``no_knowledge`` for agents without a scoring rule
+        in this KB version. The same words as the per-sample JSON's ``level``."""
+        words = np.array(LEVELS + (NOT_ASSESSABLE, NO_KNOWLEDGE), dtype=object)
+        code = np.where(self.assessable, self.levels, len(LEVELS)).astype(np.intp)
+        code[:, ~self.knowledge] = len(LEVELS) + 1
+        return pd.DataFrame(words[code], index=pd.Index(self.samples, name="sample"),
+                            columns=self.agents)
 
     def call_frame(self) -> pd.DataFrame:
-        """Sample x agent calls as shown to people: the level, or ``not_assessable`` where no
-        mechanism scored for the agent could be assessed and no clinical-history term fired
-        (the JSON keeps ``level`` and says ``assessable: false``)."""
-        frame = self.to_frame()
-        if self.assessable.size:
-            frame = frame.where(self.assessable, NOT_ASSESSABLE_CALL)
-        return frame
+        """The same as :meth:`to_frame` (kept for callers of earlier versions)."""
+        return self.to_frame()
+
+    def level_codes(self) -> np.ndarray:
+        """samples x agents: index into :data:`LEVELS` where the call is a level, -1 otherwise."""
+        return np.where(self.assessable, self.levels.astype(np.int16), -1)
 
     def score_frame(self) -> pd.DataFrame:
         """Sample x agent scores."""
@@ -102,23 +115,26 @@ class CohortResult:
     @classmethod
     def from_samples(cls, results: list[SampleResult], *, mechanisms: list[str], agents: list[str],
                      kb_version: str, kb_hash: str, scoring_version: str,
-                     warnings: list[ResultWarning]) -> "CohortResult":
-        """Build the matrices from already materialised per-sample results."""
+                     warnings: list[ResultWarning], unscored: list[str] = ()) -> "CohortResult":
+        """Build the matrices from already materialised per-sample results (``agents``: the
+        scored agents; ``unscored``: the no-knowledge agents that follow them)."""
         n = len(results)
+        k = len(agents)
         status = np.zeros((n, len(mechanisms)), dtype=np.int8)
-        scores = np.zeros((n, len(agents)))
-        levels = np.zeros((n, len(agents)), dtype=np.int8)
-        assessable = np.zeros((n, len(agents)), dtype=bool)
+        scores = np.zeros((n, k))
+        levels = np.zeros((n, k), dtype=np.int8)
+        assessable = np.zeros((n, k), dtype=bool)
         for i, r in enumerate(results):
+            scored = r.agents[:k]
             status[i] = [STATUSES.index(m.status) for m in r.mechanisms]
-            scores[i] = [a.score for a in r.agents]
-            levels[i] = [LEVELS.index(a.level) for a in r.agents]
-            assessable[i] = [a.assessable for a in r.agents]
+            scores[i] = [a.score for a in scored]
+            levels[i] = [LEVELS.index(a.level) if a.is_level else 0 for a in scored]
+            assessable[i] = [a.assessable for a in scored]
         return cls(samples=[r.sample for r in results], diseases=[r.disease for r in results],
                    mechanisms=mechanisms, agents=agents, status=status, scores=scores,
                    levels=levels, assessable=assessable, kb_version=kb_version, kb_hash=kb_hash,
                    scoring_version=scoring_version, warnings=warnings,
-                   factory=results.__getitem__)
+                   factory=results.__getitem__, unscored=unscored)
 
 
 __all__ = ["CohortResult", "NOT_ASSESSABLE_CALL"]

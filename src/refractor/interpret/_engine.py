@@ -8,7 +8,7 @@ from refractor.interpret._assemble import Assembler
 from refractor.interpret._cohort_result import CohortResult
 from refractor.interpret._kbview import KBView, view_of
 from refractor.interpret._mechanisms import (
-    MATCHED, NOT_APPLICABLE, UNKNOWN, UNMATCHED, status_matrix,
+    MATCHED, NOT_APPLICABLE, UNKNOWN, UNMATCHED, clonal_matrix, status_matrix,
 )
 from refractor.interpret._prepare import Prepared, iter_features, prepare
 from refractor.interpret._results import Observation, ResultWarning
@@ -39,7 +39,7 @@ def _sample_context(prep: Prepared, i: int):
 
 
 def _to_obs(bid, kind, gene, detail, resolution, value, threshold, comparison, unit, source,
-            assumed) -> Observation:
+            assumed, ccf, clonal_basis) -> Observation:
     def num(x):
         return None if x is None or x != x else float(x)
 
@@ -47,7 +47,8 @@ def _to_obs(bid, kind, gene, detail, resolution, value, threshold, comparison, u
         return None if x is None or (isinstance(x, float) and x != x) else x
 
     return Observation(bid, kind, txt(gene), detail, resolution, num(value), num(threshold),
-                       txt(comparison), txt(unit), txt(source), bool(assumed))
+                       txt(comparison), txt(unit), txt(source), bool(assumed), num(ccf),
+                       txt(clonal_basis))
 
 
 def data_assessed(view: KBView, prep: Prepared, states: np.ndarray) -> np.ndarray:
@@ -114,7 +115,8 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
 
     scores, assessable = score_matrix(view, status, {"refractory": hist("refractory"),
                                                      "exposed": hist("exposed")},
-                                      prep.assessed["history"], data_assessed(view, prep, states))
+                                      prep.assessed["history"], data_assessed(view, prep, states),
+                                      clonal_matrix(view, states, frames))
     levels = levels_of(view, scores) if scores.size else np.zeros(scores.shape, np.int8)
 
     assembler = Assembler(view)
@@ -147,6 +149,7 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
         levels=levels, assessable=assessable, kb_version=view.version,
         kb_hash=view.content_hash, scoring_version=view.scoring.version,
         warnings=prep.warnings + [w for _, w in warn_masks], factory=factory,
+        unscored=assembler.unscored,
     )
 
 
@@ -180,13 +183,15 @@ def interpret_per_sample(cohort: Cohort, kb) -> CohortResult:
             w = ev.expression_warning(f, i)
             if w is not None:
                 warns.append(w)
+        warns.extend(ev.splicing_warnings(i))
         cohort_warn.extend(warns)
         results.append(assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None,
                                           st, by_bm, assessed, sets, warns))
     return CohortResult.from_samples(
         results, mechanisms=view.mechanism_ids, agents=view.covered_agents,
         kb_version=view.version, kb_hash=view.content_hash,
-        scoring_version=view.scoring.version, warnings=prep.warnings + cohort_warn)
+        scoring_version=view.scoring.version, warnings=prep.warnings + cohort_warn,
+        unscored=assembler.unscored)
 
 
 __all__ = ["interpret", "interpret_per_sample"]

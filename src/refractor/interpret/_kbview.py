@@ -8,8 +8,9 @@ Nothing here holds a rule of its own: every number comes from the knowledge base
 """
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
-from typing import Any
+import functools
+from functools import cached_property
+from typing import Any, Callable, TypeVar
 
 from refractor.kb.schema import AgentRule, Biomarker, EvidenceLevel, Logic, Mechanism
 
@@ -30,6 +31,33 @@ RESISTANCE_SIGNIFICANCE = {"resistance", "reduced_sensitivity", "sensitivity"}
 
 
 _VIEWS: dict[int, tuple[object, "KBView"]] = {}
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def per_view(maxsize: int | None = None) -> Callable[[_F], _F]:
+    """Memoise ``fn(view, *args)`` in the view itself, so the memo dies with the view.
+
+    A ``functools.lru_cache`` keyed by the view would hold every view (and its KB) for the
+    life of the process.
+    """
+
+    def wrap(fn: _F) -> _F:
+        name = fn.__qualname__
+
+        @functools.wraps(fn)
+        def memoised(view: "KBView", *args: Any) -> Any:
+            memo = view.__dict__.setdefault("_memo", {}).setdefault(name, {})
+            try:
+                return memo[args]
+            except KeyError:
+                if maxsize is not None and len(memo) >= maxsize:
+                    memo.clear()
+                value = memo[args] = fn(view, *args)
+                return value
+
+        return memoised  # type: ignore[return-value]
+
+    return wrap
 
 
 def view_of(kb: Any) -> "KBView":
@@ -62,7 +90,7 @@ class KBView:
             self.biomarkers_by_mechanism[b.mechanism].append(b)
 
     # ------------------------------------------------------------------ diseases
-    @lru_cache(maxsize=None)
+    @per_view()
     def lineage(self, disease: str | None) -> frozenset[str]:
         """The disease and all its ancestors (empty if unknown)."""
         if not disease:
@@ -81,7 +109,7 @@ class KBView:
         return bool(self.lineage(disease) & set(restricted_to))
 
     # ------------------------------------------------------------------ agents
-    @lru_cache(maxsize=None)
+    @per_view()
     def agent_set(self, agents: tuple[str, ...], classes: tuple[str, ...]) -> frozenset[str]:
         """Agent ids named directly or through their agent class."""
         out = set(agents)
@@ -98,14 +126,14 @@ class KBView:
                 seen.setdefault(a, None)
         return list(seen)
 
-    @lru_cache(maxsize=None)
+    @per_view()
     def rules_for(self, agent: str) -> list[AgentRule]:
         return [
             r for r in self.scoring.rules
             if agent in self.agent_set(tuple(r.agents), tuple(r.agent_classes))
         ]
 
-    @lru_cache(maxsize=None)
+    @per_view()
     def history_terms(self, agent: str) -> tuple[tuple[str, frozenset[str]], ...]:
         """(history status, agent set) of every history term in the agent's rules (also inside
         ``max`` groups), each once: a quick test of whether any history term can fire."""
@@ -153,7 +181,7 @@ class KBView:
         return [float(x.min) for x in b], [x.level for x in b]
 
     # ------------------------------------------------------------------ strategies
-    @lru_cache(maxsize=None)
+    @per_view()
     def strategies_for(self, mechanism: str) -> tuple:
         """Strategies addressing ``mechanism`` (the KB's order), resolved once per mechanism."""
         return tuple(self.kb.strategies_for_mechanism(mechanism))
@@ -163,7 +191,7 @@ class KBView:
         return (rec.name, rec.agent_class) if rec is not None else (agent, "other")
 
     # ------------------------------------------------------------------ evidence
-    @lru_cache(maxsize=None)
+    @per_view()
     def evidence(self, mechanism: str, agent: str) -> tuple:
         """Evidence items behind ``mechanism`` that concern ``agent`` (or name no agent).
 
@@ -185,7 +213,7 @@ class KBView:
         items.sort(key=lambda e: (e.level.rank, e.id))
         return tuple(items)
 
-    @lru_cache(maxsize=None)
+    @per_view()
     def confidence(self, mechanisms: tuple[str, ...], agent: str) -> tuple[str, str]:
         """Confidence (high / moderate / low) of a call resting on ``mechanisms``, and why.
 
@@ -216,11 +244,11 @@ class KBView:
             return True
         return self._in_context(tuple(restricted_to), disease)
 
-    @lru_cache(maxsize=None)
+    @per_view()
     def _in_context(self, restricted_to: tuple[str, ...], disease: str | None) -> bool:
         mine = self.lineage(disease)
         return bool(mine & set(restricted_to)) or any(
             disease in self.lineage(d) for d in restricted_to if disease)
 
 
-__all__ = ["KBView", "view_of", "CONFIDENCE_OF_LEVEL", "LINK_RANK"]
+__all__ = ["KBView", "view_of", "per_view", "CONFIDENCE_OF_LEVEL", "LINK_RANK"]

@@ -86,6 +86,7 @@ def mechanism_call(
     if status in ("detected", "possible"):
         observations = tuple(sorted((o for b in listed for o in obs.get(b, [])),
                                     key=obs_key(order)))
+    cf, basis = clonal_of(observations) if observations else (None, None)
     missing: tuple[str, ...] = ()
     if status in ("not_detected", "not_assessable"):
         need = [k for b in applicable if states.get(b.id) == UNKNOWN for k in kinds[b.id]]
@@ -100,12 +101,70 @@ def mechanism_call(
         observations=observations,
         missing_data=missing,
         in_disease_context=view.in_context(rec.diseases, disease),
+        clonal_fraction=cf,
+        clonal_basis=basis,
     )
+
+
+BULK_BASIS = ("unknown: the call rests (also) on a bulk measurement or on a variant without "
+              "VAF, so it is scored as clonal")
+
+
+def clonal_of(observations) -> tuple[float | None, str | None]:
+    """The clonal fraction of a call: the largest CCF of its observations when every one is a
+    variant with a CCF, else None (scored as clonal) with the reason."""
+    best = None
+    for o in observations:
+        if o.kind != "variant" or o.clonal_fraction is None:
+            return None, BULK_BASIS
+        if best is None or o.clonal_fraction > best.clonal_fraction:
+            best = o
+    return best.clonal_fraction, best.clonal_basis
+
+
+def clonal_matrix(view: KBView, states: np.ndarray, frames) -> np.ndarray:
+    """samples x mechanisms: the clonal fraction of each detected / possible call (NaN =
+    unknown), the column form of :func:`clonal_of` over the called biomarkers' observations."""
+    n, nb = states.shape
+    nobs = np.zeros((n, nb), np.int64)
+    nknown = np.zeros((n, nb), np.int64)
+    best = np.full((n, nb), -np.inf)
+    col = {b: j for j, b in enumerate(view.biomarker_ids)}
+    for bid, o in frames:
+        j = col[bid]
+        c = o.cols
+        sidx = c["sidx"]
+        ccf = c["ccf"].astype(float)
+        known = (c["kind"] == "variant") & np.isfinite(ccf)
+        np.add.at(nobs[:, j], sidx, 1)
+        np.add.at(nknown[:, j], sidx, known.astype(np.int64))
+        np.maximum.at(best[:, j], sidx[known], ccf[known])
+    out = np.full((n, len(view.mechanism_ids)), np.nan)
+    cols: dict[str, list[int]] = {}
+    for j, b in enumerate(view.biomarkers):
+        cols.setdefault(b.mechanism, []).append(j)
+    for mi, m in enumerate(view.mechanism_ids):
+        js = cols.get(m, [])
+        if not js:
+            continue
+        det = [j for j in js if view.biomarkers[j].call == "detected"]
+        pos = [j for j in js if view.biomarkers[j].call == "possible"]
+        dm = states[:, det] == MATCHED
+        use_det = dm.any(axis=1)
+        pm = (states[:, pos] == MATCHED) & ~use_det[:, None]
+        listed_n = (nobs[:, det] * dm).sum(axis=1) + (nobs[:, pos] * pm).sum(axis=1)
+        listed_k = (nknown[:, det] * dm).sum(axis=1) + (nknown[:, pos] * pm).sum(axis=1)
+        mx = np.maximum(np.where(dm, best[:, det], -np.inf).max(axis=1, initial=-np.inf),
+                        np.where(pm, best[:, pos], -np.inf).max(axis=1, initial=-np.inf))
+        ok = (listed_n > 0) & (listed_k == listed_n)
+        out[:, mi] = np.where(ok, mx, np.nan)
+    return out
 
 
 def status_name(code: int) -> str:
     return STATUSES[code]
 
 
-__all__ = ["status_matrix", "mechanism_call", "biomarker_kinds", "obs_key",
+__all__ = ["status_matrix", "mechanism_call", "biomarker_kinds", "obs_key", "clonal_of",
+           "clonal_matrix",
            "MATCHED", "UNMATCHED", "UNKNOWN", "NOT_APPLICABLE"]

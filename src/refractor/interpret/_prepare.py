@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from refractor.errors import InputError
+from refractor.interpret._clonality import clonal_columns
 from refractor.interpret._format import normalise_protein_change, residue
 from refractor.interpret._kbview import KBView
 from refractor.interpret._resolve import resolve_samples
@@ -28,6 +29,32 @@ def iter_features(term) -> Iterator:
             yield from iter_features(child)
     else:
         yield term
+
+
+#: methylation region annotations (Illumina manifest ``UCSC_RefGene_Group`` terms and plain
+#: words) -> the region classes a MethylationFeature names. TSS1500/TSS200/5'UTR/1stExon are the
+#: promoter-associated groups of the Illumina 450k/EPIC manifests.
+REGION_CLASS = {
+    "promoter": "promoter", "tss1500": "promoter", "tss200": "promoter", "5'utr": "promoter",
+    "5utr": "promoter", "1stexon": "promoter", "first_exon": "promoter", "enhancer": "promoter",
+    "promoter_flanking": "promoter", "body": "body", "gene_body": "body", "3'utr": "body",
+    "3utr": "body", "exonbnd": "body",
+}
+
+
+def region_class(v) -> str | None:
+    """The region class of one annotation (``TSS200;Body`` -> promoter if any part is one)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    parts = [REGION_CLASS.get(x.strip().lower()) for x in str(v).replace(",", ";").split(";")]
+    if "promoter" in parts:
+        return "promoter"
+    return "body" if "body" in parts else None
+
+
+def functional_key(gene: str, event: str) -> str:
+    """Expression-table key of a gene's functional isoform (total x (1 - PSI of ``event``))."""
+    return f"{gene}~{event}"
 
 
 def norm_subtype(v) -> str:
@@ -55,6 +82,7 @@ class Prepared:
     methylation: pd.DataFrame
     protein: pd.DataFrame
     warnings: list[ResultWarning] = field(default_factory=list)
+    purity: np.ndarray | None = None  # per sample, NaN when not given
 
     @property
     def n(self) -> int:
@@ -69,6 +97,7 @@ def _index(df: pd.DataFrame, idx: dict[str, int], name: str, warnings: list) -> 
             "DataWarning",
             f"{int(unknown.sum())} {name} row(s) name samples that are not in the sample table "
             f"(e.g. {df.loc[unknown, 'sample'].iloc[0]!r}); they were not used",
+            code="rows-unknown-sample", n_samples=int(unknown.sum()),
         ))
     out = df.loc[~unknown].copy()
     out.attrs = {}
@@ -91,6 +120,9 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     feats = [f for b in view.biomarkers for f in iter_features(b.profile)]
     genes = {getattr(f, "gene", None) for f in feats} - {None}
     mfeatures = {f.feature for f in feats if f.kind == "methylation"}
+    mgenes = {f.gene for f in feats if f.kind == "methylation" and f.gene is not None}
+    isoforms = {(f.gene, f.functional_isoform.event, f.functional_isoform.min_reads)
+                for f in feats if f.kind == "expression" and f.functional_isoform is not None}
 
     # names -> KB ids, once, through the knowledge base's resolver (InputError on unknown names)
     disease, refr, prior = resolve_samples(s, view.kb, cohort.origin)
@@ -132,6 +164,18 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     cn["log2_ratio"] = pd.to_numeric(cn["log2_ratio"], errors="coerce").astype(float)
     assessed["copy_number"][cn["sidx"].to_numpy()] = True
 
+    purity = _purity(s, ids)
+    clon = getattr(view.scoring, "clonality", None)
+    default_p = clon.default_purity if clon is not None else 1.0
+    local = cn.drop_duplicates(["sidx", "gene"]).set_index(["sidx", "gene"])["log2_ratio"]
+    keys = pd.MultiIndex.from_arrays([v["sidx"].to_numpy(), v["gene"].to_numpy()])
+    log2 = local.reindex(keys).to_numpy(float) if len(v) else np.zeros(0)
+    p_row = purity[v["sidx"].to_numpy()] if len(v) else np.zeros(0)
+    ccf, biallelic, basis = clonal_columns(v["vaf"].to_numpy(float), log2,
+                                           np.where(np.isfinite(p_row), p_row, default_p),
+                                           np.isfinite(p_row))
+    v["ccf"], v["biallelic"], v["clonal_basis"] = ccf, biallelic, basis
+
     ex = table("expression", cohort.expression["gene"].isin(genes))
     ex["value"] = pd.to_numeric(ex["value"], errors="coerce").astype(float)
     ex = ex.drop_duplicates(["sidx", "gene"], keep="first").reset_index(drop=True)
@@ -139,11 +183,19 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
 
     sp = table("splicing", cohort.splicing["gene"].isin(genes))
     sp["psi"] = pd.to_numeric(sp["psi"], errors="coerce").astype(float)
-    sp["reads"] = pd.to_numeric(sp["reads"], errors="coerce").fillna(0).astype(np.int64)
+    # a PSI table without a reads column gives unknown read support (NaN), not zero reads
+    sp["reads"] = pd.to_numeric(sp["reads"], errors="coerce").astype(float)
     assessed["splicing"][sp["sidx"].to_numpy()] = True
+    ex = _functional_expression(ex, sp, isoforms)
 
-    me = table("methylation", cohort.methylation["feature"].isin(mfeatures))
+    mtab = cohort.methylation
+    mgene = mtab["gene"] if "gene" in mtab.columns else pd.Series(None, index=mtab.index)
+    me = table("methylation", mtab["feature"].isin(mfeatures) | mgene.isin(mgenes))
     me["beta"] = pd.to_numeric(me["beta"], errors="coerce").astype(float)
+    me["gene"] = (me["gene"].astype(object).where(me["gene"].notna(), None) if "gene" in me.columns
+                  else pd.Series([None] * len(me), dtype=object))
+    me["region"] = ([region_class(x) for x in me["region"]] if "region" in me.columns
+                    else pd.Series([None] * len(me), dtype=object))
     assessed["methylation"][me["sidx"].to_numpy()] = True
 
     pr = table("protein", cohort.protein["gene"].isin(genes))
@@ -155,7 +207,45 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     assessed["disease"] = np.array([bool(d) for d in disease], dtype=bool).reshape(n)
 
     return Prepared(ids, disease, subtype, line, assessed, refr, exposed, v, cn, ex, sp, me, pr,
-                    warnings)
+                    warnings, purity)
 
 
-__all__ = ["Prepared", "prepare", "iter_features", "norm_subtype"]
+def _purity(s: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
+    """Tumour purity per sample from the optional ``purity`` column (NaN = not given)."""
+    if "purity" not in s.columns:
+        return np.full(len(ids), np.nan)
+    p = pd.to_numeric(s["purity"], errors="coerce").to_numpy(float)
+    bad = np.isfinite(p) & ~((p > 0) & (p <= 1))
+    bad |= s["purity"].notna().to_numpy() & ~np.isfinite(p)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"purity of sample {ids[i]!r} must be a number in (0, 1], got "
+                         f"{s['purity'].iloc[i]!r}")
+    return p
+
+
+def _functional_expression(ex: pd.DataFrame, sp: pd.DataFrame, isoforms) -> pd.DataFrame:
+    """Add rows keyed ``gene~event`` holding the functional isoform's expression.
+
+    value = TPM x (1 - PSI) when the sample's PSI of ``event`` is measured with at least
+    ``min_reads`` reads (or unknown read support); the total otherwise. ``total`` and ``psi``
+    columns keep what was used (NaN psi = splicing not measured / not informative).
+    """
+    ex = ex.assign(total=np.nan, psi=np.nan, reads=np.nan)
+    parts = [ex]
+    for gene, event, min_reads in sorted(isoforms):
+        rows = ex[ex["gene"] == gene]
+        s = sp[(sp["gene"] == gene) & (sp["event"] == event)]
+        s = s[np.isfinite(s["psi"]) & ~(s["reads"] < min_reads)]
+        s = s.drop_duplicates("sidx").set_index("sidx")
+        psi = s["psi"].reindex(rows["sidx"]).to_numpy(float)
+        reads = s["reads"].reindex(rows["sidx"]).to_numpy(float)
+        total = rows["value"].to_numpy(float)
+        value = np.where(np.isfinite(psi), total * (1.0 - np.nan_to_num(psi)), total)
+        parts.append(pd.DataFrame({"sidx": rows["sidx"].to_numpy(), "gene": functional_key(gene, event),
+                                   "value": value, "total": total, "psi": psi, "reads": reads}))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else ex
+
+
+__all__ = ["Prepared", "prepare", "iter_features", "norm_subtype", "region_class",
+           "functional_key"]

@@ -6,11 +6,22 @@ the vectorised cohort engine can be compared with the plain per-sample reference
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
+from refractor import errors
+from refractor.errors import InputError
+
 SCHEMA_NAME = "refractor.sample-report"
-SCHEMA_VERSION = "1.0"
+#: 1.1 (backward compatible with 1.0; a 1.0 reader ignoring unknown fields reads 1.1):
+#: AgentCall gains ``status`` and ``reason``, and its ``level`` is the status word
+#: (``not_assessable`` / ``no_knowledge``) instead of a level when the call is not a level;
+#: ``score`` may be null (no knowledge); MechanismCall, Observation and TraceTerm gain
+#: ``clonal_fraction`` / ``clonal_basis`` / ``clonal_factor``; ResultWarning gains structured
+#: fields (``code``, ``gene``, ``agent``, ``n_samples``, ``n_needed``).
+SCHEMA_VERSION = "1.1"
+#: versions :meth:`SampleResult.from_dict` reads
+READABLE_VERSIONS = ("1.0", "1.1")
 DISCLAIMER = (
     "Research use only, not a treatment recommendation. Calls are derived from a curated "
     "knowledge base of published resistance mechanisms and must be interpreted by a qualified "
@@ -20,6 +31,17 @@ DISCLAIMER = (
 Status = Literal["detected", "possible", "not_detected", "not_assessable"]
 STATUSES: tuple[str, ...] = ("not_assessable", "not_detected", "possible", "detected")
 LEVELS: tuple[str, ...] = ("susceptible", "low", "intermediate", "high")
+#: an agent call is a level only when ``assessed``; otherwise its ``level`` field carries this
+#: word: ``not_assessable`` (data did not allow a call) or ``no_knowledge`` (the KB has no
+#: resistance knowledge - no scoring rule - for the agent in this version)
+CALL_STATUSES: tuple[str, ...] = ("assessed", "not_assessable", "no_knowledge")
+NOT_ASSESSABLE = "not_assessable"
+NO_KNOWLEDGE = "no_knowledge"
+#: every word an agent call's ``level`` can hold, in display order
+CALL_WORDS: tuple[str, ...] = LEVELS + (NOT_ASSESSABLE, NO_KNOWLEDGE)
+#: the declared warning classes a recorded warning may name (refractor.errors)
+WARNING_CATEGORIES: tuple[str, ...] = ("DataWarning", "ExtrapolationWarning",
+                                       "WeakEvidenceWarning", "SolverWarning")
 
 
 def _plain(obj) -> dict:
@@ -46,12 +68,28 @@ def _clean(d: dict) -> dict:
 class ResultWarning:
     """A named scientific caveat recorded in a result (never raised for normal data).
 
-    ``category`` is the name of a :mod:`refractor.errors` warning class
-    (``ExtrapolationWarning``, ``WeakEvidenceWarning``) or ``DataWarning``.
+    ``category`` names a declared :mod:`refractor.errors` warning class (``DataWarning``,
+    ``ExtrapolationWarning``, ``WeakEvidenceWarning``, ``SolverWarning``); ``code`` says which
+    situation it is (``expression-cohort-too-small``, ``psi-reads-unknown``, ...); the other
+    fields carry its numbers so that reports never parse ``message``.
     """
 
     category: str
     message: str
+    code: str | None = None
+    gene: str | None = None
+    agent: str | None = None
+    n_samples: int | None = None
+    n_needed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.category not in WARNING_CATEGORIES:
+            raise ValueError(f"undeclared warning category {self.category!r}")
+
+    @property
+    def warning_class(self) -> type[Warning]:
+        """The :mod:`refractor.errors` class this warning belongs to."""
+        return getattr(errors, self.category)
 
     def to_dict(self) -> dict:
         return _plain(self)
@@ -77,18 +115,28 @@ class Observation:
     unit: str | None = None
     source: str | None = None
     assumed: bool = False
+    clonal_fraction: float | None = None
+    clonal_basis: str | None = None
 
     def to_dict(self) -> dict:
         # explicit (field order kept): called for every observation of every written sample
         return {"biomarker": self.biomarker, "kind": self.kind, "gene": self.gene,
                 "detail": self.detail, "resolution": self.resolution, "value": _f(self.value),
                 "threshold": _f(self.threshold), "comparison": self.comparison, "unit": self.unit,
-                "source": self.source, "assumed": self.assumed}
+                "source": self.source, "assumed": self.assumed,
+                "clonal_fraction": _f(self.clonal_fraction), "clonal_basis": self.clonal_basis}
 
 
 @dataclass(frozen=True)
 class MechanismCall:
-    """The call of one mechanism in one sample, with the observations behind it."""
+    """The call of one mechanism in one sample, with the observations behind it.
+
+    ``clonal_fraction``: the largest cancer-cell fraction among the variant observations behind
+    a detected / possible call, when every observation behind it is a variant with a VAF;
+    ``None`` (unknown: scored as clonal) when the call also rests on bulk measurements
+    (expression, copy number, splicing, history) or a VAF is missing. ``clonal_basis`` says how
+    it was derived (purity, copy number, assumptions) or why it is unknown.
+    """
 
     mechanism: str
     name: str
@@ -99,13 +147,16 @@ class MechanismCall:
     observations: tuple[Observation, ...] = ()
     missing_data: tuple[str, ...] = ()
     in_disease_context: bool = True
+    clonal_fraction: float | None = None
+    clonal_basis: str | None = None
 
     def to_dict(self) -> dict:
         return {"mechanism": self.mechanism, "name": self.name, "axis": self.axis,
                 "effect": self.effect, "status": self.status, "biomarkers": list(self.biomarkers),
                 "observations": [o.to_dict() for o in self.observations],
                 "missing_data": list(self.missing_data),
-                "in_disease_context": self.in_disease_context}
+                "in_disease_context": self.in_disease_context,
+                "clonal_fraction": _f(self.clonal_fraction), "clonal_basis": self.clonal_basis}
 
 
 @dataclass(frozen=True)
@@ -121,24 +172,31 @@ class TraceTerm:
     resolution: str | None = None
     observations: tuple[Observation, ...] = ()
     comment: str | None = None
+    clonal_factor: float = 1.0  # min(1, CCF / clonal_ccf) applied to the weight (1 = clonal)
 
     def to_dict(self) -> dict:
         return {"rule": self.rule, "term": self.term, "weight": _f(self.weight),
                 "contribution": _f(self.contribution), "mechanisms": list(self.mechanisms),
                 "status": self.status, "resolution": self.resolution,
                 "observations": [o.to_dict() for o in self.observations],
-                "comment": self.comment}
+                "comment": self.comment, "clonal_factor": self.clonal_factor}
 
 
 @dataclass(frozen=True)
 class AgentCall:
-    """Resistance call for one agent: level on the ordered scale, score, trace, evidence."""
+    """Resistance call for one agent: level on the ordered scale, score, trace, evidence.
+
+    ``status`` is ``assessed`` (``level`` is a level of :data:`LEVELS`), ``not_assessable``
+    (no scored mechanism could be evaluated with the data and no history term fired) or
+    ``no_knowledge`` (no scoring rule for the agent in this KB version); in the last two
+    cases ``level`` holds the status word, never a level, and ``reason`` says why.
+    """
 
     agent: str
     name: str
     agent_class: str
     level: str
-    score: float
+    score: float | None
     mechanisms: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     trace: tuple[TraceTerm, ...] = ()
@@ -146,13 +204,21 @@ class AgentCall:
     confidence_reason: str = ""
     assessable: bool = True
     notes: tuple[str, ...] = ()
+    status: Literal["assessed", "not_assessable", "no_knowledge"] = "assessed"
+    reason: str | None = None
 
     def to_dict(self) -> dict:
         return {"agent": self.agent, "name": self.name, "agent_class": self.agent_class,
                 "level": self.level, "score": _f(self.score), "mechanisms": list(self.mechanisms),
                 "evidence": list(self.evidence), "trace": [t.to_dict() for t in self.trace],
                 "confidence": self.confidence, "confidence_reason": self.confidence_reason,
-                "assessable": self.assessable, "notes": list(self.notes)}
+                "assessable": self.assessable, "notes": list(self.notes),
+                "status": self.status, "reason": self.reason}
+
+    @property
+    def is_level(self) -> bool:
+        """True when ``level`` is a resistance level (the call was assessed)."""
+        return self.status == "assessed"
 
 
 @dataclass(frozen=True)
@@ -227,9 +293,72 @@ class SampleResult:
             "assumptions": list(self.assumptions),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "SampleResult":
+        """Rebuild a result from its JSON form (:meth:`to_dict`, schema 1.0 or 1.1).
+
+        Raises :class:`~refractor.errors.InputError` when ``schema`` / ``schema_version`` are
+        not a per-sample report this version reads. A 1.0 agent with ``assessable: false`` is
+        read as ``status: not_assessable`` (its ``level`` replaced by the status word).
+        """
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA_NAME:
+            raise InputError(f"not a {SCHEMA_NAME} document (schema: "
+                             f"{data.get('schema') if isinstance(data, dict) else None!r})")
+        version = data.get("schema_version")
+        if version not in READABLE_VERSIONS:
+            raise InputError(f"{SCHEMA_NAME} schema_version {version!r} is not readable by this "
+                             f"version (reads {', '.join(READABLE_VERSIONS)})")
+        try:
+            return _sample_from(data)
+        except (KeyError, TypeError, ValueError) as e:
+            raise InputError(f"malformed {SCHEMA_NAME} document: {e!r}") from None
+
+
+def _make(cls, d: dict, **nested):
+    """A record from its dict form: unknown keys ignored, lists -> tuples, nested records."""
+    kw = {}
+    for f in fields(cls):
+        if f.name not in d:
+            continue
+        v = d[f.name]
+        if f.name in nested:
+            v = tuple(nested[f.name](x) for x in v)
+        elif isinstance(v, list):
+            v = tuple(v)
+        kw[f.name] = v
+    return cls(**kw)
+
+
+def _obs(d: dict) -> Observation:
+    return _make(Observation, d)
+
+
+def _agent(d: dict) -> AgentCall:
+    d = dict(d)
+    if "status" not in d:  # schema 1.0: level was a level even when not assessable
+        d["status"] = "assessed" if d.get("assessable", True) else NOT_ASSESSABLE
+        if d["status"] != "assessed":
+            d["level"] = d["status"]
+    return _make(AgentCall, d, trace=lambda t: _make(TraceTerm, t, observations=_obs))
+
+
+def _sample_from(data: dict) -> SampleResult:
+    strat = lambda x: _make(StrategySuggestion, x)  # noqa: E731
+    return _make(
+        SampleResult, data,
+        mechanisms=lambda m: _make(MechanismCall, m, observations=_obs),
+        agents=_agent, strategies=strat, flagged_harmful=strat,
+        warnings=lambda w: _make(ResultWarning, w))
+
 
 __all__ = [
     "AgentCall",
+    "CALL_STATUSES",
+    "CALL_WORDS",
+    "NOT_ASSESSABLE",
+    "NO_KNOWLEDGE",
+    "READABLE_VERSIONS",
+    "WARNING_CATEGORIES",
     "DISCLAIMER",
     "LEVELS",
     "MechanismCall",

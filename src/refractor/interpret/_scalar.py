@@ -15,7 +15,7 @@ from refractor.interpret import _format as F
 from refractor.interpret._kbview import KBView
 from refractor.interpret._prepare import Prepared, iter_features, norm_subtype
 from refractor.interpret._results import Observation, ResultWarning
-from refractor.interpret._vector import disease_detail, expression_fallback_message, history_detail
+from refractor.interpret._vector import disease_detail, expression_fallback_warning, history_detail
 from refractor.kb.schema import Logic
 
 
@@ -40,23 +40,26 @@ class ScalarEvaluator:
         # Cohort-wide quantities depend on the gene only, not on the sample: computed once here
         # (per (gene, percentile) threshold; per gene for the z-score), not once per sample.
         self._n_cohort = {g: len(v) for g, v in self._expr_cohort.items()}
+        self._splicing_feats = {(f.gene, f.event, f.min_reads) for b in view.biomarkers
+                                for f in iter_features(b.profile) if f.kind == "splicing"}
         self._thresholds: dict[tuple[str, float], float] = {}
         self._zcohort: dict[str, np.ndarray] = {}
         for b in view.biomarkers:
             for ft in iter_features(b.profile):
                 if ft.kind != "expression":
                     continue
-                vals = self._expr_cohort.get(ft.gene, [])
+                g = F.expression_key(ft)
+                vals = self._expr_cohort.get(g, [])
                 if ft.percentile is not None and len(vals) >= ft.min_cohort:
-                    key = (ft.gene, ft.percentile)
+                    key = (g, ft.percentile)
                     if key not in self._thresholds:
                         self._thresholds[key] = F.cohort_threshold(np.array(vals), ft.percentile)
-                if ft.unit == "z_score" and ft.gene not in self._zcohort:
-                    self._zcohort[ft.gene] = np.array(vals)
+                if ft.unit == "z_score" and g not in self._zcohort:
+                    self._zcohort[g] = np.array(vals)
 
     def _transform(self, v: float, ft) -> float:
         """One TPM value in the feature's unit (the z-score uses the cohort's mean and SD)."""
-        cohort = self._zcohort.get(ft.gene) if ft.unit == "z_score" else None
+        cohort = self._zcohort.get(F.expression_key(ft)) if ft.unit == "z_score" else None
         if cohort is None:
             cohort = np.zeros(0)
         return float(F.transform(np.array([v]), ft.unit, cohort)[0])
@@ -102,10 +105,15 @@ class ScalarEvaluator:
                     continue
                 if not r.vaf >= ft.min_vaf:
                     continue
+            if ft.allelic != "any" and bool(r.biallelic) != (ft.allelic == "biallelic"):
+                continue
+            allelic = bool(r.biallelic) if ft.allelic != "any" else None
             obs.append(Observation(
-                bm, "variant", ft.gene, F.variant_detail(ft.gene, r.protein_change, r.consequence, r.vaf),
+                bm, "variant", ft.gene,
+                F.variant_detail(ft.gene, r.protein_change, r.consequence, r.vaf, r.ccf, allelic),
                 F.variant_resolution(ft, exact, codon), _num(r.vaf), ft.min_vaf,
-                ">=" if ft.min_vaf is not None else None, "VAF", r.source, False))
+                ">=" if ft.min_vaf is not None else None, "VAF", r.source, False,
+                _num(r.ccf), r.clonal_basis))
         if obs:
             return True, obs
         return (None if unknown else False), []
@@ -136,15 +144,49 @@ class ScalarEvaluator:
     def _splicing(self, ft, i, bm):
         rows = [r for r in self.rows["splicing"].get(i, [])
                 if r.gene == ft.gene and r.event == ft.event]
+        # unknown read support (NaN) is evaluated, and said so (see splicing_detail)
         return self._numeric("splicing", i, rows, lambda r: r.psi, ft,
                              lambda r: F.splicing_detail(ft.gene, ft.event, r.psi, r.reads),
-                             "splice-junction PSI", "PSI", bm, ok=lambda r: r.reads >= ft.min_reads)
+                             "splice-junction PSI", "PSI", bm,
+                             ok=lambda r: not r.reads < ft.min_reads)
+
+    def splicing_warnings(self, i) -> list[ResultWarning]:
+        """DataWarnings for the splicing events the KB reads: PSI with unknown read support, or
+        with fewer reads than a rule's ``min_reads`` (per minimum)."""
+        rows = self.rows["splicing"].get(i, [])
+        if not rows:
+            return []
+        feats = self._splicing_feats
+        out = [F.psi_reads_warning(g, e) for g, e in sorted({(g, e) for g, e, _ in feats})
+               if any(r.gene == g and r.event == e and math.isnan(r.reads) and math.isfinite(r.psi)
+                      for r in rows)]
+        out += [F.psi_few_reads_warning(g, e, k) for g, e, k in sorted(feats)
+                if any(r.gene == g and r.event == e and r.reads < k for r in rows)]
+        return out
 
     def _methylation(self, ft, i, bm):
-        rows = [r for r in self.rows["methylation"].get(i, []) if r.feature == ft.feature]
-        return self._numeric("methylation", i, rows, lambda r: r.beta, ft,
-                             lambda r: F.methylation_detail(ft.feature, r.beta),
-                             "methylation beta value", "beta", bm)
+        if not self._assessed("methylation", i):
+            return None, []
+        mine = self.rows["methylation"].get(i, [])
+        cols = {k: np.array([getattr(r, k) for r in mine], dtype=object)
+                for k in ("sidx", "feature", "gene", "region", "beta")}
+        by_feature = {f: {k: v[cols["feature"] == f] for k, v in cols.items()}
+                      for f in set(cols["feature"].tolist())}
+        by_gene = {g: {k: v[cols["gene"] == g] for k, v in cols.items()}
+                   for g in set(cols["gene"].tolist()) if g is not None}
+        rows = F.methylation_rows(ft, by_feature, by_gene)
+        if not len(rows["sidx"]):
+            return None, []
+        _, mean, count, probes = F.methylation_means(rows)
+        if not len(mean):
+            return None, []
+        beta = float(mean[0])
+        if F.OPS[ft.comparison](beta, ft.threshold):
+            return True, [Observation(bm, "methylation", ft.gene,
+                                      F.methylation_detail(ft, beta, int(count[0]), probes[0]),
+                                      "methylation beta value", beta, ft.threshold,
+                                      ft.comparison, "beta", None, False)]
+        return False, []
 
     def _protein(self, ft, i, bm):
         rows = [r for r in self.rows["protein"].get(i, [])
@@ -156,14 +198,16 @@ class ScalarEvaluator:
     def _expression(self, ft, i, bm):
         if not self._assessed("expression", i):
             return None, []
-        n_cohort = self._n_cohort.get(ft.gene, 0)
-        mine = [r.value for r in self.rows["expression"].get(i, [])
-                if r.gene == ft.gene and math.isfinite(r.value)]
+        key = F.expression_key(ft)
+        n_cohort = self._n_cohort.get(key, 0)
+        mine = [r for r in self.rows["expression"].get(i, [])
+                if r.gene == key and math.isfinite(r.value)]
         if not mine:
             return None, []
-        v = mine[0]
+        row = mine[0]
+        v = row.value
         if ft.percentile is not None and n_cohort >= ft.min_cohort:
-            thr = self._thresholds[(ft.gene, ft.percentile)]
+            thr = self._thresholds[(key, ft.percentile)]
             shown, unit, assumed = v, "TPM", False
             how = f"cohort P{ft.percentile:g} = {thr:.1f} TPM, n={n_cohort}"
             resolution = "expression vs cohort percentile"
@@ -178,20 +222,22 @@ class ScalarEvaluator:
         if not math.isfinite(shown):
             return None, []
         if F.OPS[ft.comparison](shown, thr):
-            return True, [Observation(bm, "expression", ft.gene,
-                                      F.expression_detail(ft.gene, shown, unit, how), resolution,
+            det = (F.expression_detail(ft.gene, shown, unit, how) if ft.functional_isoform is None
+                   else F.functional_detail(ft, shown, unit, how, row.total, row.psi))
+            return True, [Observation(bm, "expression", ft.gene, det, resolution,
                                       shown, thr, ft.comparison, unit, None, assumed)]
         return False, []
 
     def expression_warning(self, ft, i) -> ResultWarning | None:
         """The extrapolation warning an expression feature gives this sample, if any."""
-        n_cohort = self._n_cohort.get(ft.gene, 0)
+        key = F.expression_key(ft)
+        n_cohort = self._n_cohort.get(key, 0)
         if ft.percentile is None or n_cohort >= ft.min_cohort:
             return None
-        has = any(r.gene == ft.gene and math.isfinite(r.value)
+        has = any(r.gene == key and math.isfinite(r.value)
                   for r in self.rows["expression"].get(i, []))
         if has:
-            return ResultWarning("ExtrapolationWarning", expression_fallback_message(ft, n_cohort))
+            return expression_fallback_warning(ft, n_cohort)
         return None
 
     def _history(self, ft, i, bm):

@@ -10,23 +10,21 @@ so the floating-point sums are identical.
 from __future__ import annotations
 
 from bisect import bisect_right
-from functools import lru_cache
 
 import numpy as np
 
-from refractor.interpret._kbview import KBView
+from refractor.interpret._clonality import clonal_factor, clonal_factors
+from refractor.interpret._kbview import KBView, per_view
 from refractor.interpret._mechanisms import DETECTED, NOT_ASSESSABLE, POSSIBLE
-from refractor.interpret._results import LEVELS, AgentCall, MechanismCall, Observation, TraceTerm
+from refractor.interpret._results import (
+    LEVELS, NO_KNOWLEDGE, NOT_ASSESSABLE as NOT_ASSESSABLE_WORD, AgentCall, MechanismCall,
+    Observation, TraceTerm,
+)
 from refractor.interpret._vector import history_detail
 from refractor.kb.schema import AllTerm, HistoryTerm, MaxTerm, MechanismTerm
 
 FIRING = ("detected", "possible")
 HISTORY = ("refractory", "exposed")
-
-
-def bands(view: KBView) -> tuple[np.ndarray, list[str]]:
-    b = sorted(view.scoring.score_to_level, key=lambda x: x.min)
-    return np.array([x.min for x in b], dtype=float), [x.level for x in b]
 
 
 def level_of(view: KBView, score: float) -> str:
@@ -36,14 +34,21 @@ def level_of(view: KBView, score: float) -> str:
 
 
 def levels_of(view: KBView, scores: np.ndarray) -> np.ndarray:
-    """Level index into :data:`LEVELS` for every score."""
-    mins, labels = bands(view)
-    i = np.clip(np.searchsorted(mins, scores, side="right") - 1, 0, None)
+    """Level index into :data:`LEVELS` for every score (the one level table:
+    :attr:`KBView.level_bands`)."""
+    mins, labels = view.level_bands
+    i = np.clip(np.searchsorted(np.asarray(mins), scores, side="right") - 1, 0, None)
     codes = np.array([LEVELS.index(x) for x in labels], dtype=np.int8)
     return codes[i]
 
 
-@lru_cache(maxsize=4096)
+def clonal_ccf(view: KBView) -> float | None:
+    """The KB's CCF at which a lesion counts fully (scoring/base.yaml ``clonality``)."""
+    c = getattr(view.scoring, "clonality", None)
+    return None if c is None else c.clonal_ccf
+
+
+@per_view(maxsize=4096)
 def referenced(view: KBView, agent: str) -> tuple[list[str], bool]:
     """Mechanisms referenced by the agent's rules, and whether any history term exists."""
     mechs: list[str] = []
@@ -63,13 +68,16 @@ def referenced(view: KBView, agent: str) -> tuple[list[str], bool]:
 
 # ---------------------------------------------------------------------- vectorised
 def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object],
-                 hist_assessed: np.ndarray, data_assessed: np.ndarray | None = None):
+                 hist_assessed: np.ndarray, data_assessed: np.ndarray | None = None,
+                 clonal: np.ndarray | None = None):
     """Scores and assessability (samples x covered agents).
 
     ``history`` maps ``"refractory"`` / ``"exposed"`` to a callable ``agents -> bool array``.
     ``data_assessed`` (samples x mechanisms): the mechanism was evaluated by a biomarker whose
     non-history data the sample has (:meth:`KBView.assesses`); an agent call is assessable when
     one of its mechanisms fired or was so evaluated, or one of its history terms fired.
+    ``clonal`` (samples x mechanisms): clonal fraction of each call (NaN = unknown, scored as
+    clonal); a lesion's weight is multiplied by ``min(1, CCF / clonal_ccf)``.
     """
     n = status.shape[0]
     agents = view.covered_agents
@@ -77,12 +85,15 @@ def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object],
     assessable = np.zeros((n, len(agents)), dtype=bool)
     f = view.scoring.possible_factor
     mi = view.mech_index
+    cfac = clonal_factors(clonal if clonal is not None else np.full(status.shape, np.nan),
+                          clonal_ccf(view))
 
     def mech(m: str, w: float):
         code = status[:, mi[m]] if m in mi else np.zeros(n, np.int8)
+        cf = cfac[:, mi[m]] if m in mi else np.ones(n)
         fired = code >= POSSIBLE
         factor = np.where(code == DETECTED, 1.0, f)
-        return fired, np.where(fired, w * factor, 0.0)
+        return fired, np.where(fired, w * factor * cf, 0.0)
 
     hist_fired = np.zeros(n, bool)
 
@@ -114,7 +125,9 @@ def score_matrix(view: KBView, status: np.ndarray, history: dict[str, object],
                                       for m in t.all], axis=1)
                     fired = (codes >= POSSIBLE).all(axis=1)
                     factor = np.where((codes == DETECTED).all(axis=1), 1.0, f)
-                    s = s + np.where(fired, t.weight * factor, 0.0)
+                    cf = np.stack([cfac[:, mi[m]] if m in mi else np.ones(n) for m in t.all],
+                                  axis=1).min(axis=1)
+                    s = s + np.where(fired, t.weight * factor * cf, 0.0)
                 else:
                     s = s + member(t, ov)[1]
         scores[:, k] = s
@@ -145,9 +158,14 @@ def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
         if c is None or c.status not in FIRING:
             return None
         w = ov.get(t.mechanism, t.weight)
-        contribution = w * (1.0 if c.status == "detected" else f)
+        cf = clonal_factor(c.clonal_fraction, clonal_ccf(view))
+        contribution = w * (1.0 if c.status == "detected" else f) * cf
+        comment = t.comment
+        if cf < 1.0:
+            comment = ((comment + "; ") if comment else "") + (
+                f"subclonal: CCF {c.clonal_fraction:.2f} < {clonal_ccf(view):g}, weight x {cf:.2f}")
         return TraceTerm(rule.id, "mechanism", w, contribution, (t.mechanism,), c.status,
-                         _resolution(c.observations), c.observations, t.comment)
+                         _resolution(c.observations), c.observations, comment, cf)
     agents = view.agent_set(tuple(t.agents), tuple(t.agent_classes))
     hit = sets[t.history] & agents
     if not hit:
@@ -158,7 +176,7 @@ def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
                      (ob,), t.comment)
 
 
-@lru_cache(maxsize=4096)
+@per_view(maxsize=4096)
 def _plan(view: KBView, agent: str) -> tuple:
     """The agent's terms in rule order, each with the mechanisms and history tests that can
     make it fire (a term none of which fired is skipped without being evaluated)."""
@@ -180,7 +198,7 @@ def _plan(view: KBView, agent: str) -> tuple:
     return tuple(out)
 
 
-@lru_cache(maxsize=4096)
+@per_view(maxsize=4096)
 def _plan_key(view: KBView, agent: str) -> tuple:
     """Agents with the same rules and weight overrides get the same trace and score."""
     return tuple((r.id, tuple(sorted(r.overrides.get(agent, {}).items())))
@@ -202,6 +220,8 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
     ``memo`` (optional, one dict per sample) shares the trace between agents scored by the
     same rules with the same overrides (e.g. every agent of a class rule).
     """
+    if not view.rules_for(agent):
+        return no_knowledge_call(view, agent, view.version)
     name, agent_class = view.agent_info(agent)
     if firing is None:
         firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
@@ -239,15 +259,18 @@ def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict
                     note += f" (also firing, not added: {'; '.join(others)})"
                 tt = TraceTerm(rule.id, "max", best.weight, best.contribution, best.mechanisms,
                                best.status, best.resolution, best.observations,
-                               note if best.comment is None else f"{best.comment}; {note}")
+                               note if best.comment is None else f"{best.comment}; {note}",
+                               best.clonal_factor)
         elif isinstance(t, AllTerm):
             cs = [calls.get(m) for m in t.all]
             if all(c is not None and c.status in FIRING for c in cs):
                 detected = all(c.status == "detected" for c in cs)
                 obs = tuple(o for c in cs for o in c.observations)
-                tt = TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f),
+                # the combination exists at most in the smaller of the two clones
+                cf = min(clonal_factor(c.clonal_fraction, clonal_ccf(view)) for c in cs)
+                tt = TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f) * cf,
                                tuple(t.all), "detected" if detected else "possible",
-                               _resolution(obs), obs, t.comment)
+                               _resolution(obs), obs, t.comment, cf)
         else:
             tt = _member(view, rule, t, ov, calls, sets)
         if tt is not None:
@@ -268,24 +291,36 @@ def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed) -
     else:
         assessable = any(view.assesses(calls[m], assessed) for m in present)
     notes: list[str] = []
+    reason = None
     if not assessable:
         missing = sorted({k for m in present for k in calls[m].missing_data})
-        notes.append(
+        reason = (
             f"not assessable: none of the {len(present)} mechanism(s) scored for {agent} could be "
             f"evaluated with the data given" + (f" (missing: {', '.join(missing)})" if missing else "")
             + ("; no clinical-history term of its rule fired" if has_hist else "")
-            + f"; the level '{level}' only reflects the absence of data, it is not a call of "
-            "susceptibility")
+            + "; this is no call of susceptibility")
+        notes.append(reason)
     fired = tuple(dict.fromkeys(m for t in trace for m in t.mechanisms))
     positive = tuple(dict.fromkeys(m for t in trace if t.contribution > 0 for m in t.mechanisms))
     evidence = _evidence_ids(view, fired, agent) if fired else ()
     confidence, why = _confidence(view, agent, level, trace, positive, present, calls, assessable,
                                   assessed)
-    return AgentCall(agent, name, agent_class, level, score, fired, evidence, trace,
-                     confidence, why, assessable, tuple(notes))
+    return AgentCall(agent, name, agent_class, level if assessable else NOT_ASSESSABLE_WORD, score,
+                     fired, evidence, trace, confidence, why, assessable, tuple(notes),
+                     "assessed" if assessable else NOT_ASSESSABLE_WORD, reason)
 
 
-@lru_cache(maxsize=65536)
+def no_knowledge_call(view: KBView, agent: str, version: str) -> AgentCall:
+    """The call of an agent the KB lists without any scoring rule: a status, not a level."""
+    name, agent_class = view.agent_info(agent)
+    reason = (f"no resistance knowledge in this KB version ({version}): no scoring rule covers "
+              f"{agent}, so no mechanism or history is scored for it")
+    return AgentCall(agent, name, agent_class, NO_KNOWLEDGE, None, confidence="low",
+                     confidence_reason=reason, assessable=False, notes=(reason,),
+                     status=NO_KNOWLEDGE, reason=reason)
+
+
+@per_view(maxsize=65536)
 def _evidence_ids(view: KBView, fired: tuple[str, ...], agent: str) -> tuple[str, ...]:
     """Evidence ids behind the fired mechanisms for ``agent``, each once (KB-only: cached)."""
     return tuple(dict.fromkeys(e.id for m in fired for e in view.evidence(m, agent)))
@@ -308,4 +343,5 @@ def _confidence(view, agent, level, trace, positive, present, calls, assessable,
                   "assessable (absence of a finding, not proof of sensitivity)")
 
 
-__all__ = ["score_matrix", "score_agent", "level_of", "levels_of", "referenced"]
+__all__ = ["score_matrix", "score_agent", "level_of", "levels_of", "referenced",
+           "no_knowledge_call", "clonal_ccf"]

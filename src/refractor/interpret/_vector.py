@@ -20,7 +20,7 @@ from refractor.interpret._results import ResultWarning
 from refractor.kb.schema import Logic
 
 OBS_COLUMNS = ["sidx", "kind", "gene", "detail", "resolution", "value", "threshold",
-               "comparison", "unit", "source", "assumed"]
+               "comparison", "unit", "source", "assumed", "ccf", "clonal_basis"]
 
 
 class Obs:
@@ -36,7 +36,8 @@ class Obs:
 
     @classmethod
     def make(cls, sidx, kind, gene, detail, resolution, value=None, threshold=None,
-             comparison=None, unit=None, source=None, assumed=False) -> "Obs":
+             comparison=None, unit=None, source=None, assumed=False, ccf=None,
+             clonal_basis=None) -> "Obs":
         sidx = np.asarray(sidx, dtype=np.int64)
         n = len(sidx)
 
@@ -50,7 +51,8 @@ class Obs:
         return cls({"sidx": sidx, "kind": col(kind), "gene": col(gene), "detail": col(detail),
                     "resolution": col(resolution), "value": col(value, float),
                     "threshold": col(threshold, float), "comparison": col(comparison),
-                    "unit": col(unit), "source": col(source), "assumed": col(assumed, bool)})
+                    "unit": col(unit), "source": col(source), "assumed": col(assumed, bool),
+                    "ccf": col(ccf, float), "clonal_basis": col(clonal_basis)})
 
     @classmethod
     def empty(cls) -> "Obs":
@@ -105,6 +107,7 @@ class VectorEvaluator:
         self._by_gene = {name: _group(getattr(prep, name), "gene") for name in
                          ("variants", "copy_number", "expression", "splicing", "protein")}
         self._by_feature = _group(prep.methylation, "feature")
+        self._meth_by_gene = _group(prep.methylation.dropna(subset=["gene"]), "gene")
         self._cache: dict[str, Truth] = {}
         self.sample_warnings: list[tuple[np.ndarray, ResultWarning]] = []
         self._hist = {}
@@ -171,14 +174,20 @@ class VectorEvaluator:
         if ft.min_vaf is not None:
             unknown = m & np.isnan(vaf)
             m &= vaf >= ft.min_vaf
+        biallelic = rows["biallelic"].astype(bool)
+        if ft.allelic != "any":
+            m &= biallelic if ft.allelic == "biallelic" else ~biallelic
         sidx = rows["sidx"][m]
         t = _flag(self.n, sidx)
         f = assessed & ~t & ~_flag(self.n, rows["sidx"][unknown])
         res = [F.variant_resolution(ft, e, c) for e, c in zip(exact[m], codon[m])]
-        det = [F.variant_detail(ft.gene, pc, c, x) for pc, c, x in
-               zip(rows["protein_change"][m], rows["consequence"][m], vaf[m])]
+        ccf = rows["ccf"].astype(float)
+        allelic = biallelic[m] if ft.allelic != "any" else [None] * int(m.sum())
+        det = [F.variant_detail(ft.gene, pc, c, x, cf, b) for pc, c, x, cf, b in
+               zip(rows["protein_change"][m], rows["consequence"][m], vaf[m], ccf[m], allelic)]
         obs = Obs.make(sidx, "variant", ft.gene, det, res, vaf[m], ft.min_vaf,
-                       ">=" if ft.min_vaf is not None else None, "VAF", rows["source"][m])
+                       ">=" if ft.min_vaf is not None else None, "VAF", rows["source"][m],
+                       ccf=ccf[m], clonal_basis=rows["clonal_basis"][m])
         return Truth(t, f, obs)
 
     def _numeric(self, kind, rows, col, ft, detail, resolution, unit, extra_ok=None) -> Truth:
@@ -198,16 +207,35 @@ class VectorEvaluator:
 
     def _splicing(self, ft) -> Truth:
         rows = self._rows("splicing", ft.gene, lambda r: r["event"] == ft.event)
-        enough = rows["reads"] >= ft.min_reads if "reads" in rows else np.zeros(0, bool)
-        return self._numeric("splicing", rows, "psi", ft,
-                             lambda r: F.splicing_detail(ft.gene, ft.event, r["psi"], r["reads"]),
-                             "splice-junction PSI", "PSI", extra_ok=enough)
+        # unknown read support (NaN: a PSI table without reads) is evaluated, and said so
+        enough = ~(rows["reads"] < ft.min_reads) if "reads" in rows else np.zeros(0, bool)
+        out = self._numeric("splicing", rows, "psi", ft,
+                            lambda r: F.splicing_detail(ft.gene, ft.event, r["psi"], r["reads"]),
+                            "splice-junction PSI", "PSI", extra_ok=enough)
+        if "reads" in rows:
+            reads, psi = rows["reads"].astype(float), rows["psi"].astype(float)
+            nor = np.isnan(reads) & np.isfinite(psi)
+            if nor.any():
+                self.sample_warnings.append((_flag(self.n, rows["sidx"][nor]),
+                                             F.psi_reads_warning(ft.gene, ft.event)))
+            few = reads < ft.min_reads
+            if few.any():
+                self.sample_warnings.append((_flag(self.n, rows["sidx"][few]),
+                                             F.psi_few_reads_warning(ft.gene, ft.event,
+                                                                     ft.min_reads)))
+        return out
 
     def _methylation(self, ft) -> Truth:
-        rows = self._by_feature.get(ft.feature, {"sidx": np.zeros(0, np.int64)})
-        return self._numeric("methylation", rows, "beta", ft,
-                             lambda r: F.methylation_detail(ft.feature, r["beta"]),
-                             "methylation beta value", "beta")
+        rows = F.methylation_rows(ft, self._by_feature, self._meth_by_gene)
+        if not len(rows["sidx"]):
+            return self._known("methylation", [], [], Obs.empty())
+        sidx, mean, count, probes = F.methylation_means(rows)
+        hit = F.OPS[ft.comparison](mean, ft.threshold)
+        det = [F.methylation_detail(ft, b, k, p) for b, k, p in zip(mean[hit], count[hit],
+                                                                    probes[hit])]
+        obs = Obs.make(sidx[hit], "methylation", ft.gene, det, "methylation beta value",
+                       mean[hit], ft.threshold, ft.comparison, "beta")
+        return self._known("methylation", sidx[hit], sidx, obs)
 
     def _protein(self, ft) -> Truth:
         rows = self._rows("protein", ft.gene,
@@ -217,7 +245,8 @@ class VectorEvaluator:
                              "protein level", ft.unit)
 
     def _expression(self, ft) -> Truth:
-        rows = self._rows("expression", ft.gene, lambda r: np.isfinite(r["value"].astype(float)))
+        rows = self._rows("expression", F.expression_key(ft),
+                          lambda r: np.isfinite(r["value"].astype(float)))
         vals = rows["value"].astype(float) if "value" in rows else np.zeros(0)
         n_ok = len(vals)
         if ft.percentile is not None and n_ok >= ft.min_cohort:
@@ -232,17 +261,20 @@ class VectorEvaluator:
             how = f"absolute threshold {ft.comparison} {thr:g} {unit}"
             resolution = "expression vs absolute threshold"
             if ft.percentile is not None and n_ok:
-                self.sample_warnings.append((_flag(self.n, rows["sidx"]), ResultWarning(
-                    "ExtrapolationWarning", expression_fallback_message(ft, n_ok))))
+                self.sample_warnings.append((_flag(self.n, rows["sidx"]), expression_fallback_warning(ft, n_ok)))
         else:
             if n_ok:
-                self.sample_warnings.append((_flag(self.n, rows["sidx"]), ResultWarning(
-                    "ExtrapolationWarning", expression_fallback_message(ft, n_ok))))
+                self.sample_warnings.append((_flag(self.n, rows["sidx"]), expression_fallback_warning(ft, n_ok)))
             return Truth(np.zeros(self.n, bool), np.zeros(self.n, bool), Obs.empty())
         ok = np.isfinite(shown)
         hit = ok & F.OPS[ft.comparison](np.where(ok, shown, 0.0), thr)
-        obs = Obs.make(rows["sidx"][hit], "expression", ft.gene,
-                       [F.expression_detail(ft.gene, x, unit, how) for x in shown[hit]], resolution,
+        if ft.functional_isoform is None:
+            det = [F.expression_detail(ft.gene, x, unit, how) for x in shown[hit]]
+        else:
+            nan = np.full(len(hit), np.nan)
+            det = [F.functional_detail(ft, x, unit, how, tot, p) for x, tot, p in
+                   zip(shown[hit], rows.get("total", nan)[hit], rows.get("psi", nan)[hit])]
+        obs = Obs.make(rows["sidx"][hit], "expression", ft.gene, det, resolution,
                        shown[hit], thr, ft.comparison, unit, None, assumed)
         return self._known("expression", rows["sidx"][hit], rows["sidx"][ok], obs)
 
@@ -294,6 +326,13 @@ def history_detail(status: str, agents: frozenset) -> str:
     return f"{status} to {', '.join(sorted(agents))}"
 
 
+def expression_fallback_warning(ft, n_ok: int) -> ResultWarning:
+    """The ExtrapolationWarning of an expression feature whose cohort is too small."""
+    return ResultWarning("ExtrapolationWarning", expression_fallback_message(ft, n_ok),
+                         code="expression-cohort-too-small", gene=ft.gene, n_samples=n_ok,
+                         n_needed=ft.min_cohort)
+
+
 def expression_fallback_message(ft, n_ok: int) -> str:
     if ft.threshold is None:
         return (f"{ft.gene} expression: only {n_ok} sample(s) with expression (< {ft.min_cohort} "
@@ -306,4 +345,4 @@ def expression_fallback_message(ft, n_ok: int) -> str:
 
 
 __all__ = ["VectorEvaluator", "Truth", "Obs", "OBS_COLUMNS", "history_detail", "disease_detail",
-           "expression_fallback_message"]
+           "expression_fallback_message", "expression_fallback_warning"]

@@ -10,14 +10,16 @@ import pandas as pd
 from refractor.errors import InputError
 from refractor.io._clinical import read_clinical
 from refractor.io._expression import read_expression
+from refractor.io._limits import IOLimits
 from refractor.io._maf import read_maf
 from refractor.io._methylation import read_methylation
 from refractor.io._segments import read_segments
 from refractor.io._table import MISSING
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
-from refractor.io.cohort import COLUMNS, Cohort, empty
-from refractor.reference import DEFAULT_BUILD, normalise_build
+from refractor.io._records import make_cohort
+from refractor.io.cohort import COLUMNS, Cohort
+from refractor.reference import DEFAULT_BUILD, agree, resolve_build
 
 # samplesheet column -> (assessed kind, cohort table)
 KIND_OF = {
@@ -29,7 +31,6 @@ KIND_OF = {
     "psi": ("splicing", "splicing"),
     "methylation": ("methylation", "methylation"),
 }
-COORDINATE_KINDS = ("seg", "junctions")
 
 
 def _where(row, col: str, path: Path) -> dict:
@@ -63,53 +64,22 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
 
 
 def _resolve_build(explicit: str | None, declared: list[tuple[str, str, Path]], rows: list) -> str:
-    """One build for the cohort; contradictions -> InputError naming the file or row."""
-    if explicit is not None:
-        for b, what, p in declared:
-            if b != explicit:
-                raise InputError(f"{what} declares genome build {b} but build {explicit} was requested", path=p)
-        for r in rows:
-            if r.build and r.build != explicit:
-                raise InputError(f"row declares build {r.build} but build {explicit} was requested", path=r.origin, line=r.line, column="build")
-        return explicit
+    """One build for the cohort: the requested one, else the one its files and rows declare.
+
+    Files that cannot declare a build (segments, junctions) take the cohort's build; with no
+    declaration at all it is :data:`~refractor.reference.DEFAULT_BUILD`. Contradictions raise
+    the one "genome builds disagree" error (:func:`refractor.reference.agree`).
+    """
     claims: list[tuple[str, str, dict]] = [(b, what, dict(path=p)) for b, what, p in declared]
-    claims += [(r.build, f"samplesheet row {r.line}", dict(path=r.origin, line=r.line, column="build")) for r in rows if r.build]
-    for r in rows:
-        for k in COORDINATE_KINDS:
-            if k in r.paths and not r.build:
-                claims.append((DEFAULT_BUILD, f"{k} file {r.paths[k]} (declares no build; taken as {DEFAULT_BUILD})",
-                               _where(r, k, r.paths[k])))
-                break
-    builds = sorted({b for b, _, _ in claims})
-    if len(builds) > 1:
-        seen, detail = set(), []
-        for b, what, _ in claims:
-            if (b, what) not in seen and len(detail) < 4:
-                seen.add((b, what))
-                detail.append(f"{what}: {b}")
-        where = next(loc for b, _, loc in claims if b != claims[0][0])
-        raise InputError(
-            f"genome builds disagree ({'; '.join(detail)}); pass build= / --build to state the build of every file",
-            **where,
-        )
-    return builds[0] if builds else DEFAULT_BUILD
+    claims += [(r.build, f"samplesheet row {r.line}", dict(path=r.origin, line=r.line, column="build"))
+               for r in rows if r.build]
+    return agree(claims, requested=explicit) or DEFAULT_BUILD
 
 
-def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return empty(name)
-    out = pd.concat([p[COLUMNS[name]] for p in parts], ignore_index=True)
-    return out
-
-
-def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None) -> Cohort:
+def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
+             limits: IOLimits | None = None) -> Cohort:
     """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``)."""
-    explicit = None
-    if build is not None:
-        explicit = normalise_build(build)
-        if explicit is None:
-            raise InputError(f"unknown genome build {build!r} (expected GRCh38 or GRCh37)")
+    explicit = resolve_build(build, default=None)
     groups: dict[tuple[str, Path], list] = {}
     for r in rows:
         for col, p in r.paths.items():
@@ -130,44 +100,42 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
 
     for (col, p), rs in groups.items():
         if col == "maf":
-            df = read_maf(p, build=explicit)
+            df = read_maf(p, build=explicit, limits=limits)
         elif col == "vcf":
-            df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit)
+            df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit, limits=limits)
         else:
             continue
         if df.attrs.get("build") and explicit is None:
-            declared.append((df.attrs["build"], f"{col} file {p}", p))
+            declared.append((df.attrs["build"], f"{col.upper()} {p.name}", p))
         add(col, p, df, rs, absent_ok=(col == "maf"))
     final = _resolve_build(explicit, declared, rows)
     clinical_parts = []
     for (col, p), rs in groups.items():
         if col == "seg":
-            seg = read_segments(p, build=final, genes=genes, samples=[r.sample for r in rs])
+            seg = read_segments(p, build=final, genes=genes, samples=[r.sample for r in rs], limits=limits)
             if len(rs) == 1 and rs[0].sample not in set(seg.attrs["samples"]) and len(seg.attrs["samples"]) == 1:
-                seg = read_segments(p, build=final, genes=genes)  # single-sample file, other id
+                seg = read_segments(p, build=final, genes=genes, limits=limits)  # single-sample file, other id
             add(col, p, seg, rs)
         elif col == "junctions":
             add(col, p, read_junctions(p, sample=rs[0].sample, build=final), rs)
         elif col == "psi":
             add(col, p, read_psi(p), rs)
         elif col == "expression":
-            add(col, p, read_expression(p), rs)
+            add(col, p, read_expression(p, limits=limits), rs)
         elif col == "methylation":
             add(col, p, read_methylation(p), rs)
         elif col == "clinical":
             df = read_clinical(p, columns=clinical_columns)
             sub, _ = _select(df, col, p, rs, absent_ok=True) if len(df) else (df, None)
             clinical_parts.append((p, sub))
-    samples, origin = _samples(rows, clinical_parts, assessed)
-    order = {r.sample: i for i, r in enumerate(rows)}
-    a = pd.DataFrame(assessed, columns=["sample", "kind"]).drop_duplicates()
-    a = a.assign(_o=a["sample"].map(order)).sort_values(["_o", "kind"], kind="stable").drop(columns="_o").reset_index(drop=True)
-    have = set(a["sample"])
-    for r in rows:
-        if r.sample not in have:
-            raise InputError(f"sample {r.sample!r} has no data (no file, clinical row or history given)", path=r.origin, line=r.line)
-    kw = {t: _concat(tables[t], t) for t in ("variants", "copy_number", "expression", "splicing", "methylation")}
-    return Cohort(samples=samples, assessed=a, build=final, origin=origin, **kw)
+    inputs: dict[str, tuple[Path, ...]] = {}
+    for col, p in groups:
+        inputs[col] = (*inputs.get(col, ()), p)
+    where = {r.sample: {"sample": dict(path=r.origin, line=r.line, column="sample"),
+                        "data": dict(path=r.origin, line=r.line)} for r in rows if r.origin is not None}
+    records, origin = _samples(rows, clinical_parts)
+    return make_cohort(records, assessed=assessed, tables=tables, build=final, where=where, inputs=inputs,
+                       origin=origin)
 
 
 def _row_where(r, col: str) -> dict:
@@ -175,7 +143,9 @@ def _row_where(r, col: str) -> dict:
     return {"path": r.origin, "line": r.line, "column": col} if r.origin is not None else {}
 
 
-def _samples(rows: list, clinical_parts: list, assessed: list) -> tuple[pd.DataFrame, dict]:
+def _samples(rows: list, clinical_parts: list) -> tuple[list[dict], dict]:
+    """One record per row (see :func:`~refractor.io._records.make_cohort`): the row's values,
+    else its clinical file's; and where each name came from (``Cohort.origin``)."""
     clin: dict[str, tuple[Path, dict]] = {}
     for p, df in clinical_parts:
         for rec in df.to_dict("records"):
@@ -212,21 +182,14 @@ def _samples(rows: list, clinical_parts: list, assessed: list) -> tuple[pd.DataF
         for key in ("prior_agents", "refractory_agents"):
             if key not in ex and key in corigin:
                 origin[key] = corigin[key]
-        if c is not None or any(k in ex for k in ("prior_agents", "refractory_agents", "line")):
-            assessed.append((r.sample, "history"))
-        if subtype:
-            assessed.append((r.sample, "subtype"))
         out.append(
-            {"sample": r.sample, "disease": disease, "subtype": subtype or None,
-             "line": None if line is None or pd.isna(line) else int(line),
-             "prior_agents": list(prior), "refractory_agents": list(refr)}
+            {"sample": r.sample, "disease": disease, "subtype": subtype, "line": line,
+             "prior_agents": list(prior), "refractory_agents": list(refr),
+             "purity": ex.get("purity", float("nan")),
+             "history": c is not None or any(k in ex for k in ("prior_agents", "refractory_agents", "line"))}
         )
         origins[r.sample] = origin
-    df = pd.DataFrame(out, columns=COLUMNS["samples"])
-    df["line"] = pd.array(df["line"].tolist(), dtype="Int64")
-    df["subtype"] = pd.Series([o["subtype"] for o in out], dtype=object)
-    df["disease"] = pd.Series([o["disease"] for o in out], dtype=object)
-    return df, origins
+    return out, origins
 
 
 __all__ = ["assemble"]

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from refractor.errors import InputError
+from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
 from refractor.io._table import MISSING, Table, _split_prefix, is_missing, read_table, stripped
 
@@ -81,7 +82,7 @@ def long_table(samples: list[str], features: np.ndarray, mat: np.ndarray, *, fea
     return table.to_pandas()
 
 
-def read_expression(path: str | Path) -> pd.DataFrame:
+def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.DataFrame:
     """Read a genes x samples TPM matrix into the cohort ``expression`` table (long format).
 
     Formats: TSV whose first column holds gene symbols and whose other columns are samples;
@@ -92,11 +93,12 @@ def read_expression(path: str | Path) -> pd.DataFrame:
 
     Returns ``sample gene value`` (TPM); ``attrs``: ``samples``, ``path``.
     """
-    data = read_bytes(path)
+    data = read_bytes(path, limits=limits)
     gct = data.startswith(b"#1.2")
     if gct:
         head = peek_header(data, skip_lines=2, comment=None)
-        tab = read_table(path, data=data, comment=None, skip_lines=2, all_columns=True, float_columns=head[2:])
+        tab = read_table(path, data=data, comment=None, skip_lines=2, all_columns=True, float_columns=head[2:],
+                         limits=limits)
         if len(tab.header) < 3 or [h.lower() for h in tab.header[:2]] != ["name", "description"]:
             raise InputError("GCT header must start with Name<TAB>Description", path=path, line=3)
         sample_cols = tab.header[2:]
@@ -109,7 +111,7 @@ def read_expression(path: str | Path) -> pd.DataFrame:
         gene_col = tab.header[0]
     else:
         head = peek_header(data)
-        tab = read_table(path, data=data, all_columns=True, float_columns=head[1:])
+        tab = read_table(path, data=data, all_columns=True, float_columns=head[1:], limits=limits)
         if len(tab.header) < 2:
             raise InputError("expression matrix needs a gene column and at least one sample column", path=path, line=tab.header_line)
         sample_cols = tab.header[1:]

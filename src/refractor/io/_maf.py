@@ -12,9 +12,10 @@ import pyarrow.compute as pc
 from refractor.errors import InputError
 from refractor.io._atomic import atomic_write
 from refractor.io._consequence import maf_consequence, normalise_protein_changes
+from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
 from refractor.io._table import read_table, require_nonempty, stripped, to_float
-from refractor.reference import normalise_build
+from refractor.reference import agree, resolve_build
 
 MAF_COLUMNS: dict[str, tuple[str, ...]] = {
     "gene": ("Hugo_Symbol",),
@@ -39,19 +40,12 @@ def _declared_build(tab, build: str | None) -> str | None:
     for u in pc.unique(col).to_pylist():
         if u is None or u in ("", "NA", "."):
             continue
-        b = normalise_build(u)
         row = pc.index(col, u).as_py()
-        if b is None:
-            raise tab.error(f"unknown genome build {u!r} (expected GRCh38/38/hg38 or GRCh37/37/hg19)", row=row, column="build")
+        b = resolve_build(u, path=tab.path, line=tab.line(row), column=tab.actual.get("build"))
         found[b] = min(found.get(b, row), row)
-    if len(found) > 1:
-        row = max(found.values())
-        raise tab.error(f"mixed genome builds in one MAF: {', '.join(sorted(found))}", row=row, column="build")
-    declared = next(iter(found), None)
-    if build is not None and declared is not None and declared != normalise_build(build):
-        raise tab.error(
-            f"MAF declares {declared} but build {build} was requested", row=found[declared], column="build"
-        )
+    where = {b: dict(path=tab.path, line=tab.line(r), column=tab.actual.get("build")) for b, r in found.items()}
+    claims = sorted(((b, f"NCBI_Build on line {w['line']}", w) for b, w in where.items()), key=lambda c: c[2]["line"])
+    declared = agree(claims, requested=build)
     return declared if declared is not None else build
 
 
@@ -73,7 +67,7 @@ def _vaf(tab) -> np.ndarray:
     return np.full(n, np.nan)
 
 
-def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
+def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | None = None) -> pd.DataFrame:
     """Read a MAF into the cohort ``variants`` table.
 
     Parameters
@@ -82,6 +76,8 @@ def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
         MAF file (plain or gzip). ``#`` comment lines (e.g. ``#version 2.4``) are allowed.
     build
         Expected genome build; an ``NCBI_Build`` column that disagrees is an error.
+    limits
+        Input caps (default: the resolved settings' :class:`~refractor.io.IOLimits`).
 
     Returns
     -------
@@ -92,10 +88,9 @@ def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
         ``Tumor_Sample_Barcode`` in the file), ``path``.
         ``vaf`` = t_alt_count / t_depth (else ``tumor_f``, else ``i_TumorVAF_WU`` / 100, else NaN).
     """
-    if build is not None and normalise_build(build) is None:
-        raise InputError(f"unknown genome build {build!r}", path=path)
+    build = resolve_build(build, default=None, path=path)
     tab = read_table(path, columns=MAF_COLUMNS, required={"gene", "classification", "sample"},
-                     float_columns=["t_alt_count", "t_depth", "tumor_f", "vaf_percent"])
+                     float_columns=["t_alt_count", "t_depth", "tumor_f", "vaf_percent"], limits=limits)
     for col, what in (("gene", "Hugo_Symbol"), ("sample", "Tumor_Sample_Barcode"), ("classification", "Variant_Classification")):
         require_nonempty(tab, col, what=what)
     declared = _declared_build(tab, build)
@@ -113,7 +108,7 @@ def read_maf(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
     )
     out = table.to_pandas()
     samples = sorted(s for s in pc.unique(sample).to_pylist() if s is not None)
-    out.attrs.update(build=normalise_build(declared) if declared else None, samples=samples, path=str(path))
+    out.attrs.update(build=declared, samples=samples, path=str(path))
     return out
 
 

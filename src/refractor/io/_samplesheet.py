@@ -15,11 +15,14 @@ from pathlib import Path
 from refractor.errors import InputError
 from refractor.io._assemble import assemble
 from refractor.io._clinical import check_line, split_agents
-from refractor.io._source import read_bytes
-from refractor.reference import normalise_build
+from refractor.io._limits import IOLimits, resolve_limits
+from refractor.io._source import check_input_file, read_bytes
+from refractor.reference import resolve_build
 
 PATH_COLUMNS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
-SHEET_COLUMNS = ("sample", "disease", "build") + PATH_COLUMNS
+#: ``purity``: optional tumour-cell fraction of the sample (0-1], used for the clonal fraction
+#: of variants (refractor.interpret._clonality); empty = not given
+SHEET_COLUMNS = ("sample", "disease", "build", "purity") + PATH_COLUMNS
 
 
 @dataclass
@@ -44,6 +47,7 @@ def read_samplesheet(
     build: str | None = None,
     genes: Iterable[str] | None = None,
     clinical_columns: dict[str, str] | None = None,
+    limits: IOLimits | None = None,
 ) -> "Cohort":  # noqa: F821
     """Read a samplesheet CSV into a :class:`~refractor.io.cohort.Cohort`.
 
@@ -62,16 +66,18 @@ def read_samplesheet(
         Restrict gene-level copy number to these genes (see :func:`read_segments`).
     clinical_columns
         Column mapping for clinical files (see :func:`read_clinical`).
+    limits
+        Input caps (default: the resolved settings' :class:`~refractor.io.IOLimits`).
     """
     spath = str(path)
-    text = read_bytes(path).decode("utf-8")
-    reader = csv.reader(io.StringIO(text))
+    limits = resolve_limits(limits)
+    text = read_bytes(path, limits=limits).decode("utf-8")
     rows: list[Row] = []
     header: list[str] | None = None
     base = Path(path).resolve().parent
     seen: dict[str, int] = {}
     resolved: dict[str, Path | None] = {}  # cohort-wide files repeat on every row: stat them once
-    for lineno, rec in enumerate(reader, start=1):
+    for lineno, rec in _records(text, spath, limits):
         if not rec or all(not c.strip() for c in rec) or rec[0].startswith("#"):
             continue
         if header is None:
@@ -104,20 +110,57 @@ def read_samplesheet(
             if v:
                 if v not in resolved:
                     p = Path(v)
-                    p = (p if p.is_absolute() else base / p).resolve()
-                    resolved[v] = p if p.is_file() else None
-                if resolved[v] is None:
-                    raise InputError(f"{k} file not found: {v}", path=spath, line=lineno, column=k)
+                    p = p if p.is_absolute() else base / p
+                    check_input_file(p, what=f"{k} file", where=dict(path=spath, line=lineno, column=k))
+                    resolved[v] = p.resolve()
                 paths[k] = resolved[v]
-        rb = cells.get("build", "") or None
-        if rb is not None and normalise_build(rb) is None:
-            raise InputError(f"unknown genome build {rb!r}", path=spath, line=lineno, column="build")
-        rows.append(Row(sample, cells["disease"] or None, paths, normalise_build(rb) if rb else None, lineno, spath))
+        rb = resolve_build(cells.get("build"), default=None, path=spath, line=lineno, column="build")
+        extra = {}
+        if cells.get("purity", ""):
+            try:
+                pur = float(cells["purity"])
+            except ValueError:
+                pur = float("nan")
+            if not 0 < pur <= 1:
+                raise InputError(f"purity must be a number in (0, 1], got {cells['purity']!r}",
+                                 path=spath, line=lineno, column="purity")
+            extra["purity"] = pur
+        rows.append(Row(sample, cells["disease"] or None, paths, rb, lineno, spath,
+                        extra))
     if header is None:
         raise InputError("samplesheet has no header", path=spath)
     if not rows:
         raise InputError("samplesheet lists no samples", path=spath)
-    return assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns)
+    return assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
+
+
+def _records(text: str, spath: str, limits: IOLimits):
+    """``(line number, cells)`` of each CSV record; malformed CSV or an over-long cell -> InputError.
+
+    Line numbers are physical lines (a quoted cell may span lines; the record's first line is
+    reported).
+    """
+    reader = csv.reader(io.StringIO(text))
+    start = 1
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem = f"malformed CSV ({exc})"
+            if "field larger than field limit" in str(exc):  # the csv module's own cap
+                csv_cap = csv.field_size_limit()
+                problem = (limits.exceeded("max_cell_chars", f"cell of more than {csv_cap:,} characters")
+                           if limits.max_cell_chars < csv_cap else
+                           f"cell of more than {csv_cap:,} characters (the limit of Python's csv reader)")
+            raise InputError(problem, path=spath, line=reader.line_num) from None
+        for j, cell in enumerate(rec):
+            if len(cell) > limits.max_cell_chars:
+                raise InputError(limits.exceeded("max_cell_chars", f"cell of {len(cell):,} characters"),
+                                 path=spath, line=start, column=j + 1)
+        yield start, rec
+        start = reader.line_num + 1
 
 
 def cohort_from_flags(
@@ -140,6 +183,7 @@ def cohort_from_flags(
     genes: Iterable[str] | None = None,
     clinical_columns: dict[str, str] | None = None,
     flags: dict[str, str] | None = None,
+    limits: IOLimits | None = None,
 ) -> "Cohort":  # noqa: F821
     """A one-sample :class:`~refractor.io.cohort.Cohort` from individual files and values.
 
@@ -157,10 +201,7 @@ def cohort_from_flags(
     for k, v in dict(maf=maf, vcf=vcf, seg=seg, expression=expression, junctions=junctions, psi=psi,
                      methylation=methylation, clinical=clinical).items():
         if v is not None and str(v) != "":
-            p = Path(v)
-            if not p.is_file():
-                raise InputError(f"{k} file not found", path=p)
-            paths[k] = p.resolve()
+            paths[k] = check_input_file(Path(v), what=f"{k} file").resolve()
     extra, where = {}, {}
     if refractory is not None:
         extra["refractory_agents"] = split_agents(refractory)
@@ -178,7 +219,7 @@ def cohort_from_flags(
     if line is not None:
         extra["line"] = check_line(line, column=labels["line"])
     row = Row(sample, disease, paths, None, None, None, extra, where)
-    return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns)
+    return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
 
 
 __all__ = ["read_samplesheet", "cohort_from_flags", "Row", "PATH_COLUMNS"]

@@ -10,8 +10,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from refractor.errors import InputError
+from refractor.io._limits import IOLimits
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
-from refractor.reference import DEFAULT_BUILD, gene_table, normalise_build, normalise_chrom
+from refractor.io._coords import check_within_chromosomes
+from refractor.reference import gene_table, normalise_chrom, resolve_build
 from refractor.reference._builds import CHROM_ORDER
 
 _NCHROM = 32
@@ -27,9 +29,13 @@ SEG_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_segment_table(path: str | Path) -> pd.DataFrame:
-    """Validated segments: ``sample chrom start end value line`` (1-based inclusive bp, log2 ratio)."""
-    tab = read_table(path, columns=SEG_COLUMNS, required={"sample", "chrom", "start", "end", "value"})
+def read_segment_table(path: str | Path, *, build: str | None = None, limits: IOLimits | None = None) -> pd.DataFrame:
+    """Validated segments: ``sample chrom start end value line`` (1-based inclusive bp, log2 ratio).
+
+    With ``build``, every segment must end within its chromosome (lengths from
+    :func:`refractor.reference.chrom_sizes`).
+    """
+    tab = read_table(path, columns=SEG_COLUMNS, required={"sample", "chrom", "start", "end", "value"}, limits=limits)
     require_nonempty(tab, "sample", what="sample id")
     require_nonempty(tab, "chrom", what="chromosome")
     start = to_int(tab, "start", what="segment start", lo=0)
@@ -41,10 +47,13 @@ def read_segment_table(path: str | Path) -> pd.DataFrame:
     if "num_mark" in tab.df.columns:
         to_float(tab, "num_mark", what="number of markers", lo=0)
     value = to_float(tab, "value", what="segment mean (log2 ratio)", allow_missing=True)
+    chrom = normalise_chrom(tab.df["chrom"].str.strip()).to_numpy()
+    if build is not None:
+        check_within_chromosomes(tab, chrom, end, resolve_build(build, path=path), column="end", what="segment end")
     return pd.DataFrame(
         {
             "sample": tab.df["sample"].str.strip().to_numpy(),
-            "chrom": normalise_chrom(tab.df["chrom"].str.strip()).to_numpy(),
+            "chrom": chrom,
             "start": start,
             "end": end,
             "value": value,
@@ -165,6 +174,7 @@ def read_segments(
     genes: Iterable[str] | None = None,
     span: str = "canonical",
     samples: Iterable[str] | None = None,
+    limits: IOLimits | None = None,
 ) -> pd.DataFrame:
     """Read a segment file into the cohort ``copy_number`` table (gene-level log2 ratios).
 
@@ -191,12 +201,10 @@ def read_segments(
     a pandas Categorical because millions of rows share a few thousand values);
     ``attrs``: ``build``, ``samples`` (every sample with segments), ``path``.
     """
-    b = normalise_build(build) if build is not None else DEFAULT_BUILD
-    if b is None:
-        raise InputError(f"unknown genome build {build!r}", path=path)
+    b = resolve_build(build, path=path)
     if span not in ("canonical", "locus"):
         raise ValueError("span must be 'canonical' or 'locus'")
-    segs = read_segment_table(path)
+    segs = read_segment_table(path, build=b, limits=limits)
     all_samples = sorted(pd.unique(segs["sample"]))
     if samples is not None:
         segs = segs[segs["sample"].isin(set(samples))]

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from refractor.errors import InputError
+from refractor.io._coords import check_within_chromosomes
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
-from refractor.reference import DEFAULT_BUILD, exon_skipping_junctions, normalise_build, normalise_chrom
+from refractor.reference import exon_skipping_junctions, normalise_chrom, resolve_build
 
 SJ_NAMES = ["chrom", "intron_start", "intron_end", "strand", "motif", "annotated", "unique_reads", "multi_reads", "overhang"]
 # (gene, skipped exon) events computed from junction files. CRBN exon 10 skipping: the
@@ -36,9 +36,7 @@ def read_junctions(
 
     Returns the cohort ``splicing`` table (``sample gene event psi reads source``).
     """
-    b = normalise_build(build) if build is not None else DEFAULT_BUILD
-    if b is None:
-        raise InputError(f"unknown genome build {build!r}", path=path)
+    b = resolve_build(build, path=path)
     tab = read_table(path, names=SJ_NAMES, columns={n: (n,) for n in SJ_NAMES}, required=set(SJ_NAMES), comment="#")
     require_nonempty(tab, "chrom", what="chromosome")
     start = to_int(tab, "intron_start", what="intron start (column 2)", lo=1)
@@ -54,6 +52,7 @@ def read_junctions(
         i = int(np.flatnonzero(end < start)[0])
         raise tab.error("intron end before intron start", row=i, column="intron_end")
     chrom = normalise_chrom(tab.df["chrom"].str.strip()).to_numpy(dtype=object)
+    check_within_chromosomes(tab, chrom, end, b, column="intron_end", what="intron end (column 3)")
     lines = tab.lines()
     rows = []
     for gene, exon in events:

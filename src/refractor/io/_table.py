@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from refractor.errors import InputError
+from refractor.io._limits import IOLimits, resolve_limits
 from refractor.io._source import read_bytes
 
 MISSING = ("", "NA", "N/A", "NaN", "nan", ".", "NULL", "null", "None")
@@ -153,6 +154,7 @@ def read_table(
     all_columns: bool = False,
     data: bytes | None = None,
     float_columns: list[str] | None = None,
+    limits: IOLimits | None = None,
 ) -> Table:
     """Read a delimited text file into a :class:`Table` of string columns.
 
@@ -174,10 +176,13 @@ def read_table(
     float_columns
         Header names to parse directly as float64 (missing tokens -> null). If any cell
         fails to parse, the table is re-read as text so the caller can locate the bad cell.
+    limits
+        Caps on size, columns and cell length (default: :func:`~refractor.io._limits.resolve_limits`).
     """
     spath = str(path)
+    limits = resolve_limits(limits)
     if data is None:
-        data = read_bytes(path)
+        data = read_bytes(path, limits=limits)
     pos, line = _split_prefix(data, skip_lines, comment)
     if pos >= len(data):
         raise InputError("no header or data lines (file holds only comments/blank lines)", path=spath)
@@ -189,6 +194,13 @@ def read_table(
         body_start, first_data = end + 1, line + 1
     else:
         header, header_line, body_start, first_data = list(names), None, pos, line
+    if len(header) > limits.max_columns:
+        raise InputError(limits.exceeded("max_columns", f"number of columns ({len(header):,})"),
+                         path=spath, line=header_line)
+    long_head = [h for h in header if len(h) > limits.max_cell_chars]
+    if long_head:
+        raise InputError(limits.exceeded("max_cell_chars", f"column name of {len(long_head[0]):,} characters"),
+                         path=spath, line=header_line)
     seen: set[str] = set()
     for h in header:
         if h in seen:
@@ -229,7 +241,8 @@ def read_table(
             if float_columns and "conversion error" in str(exc).lower():
                 # a non-numeric cell: re-read as text so the caller's check can name its line
                 return read_table(path, columns=columns, required=required, delimiter=delimiter, comment=comment,
-                                  skip_lines=skip_lines, names=names, all_columns=all_columns, data=data)
+                                  skip_lines=skip_lines, names=names, all_columns=all_columns, data=data,
+                                  limits=limits)
             raw = bytes(body)
             lines = line_numbers if line_numbers is not None else np.arange(first_data, first_data + raw.count(b"\n") + 1)
             err = _locate_field_count(spath, raw, lines, len(header), delimiter)
@@ -238,7 +251,22 @@ def read_table(
             raise err from None
     if not all_columns:
         tab = pa.table({k: tab.column(v) for k, v in actual.items()})
-    return Table(spath, header, tab, header_line, first_data, line_numbers, actual)
+    out = Table(spath, header, tab, header_line, first_data, line_numbers, actual)
+    _check_cell_length(out, limits)
+    return out
+
+
+def _check_cell_length(tab: Table, limits: IOLimits) -> None:
+    """Error at the first cell longer than ``limits.max_cell_chars`` (string columns only)."""
+    for name in tab.arrow.column_names:
+        col = tab.col(name)
+        if not pa.types.is_string(col.type) or len(col) == 0:
+            continue
+        n = pc.utf8_length(col)
+        longest = pc.max(n).as_py()
+        if longest is not None and longest > limits.max_cell_chars:
+            row = pc.index(n, longest).as_py()
+            raise tab.error(limits.exceeded("max_cell_chars", f"cell of {longest:,} characters"), row=row, column=name)
 
 
 def is_missing(values: pd.Series) -> np.ndarray:
@@ -308,6 +336,10 @@ def to_float(
 def to_int(tab: Table, col: str, *, what: str, lo: int | None = None) -> np.ndarray:
     """Column ``col`` as int64 (no missing values allowed)."""
     num = to_float(tab, col, what=what, allow_missing=False, lo=lo)
+    big = np.abs(num) > 2.0**53  # beyond exact float integers (and int64 casts that wrap)
+    if big.any():
+        i = int(np.flatnonzero(big)[0])
+        raise tab.error(f"{what}: {tab.col(col)[i].as_py()!r} is too large", row=i, column=col)
     frac = num != np.round(num)
     if frac.any():
         i = int(np.flatnonzero(frac)[0])

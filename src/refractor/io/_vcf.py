@@ -9,8 +9,14 @@ import pandas as pd
 
 from refractor.errors import InputError
 from refractor.io._consequence import short_protein_change, so_consequence
-from refractor.io._source import read_bytes
-from refractor.reference import normalise_build
+from refractor.io._limits import IOLimits, resolve_limits
+from refractor.io._source import check_input_file, read_bytes
+from refractor.reference import agree, normalise_build, resolve_build
+
+# htslib's int32 sentinels in FORMAT arrays: missing value ('.') and end of a shorter vector
+_INT32_MISSING = -2147483648
+_INT32_VECTOR_END = -2147483647
+_BOM = b"\xef\xbb\xbf"
 
 _BUILD_RE = re.compile(r"(GRCh3[78]|hg19|hg38|b37|hs37d5|hs38)", re.I)
 
@@ -70,7 +76,39 @@ def _for_allele(entries: list[list[str]], idx: dict[str, int], alt: str, ref: st
     return sel or entries
 
 
-def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None = None, pass_only: bool = True) -> pd.DataFrame:
+def _starts_with_bom(path: str | Path) -> bool:
+    """Whether the (decompressed) text starts with a UTF-8 BOM; unreadable -> False (reported later)."""
+    import gzip
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(3)
+            if head[:2] == b"\x1f\x8b":
+                fh.seek(0)
+                with gzip.GzipFile(fileobj=fh) as gz:
+                    head = gz.read(3)
+    except (OSError, EOFError, ValueError):
+        return False
+    return head == _BOM
+
+
+def _header(data: bytes, spath: str, limits: IOLimits) -> list[str]:
+    """The ``#`` lines at the top of the VCF (at most ``limits.max_vcf_header_lines``)."""
+    header_lines: list[str] = []
+    pos = 0
+    while pos < len(data) and data.startswith(b"#", pos):
+        if len(header_lines) >= limits.max_vcf_header_lines:
+            raise InputError(limits.exceeded("max_vcf_header_lines", "number of header lines"),
+                             path=spath, line=len(header_lines) + 1)
+        nl = data.find(b"\n", pos)
+        end = len(data) if nl < 0 else nl
+        header_lines.append(data[pos:end].decode())
+        pos = end + 1
+    return header_lines
+
+
+def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None = None, pass_only: bool = True,
+             limits: IOLimits | None = None) -> pd.DataFrame:
     """Read an annotated VCF into the cohort ``variants`` table.
 
     A variant counts for a sample only if that sample's genotype carries the alternate
@@ -78,6 +116,8 @@ def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None =
     The annotation used is the MANE Select one, else ``CANONICAL=YES``, else the first.
     Records whose FILTER is not PASS/``.`` are left out when ``pass_only`` (documented
     filter, the default). A sites-only VCF (no samples) needs ``sample``: every record counts.
+    A negative ``AD`` count or an ``AF`` outside [0, 1] is an error, as are a byte-order mark
+    (htslib cannot read one) and more header lines than ``limits.max_vcf_header_lines``.
 
     Returns the ``variants`` DataFrame; ``attrs``: ``build``, ``samples``, ``path``.
     """
@@ -85,23 +125,21 @@ def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None =
     from cyvcf2.cyvcf2 import set_htslib_log_level
 
     spath = str(path)
-    data = read_bytes(path)
+    limits = resolve_limits(limits)
+    check_input_file(path)
+    if _starts_with_bom(path):  # read_bytes drops a BOM, but htslib re-reads the file itself
+        raise InputError("VCF starts with a UTF-8 byte-order mark, which htslib cannot read: "
+                         "save it without BOM", path=spath, line=1)
+    data = read_bytes(path, limits=limits)
     if not data.startswith(b"##fileformat=VCF"):
         raise InputError("not a VCF: first line must be ##fileformat=VCFv4.x", path=spath, line=1)
-    header_lines = []
-    for ln in data.split(b"\n", 20000):
-        if not ln.startswith(b"#"):
-            break
-        header_lines.append(ln.decode())
+    header_lines = _header(data, spath, limits)
     if not header_lines or not header_lines[-1].startswith("#CHROM"):
         raise InputError("VCF has no #CHROM header line", path=spath, line=len(header_lines) + 1)
     declared = _header_build(header_lines)
-    if build is not None:
-        want = normalise_build(build)
-        if want is None:
-            raise InputError(f"unknown genome build {build!r}", path=spath)
-        if declared is not None and declared != want:
-            raise InputError(f"VCF header declares {declared} but build {want} was requested", path=spath)
+    build = resolve_build(build, default=None, path=spath)
+    if declared is not None:
+        agree([(declared, "VCF header", dict(path=spath))], requested=build)
     # htslib would print its own warnings/errors to stderr; every problem becomes an InputError
     # here instead, so silence it while reading (restored to htslib's default, level 3).
     set_htslib_log_level(0)
@@ -167,8 +205,13 @@ def _read(VCF, spath: str, header_lines: list[str], declared: str | None, sample
                         if af is not None and af.shape[1] >= a:
                             v = float(af[si, a - 1])
                         elif ad is not None and ad.shape[1] > a:
-                            row = ad[si].astype(float)
-                            row[row < 0] = np.nan
+                            raw_ad = ad[si]
+                            neg = (raw_ad < 0) & (raw_ad != _INT32_MISSING) & (raw_ad != _INT32_VECTOR_END)
+                            if neg.any():
+                                raise InputError(f"FORMAT/AD of sample {s} has a negative read count "
+                                                 f"({int(raw_ad[neg][0])})", path=spath, line=line)
+                            row = raw_ad.astype(float)
+                            row[raw_ad < 0] = np.nan  # missing ('.')
                             tot = np.nansum(row)
                             v = row[a] / tot if tot > 0 else np.nan
                         if not (np.isnan(v) or 0.0 <= v <= 1.0):
@@ -186,7 +229,7 @@ def _read(VCF, spath: str, header_lines: list[str], declared: str | None, sample
         {"sample": out_s, "gene": out_g, "consequence": out_c, "protein_change": out_p,
          "vaf": np.asarray(out_v, dtype=float), "source": out_src}
     )
-    out.attrs.update(build=declared or (normalise_build(build) if build else None), samples=samples or [sample], path=spath)
+    out.attrs.update(build=declared or build, samples=samples or [sample], path=spath)
     return out
 
 

@@ -11,6 +11,7 @@ samples      sample[str] disease[str] subtype[str|None] line[Int64]
              prior_agents[list[str]] refractory_agents[list[str]]
              disease and agent names as written (resolved by the KB at interpretation;
              ``Cohort.origin`` says where each came from)
+             purity[float (0, 1], NaN = not given; optional column]
 assessed     sample[str] kind[str]   which data kinds were measured for which sample; kinds are
              the biomarker feature kinds: variant, copy_number, expression, splicing,
              methylation, protein, history, subtype. A rule whose data kind is not assessed for
@@ -22,12 +23,18 @@ variants     sample gene consequence[str] protein_change[str, "" if none] vaf[fl
 copy_number  sample gene log2_ratio[float] source[str]
 expression   sample gene value[float] (TPM)
 splicing     sample gene event[str] psi[float 0..1] reads[int] source[str]
-methylation  sample feature[str] gene[str|None] beta[float 0..1]
+methylation  sample feature[str] gene[str|None] beta[float 0..1] region[str|None] (the probe's
+             position relative to its gene, e.g. TSS200 / Body; None when not annotated)
 protein      sample gene value[float] unit[str]
+
+``inputs`` records the files a cohort was read from, per samplesheet column
+(``{"maf": (Path, ...), ...}``), so callers (e.g. the annotated-MAF writer) never re-parse the
+samplesheet.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -43,13 +50,13 @@ DATA_KINDS = (
 )
 
 COLUMNS: dict[str, list[str]] = {
-    "samples": ["sample", "disease", "subtype", "line", "prior_agents", "refractory_agents"],
+    "samples": ["sample", "disease", "subtype", "line", "prior_agents", "refractory_agents", "purity"],
     "assessed": ["sample", "kind"],
     "variants": ["sample", "gene", "consequence", "protein_change", "vaf", "source"],
     "copy_number": ["sample", "gene", "log2_ratio", "source"],
     "expression": ["sample", "gene", "value"],
     "splicing": ["sample", "gene", "event", "psi", "reads", "source"],
-    "methylation": ["sample", "feature", "gene", "beta"],
+    "methylation": ["sample", "feature", "gene", "beta", "region"],
     "protein": ["sample", "gene", "value", "unit"],
 }
 
@@ -84,6 +91,8 @@ class Cohort:
     methylation: pd.DataFrame = field(default_factory=lambda: empty("methylation"))
     protein: pd.DataFrame = field(default_factory=lambda: empty("protein"))
     build: str = "GRCh38"
+    #: files the cohort was read from, per samplesheet column (``{"maf": (Path, ...)}``)
+    inputs: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     #: where each sample's disease and agent names came from, for error messages: sample ->
     #: {field: InputError keywords}, e.g. ``{"S1": {"refractory_agents": {"path": "c.tsv",
     #: "line": 3, "column": "refractory_agents"}}}``; the names stay as written in ``samples``

@@ -40,8 +40,8 @@ from refractor.kb.schema import KINDS, Logic
 if TYPE_CHECKING:  # pragma: no cover
     from refractor.kb._knowledge import KnowledgeBase
 
-#: bump when the table layout changes (part of the cache file name)
-DB_SCHEMA_VERSION = 1
+#: bump when the table layout changes (part of the cache file name); 2: meta.payload_sha256
+DB_SCHEMA_VERSION = 2
 _SCALARS = (str, int, float, bool)
 #: prose fields put first in the search body, so snippets show prose rather than ids
 _LEAD = ("description", "statement", "topic", "title", "function", "mechanism_of_action", "handling")
@@ -285,7 +285,9 @@ def database_problem(path: Path, content_hash: str) -> str | None:
                 return f"has table layout {meta.get('schema_version')!r}, not {DB_SCHEMA_VERSION}"
             if meta.get("content_hash") != content_hash:
                 return f"was built from KB content {meta.get('content_hash')!r}, not {content_hash!r}"
-            if meta.get("payload_sha256") != payload_digest(con):
+            if "payload_sha256" not in meta:
+                return "has no stored hash of its tables"
+            if meta["payload_sha256"] != payload_digest(con):
                 return "its tables do not match their stored hash (altered or corrupted)"
         finally:
             con.close()

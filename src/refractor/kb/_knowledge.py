@@ -92,8 +92,8 @@ class KnowledgeBase:
             Listing every problem found (file:line, entry, field, message).
         """
         settings = (settings or Settings.resolve()).with_kb_dir(path)
+        check_data_dir(settings.kb_dir)
         data_dir = settings.kb_dir.resolve()
-        check_data_dir(data_dir)
         try:
             stats = [(str(p), p.stat()) for p in source_files(data_dir)]
         except OSError:  # an unreadable kind folder: read_data_dir reports it

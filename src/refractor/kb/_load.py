@@ -114,6 +114,9 @@ def check_data_dir(data_dir: Path) -> None:
     """Raise a one-line :class:`~refractor.errors.InputError` unless ``data_dir`` is a readable folder."""
     try:
         if not data_dir.exists():
+            if data_dir.is_symlink():
+                raise InputError("knowledge-base folder is a symbolic link that leads nowhere (a loop or a "
+                                 "missing target)", path=data_dir)
             raise InputError("knowledge-base folder not found", path=data_dir)
         if not data_dir.is_dir():
             raise InputError("is a file, not a knowledge-base folder (kb.yaml plus one folder per kind)",
@@ -135,13 +138,23 @@ def _entry_node(path: Path, index: int) -> Any:
     return nodes[index] if index < len(nodes) else None
 
 
+def _too_big(path: Path, rel: str, limits: KBLimits) -> KBProblem:
+    return KBProblem(rel, None, None, f"refused: file is {path.stat().st_size} bytes, more than the limit of "
+                     f"{limits.max_file_bytes} ({ENV_KB_MAX_FILE_BYTES})")
+
+
+def _rel(filename: str | None, data_dir: Path) -> str:
+    try:
+        return Path(filename).relative_to(data_dir).as_posix() if filename else str(data_dir)
+    except ValueError:
+        return str(filename)
+
+
 def _read_text(path: Path, rel: str, limits: KBLimits) -> tuple[bytes, str] | KBProblem:
     """The bytes and text of a source file within the size limit, or the problem."""
     try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            return KBProblem(rel, None, None, f"refused: file is {size} bytes, more than the limit of "
-                             f"{limits.max_file_bytes} ({ENV_KB_MAX_FILE_BYTES})")
+        if path.stat().st_size > limits.max_file_bytes:
+            return _too_big(path, rel, limits)
         raw = path.read_bytes()
         return raw, raw.decode("utf-8")
     except OSError as exc:
@@ -236,11 +249,15 @@ def read_data_dir(data_dir: Path, settings: Settings | None = None) -> RawKB:
         raw.problems.append(KBProblem(str(data_dir), None, None, f"cannot list folder: {exc.strerror or exc}"))
         return raw
     raw.files = [p.relative_to(data_dir).as_posix() for p in files]
-    try:
-        raw.content_hash = content_hash(data_dir, files)
+    try:  # sizes first: one huge file must not be read whole just to hash it
+        raw.problems.extend(_too_big(p, rel, settings.limits.kb) for p, rel in zip(files, raw.files)
+                            if p.stat().st_size > settings.limits.kb.max_file_bytes)
+        if not raw.problems:
+            raw.content_hash = content_hash(data_dir, files)
     except OSError as exc:
-        where = Path(exc.filename).relative_to(data_dir).as_posix() if exc.filename else str(data_dir)
-        raw.problems.append(KBProblem(where, None, None, f"cannot read file: {exc.strerror or exc}"))
+        raw.problems.append(KBProblem(_rel(exc.filename, data_dir), None, None,
+                                      f"cannot read file: {exc.strerror or exc}"))
+    if raw.problems:
         return raw
     for kind in KINDS:
         raw.entries[kind] = []

@@ -337,6 +337,11 @@ class VariantFeature(_Record):
     codons: list[str] = Field(default_factory=list)
     positions: tuple[int, int] | None = None  # inclusive residue range, e.g. the degron
     min_vaf: float | None = Field(default=None, ge=0, le=1)
+    #: ``any`` (default); ``biallelic``: no wild-type copy left in the cells carrying it (the
+    #: estimated mutant copy number reaches the local total, e.g. a truncation with LOH);
+    #: ``monoallelic``: a wild-type copy is left (same dosage as a single-copy loss). Estimated
+    #: from VAF, purity and local copy number (refractor.interpret._clonality).
+    allelic: Literal["any", "biallelic", "monoallelic"] = "any"
 
 
 class CopyNumberFeature(_Record):
@@ -365,12 +370,26 @@ class ExpressionFeature(_Record):
     unit: Literal["TPM", "log2_TPM", "z_score"] = "TPM"
     min_cohort: int = 20
     threshold_source: str | None = None  # where the absolute value comes from / "assumed"
+    #: count only the isoform that keeps the exon: value = TPM x (1 - PSI of this splicing event
+    #: of the same gene) when the sample's PSI is measured (e.g. drug-binding CRBN = total CRBN
+    #: without the exon-10-skipped isoform); the total otherwise, and the observation says so
+    functional_isoform: "IsoformAdjustment | None" = None
 
     @model_validator(mode="after")
     def _has_threshold(self) -> "ExpressionFeature":
         if self.percentile is None and self.threshold is None:
             raise ValueError("an expression feature needs a percentile or an absolute threshold")
         return self
+
+
+class IsoformAdjustment(_Record):
+    """The splicing event whose skipped isoform is not functional (see ExpressionFeature)."""
+
+    event: str
+    min_reads: int = 10  # a PSI on fewer junction reads is not used (unknown reads: used)
+
+
+ExpressionFeature.model_rebuild()
 
 
 class SplicingFeature(_Record):
@@ -385,13 +404,27 @@ class SplicingFeature(_Record):
 
 
 class MethylationFeature(_Record):
-    """Beta value of a probe (``cg...``) or a named region (``CRBN_promoter``)."""
+    """Mean beta value over the probes / regions of ``gene`` in ``region`` (or a feature named
+    ``feature``, e.g. a pre-summarised ``CRBN_promoter`` row).
+
+    A methylation row matches when its feature equals ``feature``, or its gene equals ``gene``
+    and its region annotation is one of the ``region`` classes (``promoter`` = TSS1500, TSS200,
+    5'UTR, 1stExon, promoter; see refractor.interpret._prepare). Several matching probes of one
+    sample are averaged (one observation, listing how many probes).
+    """
 
     kind: Literal["methylation"]
     gene: GeneId | None = None
-    feature: str
+    feature: str | None = None
+    region: Literal["promoter", "body", "any"] = "any"
     comparison: Comparison
     threshold: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _names_something(self) -> "MethylationFeature":
+        if self.gene is None and self.feature is None:
+            raise ValueError("a methylation feature names a gene or a feature")
+        return self
 
 
 class ProteinFeature(_Record):
@@ -659,10 +692,16 @@ class HistoryTerm(_Record):
 
 
 class MaxTerm(_Record):
-    """Alternatives on one axis: only the largest firing member counts."""
+    """Alternatives on one axis: only the largest firing member counts.
+
+    ``target_axis: true`` marks the group of lesions of the drug's own target (CRBN, BCL2, the
+    antigen, the death receptors); clinical-history terms of the agent belong in it, because
+    refractoriness and a target lesion describe the same failure (scoring/base.yaml).
+    """
 
     max: list[Union[MechanismTerm, HistoryTerm]] = Field(min_length=2)
     comment: str | None = None
+    target_axis: bool = False
 
 
 class AllTerm(_Record):
@@ -687,9 +726,22 @@ class AgentRule(_Record):
     comment: str | None = None
 
 
+class Clonality(_Record):
+    """How the clonal (cancer-cell) fraction of a variant scales its mechanism's weight.
+
+    ``factor = min(1, CCF / clonal_ccf)`` (1 when the CCF is unknown); CCF is estimated from
+    VAF, purity and local copy number (refractor.interpret._clonality).
+    """
+
+    clonal_ccf: float = Field(gt=0, le=1)
+    default_purity: float = Field(default=1.0, gt=0, le=1)
+    comment: str | None = None
+
+
 class Scoring(_Record):
     version: str
     possible_factor: float = Field(ge=0, le=1)
+    clonality: Clonality | None = None
     levels: list[LevelDef] = Field(min_length=4, max_length=4)
     score_to_level: list[ScoreBand] = Field(min_length=2)
     rules: list[AgentRule] = Field(min_length=1)

@@ -4,10 +4,18 @@ Public API (imported lazily; importing :mod:`refractor.models` does no work)::
 
     from refractor.models import list_models, get_model, simulate, dose_response
     m = get_model("trail")   # Model: .spec, .simulate(), .dose_response(), .sbml()
-    simulate("trail", agent="trail", dose=50)   # SimulationResult (.frame, .assumptions)
+    simulate("trail", agent="trail-based-therapy", dose=50)  # SimulationResult
+    simulation_run("bcl2", agent="venetoclax", dose=10)      # request on the reference cell,
+    dose_response_run("bcl2", agent="venetoclax", range=(0.01, 1e3, 9))  # .to_dict() = JSON
     run_batch("trail", params_df, t_end=21600)  # tidy DataFrame, parallel over processes
     predict_from_sample("sample.json")          # IC50/Emax shift per agent vs reference sample
     export_sbml("trail", "trail.xml")           # validated SBML file
+
+Modules: ``_spec`` (declarations, gene and mechanism tables), ``_compile`` (Antimony -> SBML ->
+libRoadRunner cache), ``_integrate`` (pre-equilibration, CVODE), ``_model`` (Model),
+``_results`` (SimulationResult, DoseResponse), ``_potency`` (IC50/DC50 by root-finding),
+``_constraints`` (declared input constraints), ``_runs`` (one request -> one JSON for the CLI
+and the API), ``_lesions`` (sample -> perturbations and clones), ``from_sample``, ``batch``.
 """
 from __future__ import annotations
 
@@ -20,9 +28,18 @@ _EXPORTS: dict[str, str] = {
     "get_spec": "refractor.models._registry",
     "simulate": "refractor.models._registry",
     "dose_response": "refractor.models._registry",
-    "Model": "refractor.models._simulate",
-    "SimulationResult": "refractor.models._simulate",
-    "DoseResponse": "refractor.models._simulate",
+    "Model": "refractor.models._model",
+    "SimulationResult": "refractor.models._results",
+    "DoseResponse": "refractor.models._results",
+    "summarize_dose_response": "refractor.models._potency",
+    "IC50_RTOL": "refractor.models._potency",
+    "simulation_run": "refractor.models._runs",
+    "dose_response_run": "refractor.models._runs",
+    "MAX_POINTS": "refractor.models._constraints",
+    "MAX_DOSES": "refractor.models._constraints",
+    "MAX_SELECTIONS": "refractor.models._constraints",
+    "MAX_SETTINGS": "refractor.models._constraints",
+    "dose_grid": "refractor.models._constraints",
     "run_batch": "refractor.models.batch",
     "predict_from_sample": "refractor.models.from_sample",
     "export_sbml": "refractor.models._sbml",

@@ -38,7 +38,7 @@ _MODELS: dict[str, object] = {}
 
 def get_model(name: str):
     """A :class:`~refractor.models.Model` for ``name`` (one instance per process)."""
-    from refractor.models._simulate import Model
+    from refractor.models._model import Model
 
     if name not in _MODELS:
         _MODELS[name] = Model(get_spec(name))

@@ -6,6 +6,7 @@ one :class:`ModelSpec` that documents it. Simulation always goes through libRoad
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -16,6 +17,8 @@ class Parameter:
 
     ``reference`` is a PMID/DOI (with the figure/table where the number is), or the word
     ``assumed`` with a reason in ``note``; ``assumed`` is then True and reports say so.
+    ``bounds`` is the declared valid range (every model quantity is >= 0; fractions 0..1);
+    :mod:`refractor.models._constraints` checks every setting against it.
     """
 
     name: str
@@ -25,6 +28,7 @@ class Parameter:
     reference: str
     assumed: bool = False
     note: str | None = None
+    bounds: tuple[float, float] = (0.0, math.inf)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,14 @@ class Perturbation:
 
     ``parameter`` is scaled (``mode='scale'``) or set (``mode='set'``) to ``value``; a sample's
     measured data may override ``value`` (e.g. the measured CRBN level relative to reference).
-    ``mechanisms`` are the KB mechanism slugs this perturbation represents.
+    ``mechanisms`` are the KB mechanism slugs this perturbation represents (the one
+    mechanism -> perturbation table: the sample -> model link reads only this), ``genes`` the
+    HGNC symbols whose measured level sets its value (the model's gene -> perturbation table).
+
+    Direction: ``value`` lies on one side of the neutral value (1 for ``scale``, the model
+    default for ``set``); a measured value on the other side would move the model against the
+    meaning of the mechanism (a sensitivity marker towards resistance, or the reverse) and is
+    not applied (see :meth:`direction_ok`).
     """
 
     name: str
@@ -55,6 +66,22 @@ class Perturbation:
     description: str
     reference: str
     mechanisms: tuple[str, ...] = ()
+    genes: tuple[str, ...] = ()
+    # KB biomarker id -> value when that biomarker called the mechanism (its dosage, e.g. a
+    # homozygous deletion leaves no drug-binding CRBN: 1.0 instead of a heterozygous 0.5)
+    by_biomarker: dict[str, float] = field(default_factory=dict)
+    # name of an isoform-fraction perturbation (e.g. ``crbn_exon10``) that the interpreter
+    # has already taken out of this gene's measured expression (functional isoform = total x
+    # (1 - PSI)); with both measured, the level is divided by (1 - PSI) back to the total, so
+    # that the isoform lesion is applied once
+    functional_isoform: str | None = None
+
+    def direction_ok(self, value: float, neutral: float) -> bool:
+        """True when ``value`` moves the model the same way as the documented default."""
+        base = 1.0 if self.mode == "scale" else neutral
+        if self.value == base:
+            return True
+        return (value - base) * (self.value - base) >= 0
 
 
 @dataclass(frozen=True)
@@ -94,10 +121,41 @@ class ModelSpec:
     perturbations: tuple[Perturbation, ...] = ()
     readout: str = ""  # species or assignment rule giving the effect readout
     readout_kind: str = ""  # "viability", "degradation", "time_to_momp" ...
+    readout_label: str = ""  # axis label of the readout with its unit
     t_end: float = 0.0
     time_unit: str = "h"
     references: tuple[str, ...] = ()
     reference_sample: ReferenceSample | None = None  # reference cell for sample predictions
+    # KB mechanism slug -> why the model represents it without a perturbation of its own: an
+    # umbrella of component calls (it must not add a second perturbation for the same lesion),
+    # or a state the reference cell already has (it must not be counted twice)
+    represented: dict[str, str] = field(default_factory=dict)
+    concentration_unit: str = ""  # unit of species concentrations (uM, nM, molecules/cell)
+
+    def _index(self, attr: str) -> dict[str, tuple[str, ...]]:
+        table: dict[str, list[str]] = {}
+        for p in self.perturbations:
+            for key in getattr(p, attr):
+                table.setdefault(key, []).append(p.name)
+        return {k: tuple(v) for k, v in table.items()}
+
+    def gene_table(self) -> dict[str, tuple[str, ...]]:
+        """HGNC symbol -> names of the perturbations whose level that gene's data sets."""
+        return self._index("genes")
+
+    def level_parameters(self) -> dict[str, str]:
+        """HGNC symbol -> the parameter that its measured level scales (``scale`` perturbations),
+        e.g. ``{"MCL1": "mcl1_level"}``: how measured protein/RNA levels enter the model."""
+        out: dict[str, str] = {}
+        for p in self.perturbations:
+            if p.mode == "scale":
+                for g in p.genes:
+                    out.setdefault(g, p.parameter)
+        return out
+
+    def mechanism_table(self) -> dict[str, tuple[str, ...]]:
+        """KB mechanism slug -> names of the perturbations that represent it."""
+        return self._index("mechanisms")
 
     def cell_settings(self, overrides: dict[str, float] | None = None, *,
                       reference: bool = True) -> tuple[dict[str, float], str, list[str]]:

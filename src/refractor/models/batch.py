@@ -26,7 +26,7 @@ DEFAULT_ATOL = 1e-10
 
 def _as_model(model: Any, rtol: float | None, atol: float | None) -> Any:
     """A :class:`Model` for a Model, a registered model name or an SBML string."""
-    from refractor.models._simulate import Model
+    from refractor.models._model import Model
 
     if isinstance(model, str) and model.lstrip().startswith("<"):
         model = Model.from_sbml(model, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)

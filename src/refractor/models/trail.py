@@ -200,61 +200,61 @@ _PERTURBATIONS = (
         "dr_level", "R_0", "scale", 0.1,
         "DR4/DR5 (TNFRSF10A/B) loss: death-receptor level x value (default 10%, assumed)",
         "PMID 9242610 (DR4/DR5 as the TRAIL death receptors); level assumed",
-        ("death-receptor-loss",),
+        ("death-receptor-loss",), ("TNFRSF10A", "TNFRSF10B"),
     ),
     Perturbation(
         "decoy_level", "DcR_0", "set", 2000.0,
         "decoy receptors (TNFRSF10C/D) expressed at value molecules/cell (default 10x DR, "
         "assumed); they sequester TRAIL",
         "PMID 9242610 (Pan 1997: decoy TRID protects from TRAIL); level assumed",
-        ("decoy-receptor-expression",),
+        ("decoy-receptor-expression",), ("TNFRSF10C", "TNFRSF10D"),
     ),
     Perturbation(
         "flip_level", "flip_0", "scale", 10.0,
         "c-FLIP (CFLAR) up-regulation: FLIP x value (default 10x, assumed)",
         "doi:10.1038/40657 (Irmler 1997: c-FLIP inhibits death-receptor signalling)",
-        ("cflip-upregulation",),
+        ("cflip-upregulation",), ("CFLAR",),
     ),
     Perturbation(
         "casp8_level", "C8_0", "scale", 0.05,
         "caspase-8 loss or silencing: procaspase-8 x value (default 5%, assumed)",
         ALBECK2008 + " (caspase-8 activity sets the delay to MOMP)",
-        ("casp8-loss",),
+        ("casp8-loss",), ("CASP8",),
     ),
     Perturbation(
         "xiap_level", "XIAP_0", "scale", 5.0,
         "XIAP over-expression: XIAP x value (default 5x, assumed)",
         ALBECK2008 + " (XIAP/Smac partitioning controls effector-caspase activation)",
-        ("xiap-overexpression",),
+        ("xiap-overexpression",), ("XIAP",),
     ),
     Perturbation(
         "bid_level", "Bid_0", "scale", 0.1,
         "Bid loss: Bid x value (default 10%, assumed)",
         SPENCER2009 + " (Bid level vs time to MOMP)",
-        ("bid-loss",),
+        ("bid-loss",), ("BID",),
     ),
     Perturbation(
         "bcl2_level", "Bcl2_0", "scale", 10.0,
         "Bcl-2 over-expression: Bcl-2 x value (default 10x, as the GFP-Bcl-2 cells of the "
         "Spencer 2009 data)",
-        SPENCER2009, ("mitochondrial-block-bcl2-family", "bcl2-family-overexpression"),
+        SPENCER2009, ("mitochondrial-block-bcl2-family", "bcl2-family-overexpression"), ("BCL2",),
     ),
     Perturbation(
         "bclxl_level", "BclxL_0", "scale", 10.0,
         "Bcl-xL (BCL2L1) up-regulation: Bcl-xL x value (default 10x, assumed)",
-        SPENCER2009, ("mitochondrial-block-bcl2-family", "bclxl-upregulation"),
+        SPENCER2009, ("mitochondrial-block-bcl2-family", "bclxl-upregulation"), ("BCL2L1",),
     ),
     Perturbation(
         "mcl1_level", "Mcl1_0", "scale", 10.0,
         "Mcl-1 up-regulation: Mcl-1 x value (default 10x, assumed)",
         LOPEZ2013 + " (Mcl-1 binds Bid and Bak in M1a)",
-        ("mitochondrial-block-bcl2-family", "mcl1-upregulation"),
+        ("mitochondrial-block-bcl2-family", "mcl1-upregulation"), ("MCL1",),
     ),
     Perturbation(
         "bax_level", "Bax_0", "scale", 0.1,
         "BAX loss: Bax x value (default 10%, assumed)",
         SPENCER2009 + " (Bax level vs time to MOMP)",
-        ("bax-loss",),
+        ("bax-loss",), ("BAX",),
     ),
 )
 
@@ -295,28 +295,13 @@ SPEC = ModelSpec(
     perturbations=_PERTURBATIONS,
     readout="viability",
     readout_kind="viability",
+    readout_label="viability = 1 - cleaved PARP fraction (EC-RP proxy; 1 = no cell killed)",
+    concentration_unit="molecules/cell",
     t_end=21600.0,
     time_unit="s",
     references=(LOPEZ2013, ALBECK2008, SPENCER2009, "PMID 9242610", "doi:10.1038/40657"),
     reference_sample=REFERENCE,
 )
-
-# Model gene -> perturbation (used to map a sample's measured levels onto the model).
-GENE_TERMS = {
-    "TNFRSF10A": "dr_level",
-    "TNFRSF10B": "dr_level",
-    "TNFRSF10C": "decoy_level",
-    "TNFRSF10D": "decoy_level",
-    "CFLAR": "flip_level",
-    "CASP8": "casp8_level",
-    "XIAP": "xiap_level",
-    "BID": "bid_level",
-    "BCL2": "bcl2_level",
-    "BCL2L1": "bclxl_level",
-    "MCL1": "mcl1_level",
-    "BAX": "bax_level",
-}
-
 
 def time_to_momp(frame: pd.DataFrame, column: str = "Smac_release", level: float = 0.5) -> float:
     """Time (s) at which ``column`` first reaches ``level`` (linear interpolation).
@@ -340,4 +325,4 @@ def crossing_time(t: np.ndarray, y: np.ndarray, level: float) -> float:
     return float(t[i - 1] + (level - y0) * (t[i] - t[i - 1]) / (y1 - y0))
 
 
-__all__ = ["SPEC", "REFERENCE", "GENE_TERMS", "time_to_momp", "crossing_time"]
+__all__ = ["SPEC", "REFERENCE", "time_to_momp", "crossing_time"]

@@ -7,7 +7,7 @@ from importlib import resources
 import pandas as pd
 
 from refractor.errors import InputError
-from refractor.reference._builds import BUILDS, normalise_build
+from refractor.reference._builds import resolve_build
 
 _GENE_DTYPES = {
     "gene": str, "chrom": str, "start": "int64", "end": "int64", "strand": str,
@@ -20,10 +20,7 @@ _EXON_DTYPES = {
 
 
 def _check_build(build: str) -> str:
-    b = normalise_build(build)
-    if b is None or b not in BUILDS:
-        raise InputError(f"unknown genome build {build!r}; expected one of {', '.join(BUILDS)}")
-    return b
+    return resolve_build(build)
 
 
 @lru_cache(maxsize=4)
@@ -64,9 +61,27 @@ def exons(gene: str, build: str = "GRCh38") -> pd.DataFrame:
     return out
 
 
+@lru_cache(maxsize=2)
+def _chrom_sizes(build: str) -> dict[str, int]:
+    with resources.files("refractor.reference").joinpath("data", "chrom_sizes.tsv").open("rb") as fh:
+        df = pd.read_csv(fh, sep="\t", dtype={"build": str, "chrom": str, "length": "int64"})
+    sub = df[df["build"] == build]
+    return dict(zip(sub["chrom"], sub["length"].astype(int)))
+
+
+def chrom_sizes(build: str = "GRCh38") -> dict[str, int]:
+    """Length in bp of every primary chromosome of ``build`` (``chr1``..``chr22``, ``chrX``,
+    ``chrY``, ``chrM``), from UCSC ``hg38``/``hg19`` ``chrom.sizes`` (see ``data/PROVENANCE.md``).
+
+    A copy is returned. A coordinate ``pos`` (1-based) lies on chromosome ``c`` only if
+    ``1 <= pos <= chrom_sizes(build)[c]``.
+    """
+    return dict(_chrom_sizes(_check_build(build)))
+
+
 def exon_genes(build: str = "GRCh38") -> list[str]:
     """Genes whose exons are shipped for ``build``."""
     return sorted(_read(f"exons_{_check_build(build)}.tsv.gz", "exons")["gene"].unique())
 
 
-__all__ = ["gene_table", "exons", "exon_genes"]
+__all__ = ["gene_table", "exons", "exon_genes", "chrom_sizes"]

@@ -6,7 +6,7 @@ from importlib import resources
 
 import jinja2
 
-from refractor.interpret import DISCLAIMER, LEVELS, CohortResult
+from refractor.interpret import DISCLAIMER, CohortResult
 from refractor.report._plots import level_distribution, mechanism_landscape
 
 MAX_TABLE_ROWS = 500
@@ -31,9 +31,6 @@ def evidence_index(kb) -> dict[str, dict]:
                    "url": _url(e.source)} for e in kb.evidence.values()}
 
 
-_COHORT_N = re.compile(r"< (\d+) needed for the cohort")
-
-
 def group_warnings(warnings) -> tuple[list[dict], list]:
     """Split cohort warnings into groups shown collapsed (one line each) and the rest.
 
@@ -44,12 +41,29 @@ def group_warnings(warnings) -> tuple[list[dict], list]:
     other = [w for w in warnings if w.category != "ExtrapolationWarning"]
     if not extra:
         return [], other
-    needed = sorted({int(m.group(1)) for w in extra for m in [_COHORT_N.search(w.message)] if m})
+    needed = sorted({w.n_needed for w in extra if w.n_needed is not None})
     need = f"< {needed[0]}" if len(needed) == 1 else (
         f"< {needed[0]}-{needed[-1]}" if needed else "too few")
     summary = (f"{len(extra)} ExtrapolationWarning(s): absolute thresholds used because the cohort "
                f"has {need} samples with expression")
     return [{"summary": summary, "items": extra}], other
+
+
+def level_definitions(kb) -> list[dict]:
+    """The KB's ``scoring.levels`` (label, code, comment) with their score band, in order:
+    the report's legend, so the comments curated with the levels reach the reader."""
+    if kb is None:
+        return []
+    from refractor.interpret._kbview import view_of
+
+    mins, labels = view_of(kb).level_bands  # the one level table the interpreter uses
+    band = {}
+    for j, (lo, label) in enumerate(zip(mins, labels)):
+        hi = mins[j + 1] if j + 1 < len(mins) else None
+        low = "" if lo == float("-inf") else f"{lo:g}"
+        band[label] = (f"< {hi:g}" if not low else f">= {low}" if hi is None else f"{low} - <{hi:g}")
+    return [{"label": d.label, "code": d.code, "comment": d.comment, "band": band.get(d.label, "")}
+            for d in sorted(kb.scoring.levels, key=lambda d: d.order)]
 
 
 def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
@@ -62,12 +76,13 @@ def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
     template = env.from_string(text)
     n = len(result)
     rows = []
+    k = len(result.scored_agents)
+    words = result.to_frame().to_numpy()
     for i, s in enumerate(result.samples[:MAX_TABLE_ROWS]):
         rows.append({"sample": s, "anchor": re.sub(r"[^A-Za-z0-9_-]", "_", s),
                      "disease": result.diseases[i],
-                     "cells": [(LEVELS[lv] if ok else "not_assessable", f"{sc:g}", bool(ok))
-                               for lv, sc, ok in
-                               zip(result.levels[i], result.scores[i], result.assessable[i])]})
+                     "cells": [(w, f"{sc:g}", bool(ok)) for w, sc, ok in
+                               zip(words[i, :k], result.scores[i, :k], result.assessable[i, :k])]})
     samples = []
     for i in range(min(n, MAX_DRILLDOWN)):
         r = result[i]
@@ -83,10 +98,11 @@ def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
         disclaimer=DISCLAIMER, cohort_warnings=other, grouped_warnings=grouped,
         landscape=mechanism_landscape(result),
         landscape_truncated=400 if n > 400 else 0,
-        levels_plot=level_distribution(result), agents=result.agents, level_rows=rows,
+        levels_plot=level_distribution(result), agents=result.scored_agents, level_rows=rows,
+        unscored=result.unscored_agents, level_defs=level_definitions(kb),
         rows_truncated=n > MAX_TABLE_ROWS, samples=samples, samples_truncated=n > MAX_DRILLDOWN,
         evidence=evidence_index(kb),
     )
 
 
-__all__ = ["render_html", "evidence_index", "group_warnings"]
+__all__ = ["render_html", "evidence_index", "group_warnings", "level_definitions"]

@@ -71,17 +71,19 @@ def mechanism_landscape(result: CohortResult, max_samples: int = 400,
 
 def level_distribution(result: CohortResult) -> str | None:
     """Stacked bars: number of samples per resistance level for each agent."""
-    lv = result.levels
+    k = len(result.scored_agents)  # agents without knowledge have no level to plot
+    lv = result.levels[:, :k]
     if lv.size == 0:
         return None
-    ok = result.assessable.astype(bool)
+    ok = result.assessable[:, :k].astype(bool)
     # not-assessable calls are their own (grey) category, never counted as susceptible
     counts = np.stack([((lv == k) & ok).sum(axis=0) for k in range(len(LEVELS))]
                       + [(~ok).sum(axis=0)])
-    fig = Figure(figsize=(max(4, 0.35 * len(result.agents) + 2), 3.4))
+    agents = result.scored_agents
+    fig = Figure(figsize=(max(4, 0.35 * len(agents) + 2), 3.4))
     ax = fig.add_subplot()
-    x = np.arange(len(result.agents))
-    bottom = np.zeros(len(result.agents))
+    x = np.arange(len(agents))
+    bottom = np.zeros(len(agents))
     names = [*LEVELS, "not assessable"]
     for k, name in enumerate(names):
         if k == len(LEVELS) and not counts[k].any():
@@ -89,7 +91,7 @@ def level_distribution(result: CohortResult) -> str | None:
         ax.bar(x, counts[k], bottom=bottom, color=(LEVEL_COLOURS + [NOT_ASSESSABLE_COLOUR])[k],
                label=name, width=0.8)
         bottom += counts[k]
-    ax.set_xticks(x, result.agents, rotation=70, ha="right", fontsize=7)
+    ax.set_xticks(x, agents, rotation=70, ha="right", fontsize=7)
     ax.set_ylabel("samples")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     return _png(fig)

@@ -11,8 +11,10 @@ import types
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from refractor.interpret._results import (
-    LEVELS,
+    CALL_STATUSES,
+    CALL_WORDS,
     SCHEMA_NAME,
+    READABLE_VERSIONS,
     SCHEMA_VERSION,
     STATUSES,
     AgentCall,
@@ -25,15 +27,47 @@ from refractor.interpret._results import (
 )
 
 _RECORDS = (Observation, MechanismCall, TraceTerm, AgentCall, StrategySuggestion, ResultWarning)
-_ENUMS = {("MechanismCall", "status"): list(STATUSES), ("AgentCall", "level"): list(LEVELS)}
+_ENUMS = {("MechanismCall", "status"): list(STATUSES), ("AgentCall", "level"): list(CALL_WORDS),
+          ("AgentCall", "status"): list(CALL_STATUSES)}
 _DESCRIPTIONS = {
     ("AgentCall", "assessable"): (
         "false when no mechanism scored for the agent could be assessed with the data given "
         "(none fired, none was evaluated with measured non-history data) and no clinical-history "
-        "term fired; the call is then shown as 'not_assessable' (TSV, HTML, CLI) and 'level' "
-        "only reflects the absence of data, not susceptibility (see confidence_reason)"),
+        "term fired, or when the KB has no scoring rule for the agent (status no_knowledge)"),
     ("AgentCall", "level"): (
-        "resistance level from the score bands; read together with 'assessable'"),
+        "resistance level from the score bands (susceptible, low, intermediate, high) when "
+        "status is 'assessed'; otherwise the status word itself ('not_assessable' or "
+        "'no_knowledge'), never a level. Schema 1.0 wrote a level here even when assessable was "
+        "false; 1.1 never does (SampleResult.from_dict reads both)"),
+    ("AgentCall", "status"): (
+        "assessed | not_assessable (no scored mechanism could be evaluated and no history term "
+        "fired) | no_knowledge (no resistance knowledge for the agent in this KB version); added "
+        "in schema 1.1"),
+    ("AgentCall", "reason"): "why the call is not a level (null when assessed); schema 1.1",
+    ("AgentCall", "score"): "sum of the fired terms; null for status no_knowledge (schema 1.1)",
+    ("MechanismCall", "clonal_fraction"): (
+        "cancer-cell fraction (0-1) of the lesion behind a detected/possible call: the largest "
+        "CCF of its variant observations when every observation is a variant with a VAF; null "
+        "when unknown (bulk measurement or no VAF; then scored as clonal). Schema 1.1"),
+    ("MechanismCall", "clonal_basis"): "how clonal_fraction was derived or why it is null",
+    ("Observation", "clonal_fraction"): (
+        "CCF = min(1, 2 x 2^log2 x VAF / purity) of a variant observation (Landau et al. 2014, "
+        "PMID 23979521); null for other kinds or without VAF. Schema 1.1"),
+    ("TraceTerm", "clonal_factor"): (
+        "min(1, CCF / clonal_ccf) multiplying the weight (1 = clonal or unknown). Schema 1.1"),
+    ("ResultWarning", "category"): "a declared refractor.errors warning class name",
+    ("ResultWarning", "code"): "the situation (e.g. expression-cohort-too-small, psi-reads-unknown)",
+}
+
+
+#: fields added in schema 1.1: optional, so that a 1.0 document still validates
+ADDED_IN_1_1 = {
+    ("AgentCall", "status"), ("AgentCall", "reason"),
+    ("MechanismCall", "clonal_fraction"), ("MechanismCall", "clonal_basis"),
+    ("Observation", "clonal_fraction"), ("Observation", "clonal_basis"),
+    ("TraceTerm", "clonal_factor"),
+    ("ResultWarning", "code"), ("ResultWarning", "gene"), ("ResultWarning", "agent"),
+    ("ResultWarning", "n_samples"), ("ResultWarning", "n_needed"),
 }
 
 
@@ -62,7 +96,8 @@ def _record(cls) -> dict:
             props[f.name] = {"enum": _ENUMS[(cls.__name__, f.name)]}
         if (cls.__name__, f.name) in _DESCRIPTIONS:
             props[f.name] = {**props[f.name], "description": _DESCRIPTIONS[(cls.__name__, f.name)]}
-    return {"type": "object", "additionalProperties": False, "required": list(props),
+    required = [k for k in props if (cls.__name__, k) not in ADDED_IN_1_1]
+    return {"type": "object", "additionalProperties": False, "required": required,
             "properties": props, "description": (cls.__doc__ or "").strip().splitlines()[0]}
 
 
@@ -71,7 +106,9 @@ def sample_report_schema() -> dict:
     hints = get_type_hints(SampleResult)
     props: dict[str, Any] = {
         "schema": {"const": SCHEMA_NAME},
-        "schema_version": {"type": "string", "const": SCHEMA_VERSION},
+        "schema_version": {"type": "string", "enum": list(READABLE_VERSIONS),
+                           "description": f"this version writes {SCHEMA_VERSION}; 1.0 documents "
+                                          "(earlier releases) validate too"},
     }
     for f in dataclasses.fields(SampleResult):
         props[f.name] = _type(hints[f.name])

@@ -1,17 +1,14 @@
 """Write every output of a run: per-sample JSON, cohort TSVs, annotated MAF, HTML report.
 
-All-or-nothing: every file is first written into a staging directory inside ``outdir``; only
-when all of them are complete are they moved into place with :func:`os.replace` (atomic per
-file, same file system). On any error the staging directory is removed and ``outdir`` holds
-no new file.
+All-or-nothing and whole: every file is first written into a staging directory beside
+``outdir``, which then replaces ``outdir`` as a whole (:mod:`refractor.report._outdir`). On any
+error ``outdir`` is left as it was; a rerun never leaves an earlier run's files mixed in.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import pandas as pd
 from refractor.interpret import LEVELS, CohortResult
 from refractor.interpret._cohort_result import NOT_ASSESSABLE_CALL
 from refractor.report._html import render_html
+from refractor.report._outdir import check_outdir, replacing_dir
 
 LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}
 
@@ -47,14 +45,16 @@ def agent_table(result: CohortResult) -> pd.DataFrame:
     rows = []
     for r in result:
         for a in r.agents:
+            # ``level`` and ``call`` hold the same word (kept both for earlier readers): a level
+            # only when the call was assessed, else not_assessable / no_knowledge
             rows.append({"sample": r.sample, "disease": r.disease, "agent": a.agent,
                          "agent_class": a.agent_class, "level": a.level, "score": a.score,
                          "assessable": a.assessable, "confidence": a.confidence,
                          "mechanisms": ";".join(a.mechanisms), "evidence": ";".join(a.evidence),
-                         "call": a.level if a.assessable else NOT_ASSESSABLE_CALL})
+                         "call": a.level, "status": a.status, "reason": a.reason or ""})
     return pd.DataFrame(rows, columns=["sample", "disease", "agent", "agent_class", "level",
                                        "score", "assessable", "confidence", "mechanisms",
-                                       "evidence", "call"])
+                                       "evidence", "call", "status", "reason"])
 
 
 def maf_annotations(result: CohortResult, maf_path: Path) -> pd.DataFrame:
@@ -65,7 +65,7 @@ def maf_annotations(result: CohortResult, maf_path: Path) -> pd.DataFrame:
     maf = read_maf(maf_path)
     index = {s: i for i, s in enumerate(result.samples)}
     classes: dict[str, list[int]] = {}
-    for k, a in enumerate(result.agents):
+    for k, a in enumerate(result.scored_agents):  # no-knowledge agents have no level
         classes.setdefault(result[0].agents[k].agent_class if len(result) else "other", []).append(k)
     by_source: dict[tuple[str, str], set[str]] = {}
     sample_mechs: dict[str, str] = {}
@@ -83,8 +83,10 @@ def maf_annotations(result: CohortResult, maf_path: Path) -> pd.DataFrame:
     out["refractor_mechanisms"] = [";".join(sorted(by_source.get((s, src), ())))
                                    for s, src in zip(maf["sample"], maf["source"])]
     out["refractor_sample_mechanisms"] = maf["sample"].map(sample_mechs).fillna("")
+    codes = result.level_codes()  # -1 where the call is not a level
     for cls, ks in sorted(classes.items()):
-        best = {s: LEVELS[int(result.levels[i, ks].max())] for s, i in index.items()}
+        best = {s: (LEVELS[int(codes[i, ks].max())] if codes[i, ks].max() >= 0
+                    else NOT_ASSESSABLE_CALL) for s, i in index.items()}
         out[f"refractor_{cls}_level"] = maf["sample"].map(best).fillna("")
     return out
 
@@ -109,7 +111,11 @@ def write_outputs(
     kb=None,
     title: str | None = None,
 ) -> dict[str, Path]:
-    """Write all outputs of ``result`` into ``outdir`` (created if needed), all-or-nothing.
+    """Write all outputs of ``result`` as the directory ``outdir``, all-or-nothing.
+
+    ``outdir`` is created (with its parents) or, if it holds an earlier run's outputs, replaced
+    as a whole; a directory holding anything else is refused (:func:`check_outdir`, which
+    callers may run before the work to fail early).
 
     Parameters
     ----------
@@ -130,10 +136,7 @@ def write_outputs(
     from refractor.io import write_annotated_maf
 
     outdir = Path(outdir)
-    created = not outdir.exists()
-    outdir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".refractor-staging-", dir=outdir))
-    try:
+    with replacing_dir(outdir) as stage:
         names = sample_filenames(result.samples)
         (stage / "samples").mkdir()
         for r in result:
@@ -152,28 +155,13 @@ def write_outputs(
             target = f"{_safe(name)}.refractor.maf"
             write_annotated_maf(p, maf_annotations(result, p), stage / target)
             mafs[f"maf:{p.name}"] = target
-        # everything complete: usual permissions (temp files are 0600), then move into place
-        for f in stage.rglob("*"):
-            if f.is_file():
-                os.chmod(f, 0o644)
-        final: dict[str, Path] = {}
-        sdir = outdir / "samples"
-        sdir.mkdir(exist_ok=True)
-        for f in (stage / "samples").iterdir():
-            os.replace(f, sdir / f.name)
-        final["samples"] = sdir
-        for key, fname in [("levels", "cohort_levels.tsv"), ("agents", "agents.tsv"),
-                           ("mechanisms", "mechanisms.tsv"), ("report", "report.html"),
-                           *mafs.items()]:
-            os.replace(stage / fname, outdir / fname)
-            final[key] = outdir / fname
-        return final
-    except BaseException:
-        if created:
-            shutil.rmtree(outdir, ignore_errors=True)
-        raise
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        for f in stage.rglob("*"):  # usual permissions (atomic_write's temp files are 0600)
+            os.chmod(f, 0o644 if f.is_file() else 0o755)
+    final: dict[str, Path] = {"samples": outdir / "samples"}
+    for key, fname in [("levels", "cohort_levels.tsv"), ("agents", "agents.tsv"),
+                       ("mechanisms", "mechanisms.tsv"), ("report", "report.html"), *mafs.items()]:
+        final[key] = outdir / fname
+    return final
 
 
-__all__ = ["write_outputs", "maf_annotations", "agent_table", "sample_filenames"]
+__all__ = ["write_outputs", "check_outdir", "maf_annotations", "agent_table", "sample_filenames"]

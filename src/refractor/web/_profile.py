@@ -238,11 +238,11 @@ def download(request: Request, rid: str, name: str):
     raise NotFoundError(f"no download {name!r}; valid: report.json, cohort_levels.tsv, report.html")
 
 
-def sample_model_context(rid: str, sample: dict[str, Any], kb: Any) -> dict[str, Any]:
+def sample_model_context(rid: str, sample: dict[str, Any]) -> dict[str, Any]:
     """Model predictions for one sample of a report (runs in a worker)."""
     from refractor.models import predict_from_sample
 
-    df = predict_from_sample(sample, settings=kb.settings)
+    df = predict_from_sample(sample)
     sample = sample["sample"]
     cols = [c for c in ("model", "agent", "status", "ic50_fold", "emax_shift", "perturbations",
                         "reference", "assumptions", "sources", "mechanism") if c in df.columns]
@@ -252,12 +252,12 @@ def sample_model_context(rid: str, sample: dict[str, Any], kb: Any) -> dict[str,
 
 
 @router.get("/sample-model")
-async def sample_model(request: Request, report: str, sample: str, kb=Depends(get_kb)):
+async def sample_model(request: Request, report: str, sample: str):
     data = _get(request, report)
     found = next((s for s in data["samples"] if s["sample"] == sample), None)
     if found is None:
         raise NotFoundError(f"no sample {sample!r} in report {report!r}")
-    ctx = await run_in_pool(request, sample_model_context, report, found, kb)
+    ctx = await run_in_pool(request, sample_model_context, report, found)
     return respond(request, "sample_model.html.j2", ctx)
 
 
