@@ -31,6 +31,21 @@ score for "resistant" (viability above the cohort median); level distribution by
 the lineage check (CLL/MCL sensitive vs T-PLL/healthy resistant: median viability per group
 in the data vs the model's median score per group); and, for interpretation, whether the
 genetic lesions present in the data (TP53 mutation, del17p) separate CLL responses.
+
+Baselines, in the same run and on the same patients (issue 11: a score must beat what the
+disease label and the treatment history give for free):
+
+- disease label only, prior knowledge: 0 for the BCL2-dependent lineages CLL and MCL, 1 for
+  every other diagnosis (the lineage fact the KB's ``lineage-bcl2-dependence`` encodes);
+- disease label only, fitted: each patient gets the median viability of its diagnosis,
+  in-sample (an optimistic upper bound for any predictor that sees only the label);
+- history only: pretreated before sampling (1) or not (0). PACE records this for CLL only,
+  as ``IC50beforeTreatment`` (TRUE = sample taken before any treatment; the package vignette
+  codes "treated before sampling" as ``ifelse(IC50beforeTreatment, 0, 1)``).
+
+Each is reported over all patients, WITHIN CLL, and as a partial rank correlation given the
+diagnosis (ranks with the diagnosis means removed): a predictor that is constant inside every
+diagnosis has no partial correlation, however high its overall rho.
 """
 from __future__ import annotations
 
@@ -42,6 +57,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _validation import partial_spearman  # noqa: E402
+from _validation import spearman as _rho  # noqa: E402
 
 CITATION = ("Dietrich S et al., Drug-perturbation-based stratification of blood cancer, "
             "J Clin Invest 2018;128(1):427-445, doi:10.1172/JCI93801 (PMID 29227286)")
@@ -181,6 +200,42 @@ def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float, str]:
     return float(r.statistic), float(r.pvalue), ""
 
 
+BCL2_DEPENDENT_LINEAGES = ("CLL", "MCL")  # Del Gaizo Moore et al., J Clin Invest 2007, PMID 17200714
+
+
+def pretreated(meta: pd.DataFrame) -> pd.Series:
+    """1 = treated before sampling, 0 = untreated, NaN = not recorded (non-CLL)."""
+    before = meta["IC50beforeTreatment"]
+    return before.map({True: 0.0, False: 1.0, "TRUE": 0.0, "FALSE": 1.0}).astype(float)
+
+
+def label_fitted(d: pd.DataFrame) -> pd.Series:
+    """Median viability of the patient's diagnosis, fitted in-sample: the best any predictor
+    that sees only the label can do on these patients (optimistic: it has seen the answers).
+    Leave-one-out is not used because it makes the label anti-correlated with the response
+    inside a diagnosis (the left-out value moves the mean the other way)."""
+    return d.groupby("diagnosis")["viab"].transform("median")
+
+
+def baselines(d: pd.DataFrame, meta: pd.DataFrame) -> dict:
+    """Refractor's score and the label / history baselines: rho over all patients, within CLL,
+    and partial rho given the diagnosis. ``d`` has diagnosis, score, viab (index = patient)."""
+    preds = {
+        "Refractor score": d["score"],
+        "disease label only (CLL/MCL = 0, other = 1)": (~d["diagnosis"].isin(BCL2_DEPENDENT_LINEAGES)).astype(float),
+        "disease label only (median viability of the diagnosis, in-sample)": label_fitted(d),
+        "history only (pretreated = 1; recorded for CLL only)": pretreated(meta).reindex(d.index),
+    }
+    cll = d["diagnosis"] == "CLL"
+    out = {}
+    for name, x in preds.items():
+        out[name] = {"all": _rho(x.to_numpy(), d["viab"].to_numpy()),
+                     "CLL": _rho(x[cll].to_numpy(), d.loc[cll, "viab"].to_numpy()),
+                     "partial": partial_spearman(x.to_numpy(), d["viab"].to_numpy(),
+                                                 d["diagnosis"].to_numpy())}
+    return out
+
+
 def analyse(tables: dict[str, pd.DataFrame], result) -> dict:
     """All figures, as a dict (also used by tests/integration/test_pace.py)."""
     from scipy.stats import mannwhitneyu
@@ -222,6 +277,7 @@ def analyse(tables: dict[str, pd.DataFrame], result) -> dict:
             p = float(mannwhitneyu(a, b).pvalue) if len(a) and len(b) else float("nan")
             gen[feat] = (len(a), float(a.median()), len(b), float(b.median()), p)
         res["genetics_cll"] = gen
+        res["baselines"] = baselines(d, meta)
         out[drug] = res
     out["mechanisms_detected"] = {m: int(n) for m, n in (result.mechanism_frame() == "detected").sum().items() if n}
     out["assessable_venetoclax"] = int(result.assessable_frame()["venetoclax"].sum())
@@ -252,6 +308,11 @@ def report(fig: dict, warn_msgs: list[str]) -> None:
             print(f"    {g:<16s} {n:4d} {v:17.3f} {s:13.1f}")
         print(f"    AUROC CLL/MCL vs T-PLL/hMNC: data (viability) {r['lineage_auroc_data']:.3f}, "
               f"model (score) {r['lineage_auroc_model']:.3f}")
+        print("  predictor vs mean viability (Spearman; partial = within diagnoses, given the label):")
+        for name, r3 in r["baselines"].items():
+            print(f"    {name}")
+            for k, lab in (("all", "all patients"), ("CLL", "within CLL"), ("partial", "partial | diagnosis")):
+                print(f"      {lab:<20s} {r3[k].text()}")
         print("  CLL genetics in the data (median viability, mutated vs not; Mann-Whitney p):")
         for feat, (na, ma, nb, mb, p) in r["genetics_cll"].items():
             print(f"    {feat:<9s} n={na:3d} {ma:.3f}  vs  n={nb:3d} {mb:.3f}   p = {p:.2g}")
@@ -275,6 +336,18 @@ cannot rank CLL patients from the genetics PACE measured, and every call stays '
 (median viability {tp[1]:.3f} vs {tp[3]:.3f}, p = {tp[4]:.2g}) and del17p ({dp[1]:.3f} vs {dp[3]:.3f},
 p = {dp[4]:.2g}) do not significantly change ex vivo venetoclax response, consistent with the KB
 not scoring TP53 loss against venetoclax outside AML.""")
+    b = ven["baselines"]
+    sc, lab = b["Refractor score"]["all"], b["disease label only (CLL/MCL = 0, other = 1)"]["all"]
+    fit = b["disease label only (median viability of the diagnosis, in-sample)"]["all"]
+    hist = b["history only (pretreated = 1; recorded for CLL only)"]["CLL"]
+    same = sc.rho == lab.rho
+    print(f"""
+Against the baselines (venetoclax): Refractor's rho over all patients ({sc.text()}) is
+{"IDENTICAL to" if same else "different from"} the disease-label-only baseline ({lab.rho:+.3f}); a label-only predictor fitted
+in-sample reaches {fit.rho:+.3f}. The partial correlation given the diagnosis is undefined for the
+score: everything it shows is the disease label. History alone (pretreated, CLL): {hist.text()}.
+This figure therefore does NOT show that Refractor ranks patients; it shows that the KB knows
+CLL/MCL are BCL2-dependent lineages.""")
 
 def main() -> int:
     if not DATA.is_dir():

@@ -23,7 +23,11 @@ def test_samplesheet_cohort(data):
     assert not c.is_assessed("S3", "history")  # clinical file not named for S3
     assert set(c.variants["sample"]) == {"S1", "S2"}  # S4 in the MAF but not in the sheet
     assert len(c.variants) == 5
-    assert c.splicing["psi"].round(6).tolist() == [0.4]
+    crbn = c.splicing[c.splicing["gene"] == "CRBN"]
+    assert crbn["psi"].round(6).tolist() == [0.4]
+    # no CD19 junctions in the file: the CD19 exon-2 event is computed but uninformative (0 reads)
+    cd19 = c.splicing[c.splicing["gene"] == "CD19"]
+    assert cd19["reads"].tolist() == [0] and cd19["psi"].isna().all()
     s = c.samples.set_index("sample")
     # names as written in clinical.tsv; the KB resolves them at interpretation (issue 11)
     assert s.loc["S1", "refractory_agents"] == ["Lenalidomide"] and s.loc["S1", "line"] == 3

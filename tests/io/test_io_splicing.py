@@ -55,3 +55,56 @@ def test_psi_table(data, tmp_path):
     with pytest.raises(InputError) as e:
         read_psi(p)
     assert (e.value.line, e.value.column) == (2, "psi")
+
+
+def _kb_splicing_events():
+    from refractor.kb import KnowledgeBase
+
+    events = set()
+
+    def walk(term):
+        if getattr(term, "kind", None) == "splicing":
+            events.add((term.gene, term.event))
+        for child in getattr(term, "all", None) or getattr(term, "any", None) or ():
+            walk(child)
+
+    for b in KnowledgeBase.load().biomarkers.values():
+        walk(b.profile)
+    return events
+
+
+def test_every_kb_splicing_event_is_computed_from_junctions():
+    """A KB splicing rule whose event the junction reader never computes would be silently
+    unassessable from STAR files (it was for CD19 exon 2); the two lists must agree."""
+    from refractor.io._splicing import DEFAULT_EVENTS, event_name
+
+    computed = {(gene, event_name(exon)) for gene, exon in DEFAULT_EVENTS}
+    kb_events = _kb_splicing_events()
+    assert ("CRBN", "exon10_skipping") in kb_events  # the walk found the rules at all
+    assert kb_events <= computed
+
+
+def test_cd19_exon2_skipping_from_junctions(tmp_path):
+    """CD19 exon-2 skipping (CAR-T epitope loss, Sotillo et al. 2015, PMID 26516065): junction
+    coordinates taken from the shipped MANE exon table (CD19 is on the + strand)."""
+    import gzip
+
+    import pandas as pd
+
+    from refractor.reference import __file__ as ref_init
+    from pathlib import Path
+
+    exons = pd.read_csv(Path(ref_init).parent / "data" / "exons_GRCh38.tsv.gz", sep="\t")
+    cd19 = exons[exons["gene"] == "CD19"].set_index("exon_number")
+    e1, e2, e3 = (cd19.loc[k] for k in (1, 2, 3))
+    # STAR SJ.out.tab: 1-based first and last intronic base
+    skip = (e1["end"] + 1, e3["start"] - 1)
+    inc_up = (e1["end"] + 1, e2["start"] - 1)
+    inc_down = (e2["end"] + 1, e3["start"] - 1)
+    p = tmp_path / "SJ.out.tab"
+    p.write_text("".join(f"chr16\t{a}\t{b}\t1\t1\t1\t{n}\t0\t40\n"
+                         for (a, b), n in ((skip, 60), (inc_up, 20), (inc_down, 20))))
+    out = read_junctions(p, sample="R1")
+    r = out[out["gene"] == "CD19"].iloc[0]
+    assert r["event"] == "exon2_skipping"
+    assert r["psi"] == pytest.approx(60 / (60 + 20)) and r["reads"] == 100

@@ -149,3 +149,15 @@ def test_a_name_that_shadows_an_agent_class_is_reported_on_the_agent():
     agent = Rec(id="foo", name="IMiD", agent_class="other", codes=[], names=[], sources=[])
     [(entry, field, message)] = name_conflicts(agent_index({"foo": agent}, ["imid"]))
     assert (entry, field) == ("foo", ("name",)) and "'imid'" in message
+
+
+def test_show_accepts_brand_names_and_abbreviations(kb):
+    """`kb show Venclexta` is venetoclax (FDA brand name), `PCM` is multiple myeloma (OncoTree):
+    the query path uses the same resolver as the interpreter; an unknown name stays not found."""
+    from refractor.errors import NotFoundError
+
+    assert kb.canonical_id("Venclexta") == "venetoclax"
+    assert kb.canonical_id("PCM", "diseases") == "MM"
+    assert kb.canonical_id("venetoclax") == "venetoclax"
+    with pytest.raises(NotFoundError):
+        kb.item(kb.canonical_id("nonsense-drug"))

@@ -45,6 +45,7 @@ def _register() -> None:
     _profile.register(app)
     _models.register(app)
     _serve.register(app)
+    __import__("refractor.cli._sensitivity", fromlist=["register"]).register(app)
 
 
 def _print_version(value: bool) -> None:

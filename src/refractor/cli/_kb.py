@@ -129,6 +129,7 @@ def show(
     from refractor.kb._cite import citations_in, format_citation
 
     kb = _load(ctx)
+    id = kb.canonical_id(id, kind)  # brand names, development codes, abbreviations
     item = kb.item(id, kind)
     related = kb.related(id, kind)
     cites = citations_in(kb, item)

@@ -12,9 +12,12 @@ from refractor.io._table import read_table, require_nonempty, to_float, to_int
 from refractor.reference import exon_skipping_junctions, normalise_chrom, resolve_build
 
 SJ_NAMES = ["chrom", "intron_start", "intron_end", "strand", "motif", "annotated", "unique_reads", "multi_reads", "overhang"]
-# (gene, skipped exon) events computed from junction files. CRBN exon 10 skipping: the
-# in-frame 132-bp exon encoding part of the IMiD-binding domain (reference/README worked example).
-DEFAULT_EVENTS: tuple[tuple[str, int], ...] = (("CRBN", 10),)
+# (gene, skipped exon) events computed from junction files; every splicing biomarker rule of the
+# KB must have its event here (tests/io/test_io_splicing.py checks it, so the two cannot drift).
+# CRBN exon 10 skipping: the in-frame 132-bp exon encoding part of the IMiD-binding domain
+# (reference/README worked example). CD19 exon 2 skipping: the CD19 isoform lacking the CAR-T
+# epitope after CD19 CAR-T therapy (Sotillo et al. 2015, PMID 26516065; KB biomarkers/gaps2.yaml).
+DEFAULT_EVENTS: tuple[tuple[str, int], ...] = (("CRBN", 10), ("CD19", 2))
 
 
 def event_name(exon: int) -> str:

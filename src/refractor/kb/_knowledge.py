@@ -217,6 +217,20 @@ class KnowledgeBase:
         more = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
         raise NotFoundError(f"no knowledge-base entry with id {id!r}{more}")
 
+    def canonical_id(self, name: str, kind: str | None = None) -> str:
+        """``name`` if it is an entry id; else the agent or disease id the one resolver gives
+        for a brand name, development code, abbreviation ... (``Venclexta`` -> ``venetoclax``);
+        else ``name`` unchanged (so that :meth:`get` reports it as not found)."""
+        if any(name in recs for recs in self._records.values()):
+            return name
+        wanted = normalise_kind(kind) if kind is not None else None
+        for what, folder in (("agent", "agents"), ("disease", "diseases")):
+            if wanted in (None, folder):
+                res = self._index(what).lookup(name)
+                if res is not None and res.kind == what:
+                    return res.id
+        return name
+
     def get(self, id: str, kind: str | None = None) -> BaseModel:
         """The record with ``id`` (in ``kind`` when given).
 
