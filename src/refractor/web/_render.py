@@ -49,6 +49,8 @@ def environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True)
     from refractor.web import cohort_available
 
+    # a {"text", "url"} mapping is a link, shown inline; other mappings are records
+    env.tests["linkish"] = lambda v: isinstance(v, dict) and set(v) == {"text", "url"}
     env.globals.update(entry_url=entry_url, source_url=source_url, version=__version__,
                        cohort_available=cohort_available())
     return env
