@@ -25,7 +25,7 @@ from fastapi.responses import RedirectResponse
 
 from refractor._jsonsafe import json_safe
 from refractor.api._app import get_kb
-from refractor.api._errors import ServiceBusy, error_body
+from refractor.api._errors import ServiceBusy, error_body, status_for
 from refractor.errors import InputError, NotFoundError, RefractorError
 from refractor.web._plots import line_plot
 from refractor.web._render import entry_url, respond
@@ -73,7 +73,7 @@ def _start(request: Request, kind: str, title: str, work) -> str:
             job["result"] = json_safe(work(progress))
             job["status"] = "done"
         except RefractorError as exc:
-            job["error"] = error_body(422, exc, paths=[settings.kb_dir, settings.cache_dir])
+            job["error"] = error_body(status_for(exc), exc, paths=[settings.kb_dir, settings.cache_dir])
             job["status"] = "failed"
         except Exception as exc:  # a bug: no details to the page
             job["error"] = error_body(500, exc)
