@@ -13,7 +13,10 @@ their work through :func:`refractor.api._pool.run_heavy` (a bounded pool of work
 
 Adding an area: write ``refractor/api/_<area>.py`` with a module-level ``router``
 (``fastapi.APIRouter``) and add its module name to ``ROUTER_MODULES`` in ``_app.py``.
-Endpoints get the knowledge base through the ``get_kb`` dependency.
+Endpoints get the knowledge base through the ``get_kb`` dependency. A CPU-heavy endpoint is
+``async`` and returns ``await run_heavy(request, fn, *args)``: ``fn`` must be a module-level
+function and its arguments picklable (they cross into a worker process); an argument that is
+the app's knowledge base is replaced by the worker's own copy, so pass ``kb`` as it is.
 """
 from refractor.api._app import MAX_BODY_BYTES, ROUTER_MODULES, create_app, get_kb
 
