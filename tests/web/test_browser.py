@@ -215,6 +215,9 @@ def test_model_plot_appears(server, browser):
 
     Select(browser.find_element("id", "pg-model")).select_by_value("bcl2")
     Select(browser.find_element("id", "pg-agent")).select_by_value("venetoclax")
+    # only the chosen model's perturbations are offered
+    assert browser.find_element("css selector", "[data-model='bcl2'] input").is_displayed()
+    assert not browser.find_element("css selector", "[data-model='glue'] input").is_displayed()
     browser.find_element("css selector", "form[action='/playground'] button[type=submit]").click()
     WebDriverWait(browser, 120).until(lambda d: d.find_elements("css selector", "svg#dose-plot"))
     svg = browser.find_element("css selector", "svg#dose-plot")

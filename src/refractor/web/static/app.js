@@ -30,3 +30,25 @@ document.addEventListener("DOMContentLoaded", function () {
       .catch(function () { window.clearInterval(timer); });
   }, 1000);
 });
+
+// playground: show only the chosen model's agents and perturbations (the form works without this)
+document.addEventListener("DOMContentLoaded", function () {
+  var model = document.getElementById("pg-model");
+  var agent = document.getElementById("pg-agent");
+  if (!model || !agent) { return; }
+  function sync() {
+    document.querySelectorAll("[data-model]").forEach(function (box) {
+      var on = box.dataset.model === model.value;
+      box.hidden = !on;
+      box.querySelectorAll("input").forEach(function (i) { i.disabled = !on; });
+    });
+    var chosen = agent.selectedOptions[0];
+    agent.querySelectorAll("optgroup").forEach(function (g) { g.disabled = g.label !== model.value; g.hidden = g.disabled; });
+    if (!chosen || chosen.parentElement.disabled) {
+      var first = agent.querySelector("optgroup:not([disabled]) option");
+      if (first) { first.selected = true; }
+    }
+  }
+  model.addEventListener("change", sync);
+  sync();
+});
