@@ -147,3 +147,24 @@ def test_security_headers_and_no_cors(make_client):
     assert "script-src 'self'" in csp and "default-src 'self'" in csp and "unsafe-inline" not in csp
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_a_dead_worker_process_does_not_break_the_pool_for_good():
+    """A worker killed mid-request (e.g. out of memory) fails that request with 500; the next
+    request gets a fresh pool instead of a permanently broken one."""
+    import os
+
+    from refractor.api._errors import ServiceError
+
+    pool = WorkerPool(ServiceLimits(workers=1, queue=0, request_timeout=60, pool="process"))
+
+    async def scenario():
+        with pytest.raises(ServiceError) as died:
+            await pool.run(os._exit, 3)
+        assert died.value.status == 500 and "died" in str(died.value)
+        assert await pool.run(abs, -4) == 4
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.shutdown()

@@ -23,14 +23,14 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, Callable
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from refractor._jsonsafe import json_safe
-from refractor.api._errors import PayloadTooLarge, ServiceBusy, ServiceTimeout
+from refractor.api._errors import PayloadTooLarge, ServiceBusy, ServiceError, ServiceTimeout
 
 
 class _KBSlot:
@@ -135,7 +135,13 @@ class WorkerPool:
         if self.processes and kb is not None:
             args = tuple(KB if a is kb else a for a in args)
         try:
-            future = self.executor.submit(_call, fn, args, max_bytes)
+            executor = self.executor
+            future = executor.submit(_call, fn, args, max_bytes)
+        except BrokenExecutor:
+            self._release()
+            self._replace(executor)
+            raise ServiceError("a worker process had died; the pool was restarted: retry the request",
+                               status=503, headers={"Retry-After": "1"}) from None
         except BaseException:
             self._release()
             raise
@@ -146,6 +152,20 @@ class WorkerPool:
             raise ServiceTimeout(f"the request took longer than {lim.request_timeout} s "
                                  "(REFRACTOR_REQUEST_TIMEOUT); ask for less (fewer samples, doses "
                                  "or points)") from None
+        except BrokenExecutor:
+            # a worker died (out of memory, a crash in a native library): this request fails,
+            # the next one gets a fresh pool instead of a permanently broken one
+            self._replace(executor)
+            raise ServiceError("the worker process running this request died (out of memory or a "
+                               "crash); the pool was restarted", status=500) from None
+
+    def _replace(self, broken: Executor) -> None:
+        """Drop ``broken`` (if it is still the current executor); the next call starts anew."""
+        with self._lock:
+            if self._executor is not broken:
+                return
+            self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
 
     def shutdown(self) -> None:
         """Stop the workers (worker processes are terminated, not waited for)."""
