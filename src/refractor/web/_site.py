@@ -4,19 +4,19 @@ from __future__ import annotations
 import hmac
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 
 from refractor.api._errors import Unauthorized
 from refractor.api._middleware import COOKIE
-from refractor.web._render import render
+from refractor.web._render import respond
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/login")
-def login_page(request: Request) -> HTMLResponse:
+def login_page(request: Request):
     enabled = request.app.state.settings.limits.service.token is not None
-    return HTMLResponse(render("login.html.j2", {"title": "Sign in", "enabled": enabled}, request))
+    return respond(request, "login.html.j2", {"page": "login", "title": "Sign in", "enabled": enabled})
 
 
 @router.post("/login")
