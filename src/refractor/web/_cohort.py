@@ -115,9 +115,10 @@ def _km_plot(jid: str, arms: list[dict[str, Any]]) -> str | None:
     if not series:
         return None
     return line_plot(f"km-{jid}", "Progression-free survival (Kaplan-Meier), first simulated line",
-                     "Fraction of virtual patients alive and free of progression against months, one "
-                     "line per arm; the table below lists the same values.", "months since the line started",
-                     "progression-free (fraction)", series)
+                     "Fraction of virtual patients alive and free of progression against months "
+                     "(the Kaplan-Meier estimate read every 6 months, drawn as steps), one line per "
+                     "arm; the table below lists the same values.", "months since the line started",
+                     "progression-free (fraction)", series, step=True)
 
 
 def job_context(job: dict[str, Any]) -> dict[str, Any]:

@@ -45,8 +45,9 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
 
 def line_plot(plot_id: str, title: str, description: str, xlabel: str, ylabel: str,
               series: Sequence[tuple[str, Sequence[float], Sequence[float]]], *, logx: bool = False,
-              markers_every: int = 1) -> str:
-    """SVG markup of ``series`` = [(name, xs, ys), ...]; non-finite points are skipped."""
+              markers_every: int = 1, step: bool = False) -> str:
+    """SVG markup of ``series`` = [(name, xs, ys), ...]; non-finite points are skipped.
+    ``step``: a step function (each value holds until the next x), as a Kaplan-Meier curve."""
     pts = [(n, [(x, y) for x, y in zip(xs, ys) if x is not None and y is not None and math.isfinite(x)
                 and math.isfinite(y) and (x > 0 or not logx)]) for n, xs, ys in series]
     allx = [x for _, p in pts for x, _ in p]
@@ -88,7 +89,11 @@ def line_plot(plot_id: str, title: str, description: str, xlabel: str, ylabel: s
         colour, dash, marker = _STYLES[k % len(_STYLES)]
         if not p:
             continue
-        d = " ".join(f"{'M' if i == 0 else 'L'}{sx(x):.1f},{sy(y):.1f}" for i, (x, y) in enumerate(p))
+        if step:
+            d = f"M{sx(p[0][0]):.1f},{sy(p[0][1]):.1f} " + " ".join(
+                f"L{sx(x):.1f},{sy(p[i][1]):.1f} L{sx(x):.1f},{sy(y):.1f}" for i, (x, y) in enumerate(p[1:]))
+        else:
+            d = " ".join(f"{'M' if i == 0 else 'L'}{sx(x):.1f},{sy(y):.1f}" for i, (x, y) in enumerate(p))
         out.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2"'
                    + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
         out += [_marker(marker, sx(x), sy(y), colour) for i, (x, y) in enumerate(p) if i % markers_every == 0]
