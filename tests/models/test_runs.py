@@ -88,3 +88,20 @@ def test_cli_and_api_build_the_same_json_for_one_simulation(capsys, client):
         "agent": "venetoclax", "range": {"lo": 0.01, "hi": 1000, "n": 7}}).json()
     assert code == 0 and cli == api
     assert cli["ic50_tolerance"] == pytest.approx(1e-4) and cli["time_unit"] == "h"
+
+
+def test_simulate_accepts_the_names_a_profile_accepts(capsys, client):
+    """ABT-199 is venetoclax's development code and Revlimid lenalidomide's brand name (KB
+    sources/names.yaml): `simulate` resolves agent names through the KB's one resolver, so the
+    same name works in `profile --refractory` and `simulate --agent`; a typo gets a suggestion
+    and an agent of another model is named as such (CLI exit 2, HTTP 422)."""
+    import json
+
+    assert main(["simulate", "bcl2", "--agent", "ABT-199", "--dose", "1", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["agent"] == "venetoclax"
+    r = client.post("/models/glue/simulate", json={"agent": "Revlimid", "dose": 1})
+    assert r.status_code == 200 and r.json()["agent"] == "lenalidomide"
+    assert main(["simulate", "bcl2", "--agent", "venetoclx", "--dose", "1"]) == 2
+    assert "did you mean 'venetoclax'" in capsys.readouterr().err
+    assert main(["simulate", "bcl2", "--agent", "Revlimid", "--dose", "1"]) == 2
+    assert "unknown agent 'lenalidomide' for model 'bcl2'" in capsys.readouterr().err

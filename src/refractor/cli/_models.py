@@ -24,6 +24,7 @@ from refractor.cli._models_render import (
     text_sample,
     text_time_course,
 )
+from refractor.cli._settings import KB_HELP, kb_settings
 from refractor.errors import InputError
 
 models_app = typer.Typer(help="List, describe and export the mechanistic models.",
@@ -197,6 +198,9 @@ def simulate_cmd(
         help="reference: the model's stated reference cell (bcl2: CLL-like BCL2-dependent); "
         "defaults: the raw model defaults. --set values are applied on top."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, json, tsv or png."),
+    kb_path: Optional[Path] = typer.Option(
+        None, "--kb", help=KB_HELP + " Used to resolve agent names (brand names, codes).",
+        readable=False),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default stdout)."),
 ) -> None:
     """Simulate MODEL: a time course, a dose-response (--dose-range) or a sample (--sample)."""
@@ -229,7 +233,8 @@ def simulate_cmd(
         if agent is None:
             raise InputError("--dose-range needs --agent", column="--agent")
         run = dose_response_run(model, agent=agent, range=_parse_range(dose_range), set=sets,
-                                perturbations=perts, t_end=t_end, cell=cell.value)
+                                perturbations=perts, t_end=t_end, cell=cell.value,
+                                settings=kb_settings(kb_path))
         dr = run.response
         if fmt is Format.png:
             what = "DC50" if dr.kind == "degradation" else "IC50"
@@ -254,7 +259,7 @@ def simulate_cmd(
         return
     run = simulation_run(model, agent=agent, dose=dose, set=sets, perturbations=perts,
                          t_end=t_end, points=points, selections=select or None,
-                         cell=cell.value)
+                         cell=cell.value, settings=kb_settings(kb_path))
     res = run.result
     if fmt is Format.png:
         cols = shown_columns(run)

@@ -31,24 +31,74 @@ def _kb_genes(kb) -> set[str]:
             for f in iter_features(b.profile)} - {None}
 
 
-def run_profile(cohort, kb, outdir: Path, *, title: str | None = None,
-                progress: bool = True) -> tuple[object, dict[str, Path]]:
-    """Interpret ``cohort`` and write every output as ``outdir`` (all-or-nothing); each MAF the
-    cohort was read from gets an annotated copy."""
+def run_profile(cohort, kb, outdir: Path, *, title: str | None = None, progress: bool = True,
+                outputs=None, timings: dict | None = None,
+                bar: "_Bar | None" = None) -> tuple[object, dict[str, Path]]:
+    """Interpret ``cohort`` and write the ``outputs`` (default: all kinds) as ``outdir``
+    (all-or-nothing); each MAF the cohort was read from gets an annotated copy. ``timings``,
+    when given, receives the seconds spent interpreting and writing."""
+    import contextlib
+    import time
+
     from refractor.interpret import interpret
     from refractor.report import write_outputs
 
-    result = interpret(cohort, kb)
-    if progress and len(result) > 1:
-        from rich.progress import Progress
-
-        with Progress(console=_err_console(), transient=True) as bar:
-            task = bar.add_task("explaining samples", total=len(result))
-            for i in range(len(result)):
-                result[i]
-                bar.advance(task)
-    paths = write_outputs(result, outdir, {"maf": list(cohort.inputs.get("maf", ()))}, kb=kb, title=title)
+    own = bar is None
+    bar = _Bar(progress and len(cohort) > 1) if own else bar
+    with (bar if own else contextlib.nullcontext()):
+        t = time.perf_counter()
+        bar.phase("interpreting", len(cohort))
+        result = interpret(cohort, kb)
+        t1 = time.perf_counter()
+        bar.phase("writing", len(cohort))
+        paths = write_outputs(result, outdir, {"maf": list(cohort.inputs.get("maf", ()))}, kb=kb,
+                              title=title, outputs=outputs, progress=bar.advance)
+        if timings is not None:
+            timings.update(interpret=t1 - t, write=time.perf_counter() - t1)
     return result, paths
+
+
+class _Bar:
+    """One progress bar on stderr across the phases (reading, interpreting, writing; writing
+    advances per sample); ``show=False``: none."""
+
+    def __init__(self, show: bool) -> None:
+        self.show = show
+        self._p = self._task = None
+        self.n = 0
+
+    def __enter__(self) -> "_Bar":
+        if self.show:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn)
+
+            self._p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                               TimeElapsedColumn(), console=_err_console(), transient=True)
+            self._p.__enter__()
+            self._task = self._p.add_task("reading", total=None)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._p is not None:
+            self._p.__exit__(*exc)
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        self.n = total or 0
+        if self._p is not None:
+            self._p.update(self._task, description=name, total=total,
+                           completed=0)
+
+    def advance(self, done: int) -> None:
+        if self._p is not None and (done % 50 == 0 or done == self.n):
+            self._p.update(self._task, completed=done)
+
+
+def _cohort_title(samplesheet: Path) -> str:
+    """The report's title: the samplesheet's folder and name (``tcga_laml/samplesheet``), so a
+    cohort whose sheet is called ``samplesheet.csv`` is still told apart."""
+    stem = samplesheet.name.removesuffix(".gz").rsplit(".", 1)[0]
+    parent = samplesheet.resolve().parent.name
+    return f"{parent}/{stem}" if parent and stem.lower() in ("samplesheet", "samples", "sheet") else stem
 
 
 def _summary(result, paths: dict[str, Path], console) -> None:
@@ -97,8 +147,9 @@ def _summary(result, paths: dict[str, Path], console) -> None:
     if kinds:
         console.print("warnings: " + ", ".join(f"{n} {k}" for k, n in kinds.items())
                       + " (details in the report)")
-    console.print(f"HTML report: {paths['report']}")
-    console.print(f"per-sample JSON: {paths['samples']}/   cohort TSV: {paths['levels']}")
+    shown = [(label, paths[key]) for key, label in (("report", "HTML report"), ("samples", "per-sample JSON"),
+             ("levels", "cohort TSV"), ("parquet:cohort_levels.parquet", "cohort Parquet")) if key in paths]
+    console.print("   ".join(f"{label}: {p}" for label, p in shown))
 
 
 def profile(
@@ -120,12 +171,17 @@ def profile(
     line: Optional[int] = typer.Option(None, "--line", help="Line of therapy (0 to 50)."),
     build: Optional[str] = typer.Option(None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37)."),
     kb_path: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
+    outputs: Optional[str] = typer.Option(
+        None, "--outputs", help="Comma-separated outputs to write: json (samples/*.json), tsv "
+        "(cohort_levels, agents, mechanisms), parquet (the same tables plus observations and "
+        "traces), maf (annotated MAF copies), html (report.html); 'all' = every kind. "
+        "Default: all."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary, no progress bar."),
 ) -> None:
     """Explain drug resistance for a cohort (SAMPLESHEET) or one sample (--sample + files)."""
     from refractor.io import cohort_from_flags, read_samplesheet
     from refractor.kb import KnowledgeBase
-    from refractor.report import check_outdir
+    from refractor.report import check_outdir, parse_outputs
 
     files = dict(maf=maf, vcf=vcf, seg=seg, expression=expression, junctions=junctions, psi=psi,
                  methylation=methylation, clinical=clinical)
@@ -138,17 +194,21 @@ def profile(
     limits = kb_settings(kb_path).limits.io
     kb = KnowledgeBase.load(kb_path)
     genes = _kb_genes(kb)
-    if samplesheet is not None:
-        cohort = read_samplesheet(samplesheet, build=build, genes=genes, limits=limits)
-        title = samplesheet.name.removesuffix(".gz").rsplit(".", 1)[0]
-    else:
-        if not given and refractory is None and prior is None and not subtype:
-            raise InputError(f"sample {sample!r}: no data given (name at least one file or clinical value)")
-        cohort = cohort_from_flags(sample=sample, disease=disease, **files,
-                                   refractory=refractory, prior=prior,
-                                   subtype=subtype, line=line, build=build, genes=genes, limits=limits)
-        title = sample
-    result, paths = run_profile(cohort, kb, outdir, title=title, progress=not quiet)
+    want = parse_outputs(outputs)  # a bad --outputs is found before the work
+    with _Bar(not quiet and samplesheet is not None) as bar:
+        bar.phase("reading")
+        if samplesheet is not None:
+            cohort = read_samplesheet(samplesheet, build=build, genes=genes, limits=limits)
+            title = _cohort_title(samplesheet)
+        else:
+            if not given and refractory is None and prior is None and not subtype:
+                raise InputError(f"sample {sample!r}: no data given (name at least one file or clinical value)")
+            cohort = cohort_from_flags(sample=sample, disease=disease, **files,
+                                       refractory=refractory, prior=prior, subtype=subtype,
+                                       line=line, build=build, genes=genes, limits=limits)
+            title = sample
+        result, paths = run_profile(cohort, kb, outdir, title=title, progress=not quiet,
+                                    outputs=want, bar=bar)
     if not quiet:
         _summary(result, paths, _console())
 

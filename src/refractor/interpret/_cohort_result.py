@@ -76,6 +76,13 @@ class CohortResult:
         for i in range(len(self.samples)):
             yield self[i]
 
+    def iter_uncached(self) -> Iterator[SampleResult]:
+        """Every sample's result in order, built without being kept: a streaming writer holds
+        one sample at a time (results already cached are reused)."""
+        for i in range(len(self.samples)):
+            r = self._cache.get(i)
+            yield r if r is not None else self._factory(i)
+
     # ------------------------------------------------------------------ frames
     def to_frame(self) -> pd.DataFrame:
         """Sample x agent calls: a level (``susceptible`` ... ``high``) where the call was

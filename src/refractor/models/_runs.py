@@ -26,6 +26,23 @@ def _limits(set: Mapping[str, float] | None, perturbations: Any,  # noqa: A002
     K.check_count(selections or [], K.MAX_SELECTIONS, "selections", "selections")
 
 
+def model_agent(spec: Any, name: str | None, *, kb: Any = None, settings: Any = None,
+                column: str = "agent") -> str | None:
+    """The model's agent id for ``name``: an agent id of the model as is, otherwise the KB's one
+    resolver (brand names, development codes: ``ABT-199`` -> ``venetoclax``), so a simulation
+    accepts the same names as a profile. InputError (with the resolver's "did you mean") when
+    the KB does not know the name, or when the agent it names is not in this model."""
+    if name is None or name in {a.agent for a in spec.agents}:
+        return name
+    if kb is None:
+        from refractor.kb import KnowledgeBase
+
+        kb = KnowledgeBase.load(settings=settings)
+    agent = kb.resolve_agent(name, where=column, classes=False)
+    K.check_agent(spec, agent, column=column)
+    return agent
+
+
 def _cell(model: Any, cell: str, overrides: Mapping[str, float] | None
           ) -> tuple[dict[str, float], str, str, list[str]]:
     if cell not in CELLS:
@@ -88,7 +105,7 @@ def simulation_run(
     set: Mapping[str, float] | None = None,  # noqa: A002
     perturbations: Mapping[str, float | None] | Sequence[str] | None = None,
     t_end: float | None = None, points: int = 201, selections: Sequence[str] | None = None,
-    cell: str = "reference",
+    cell: str = "reference", kb: Any = None, settings: Any = None,
 ) -> SimulationRun:
     """Simulate one time course of registered ``model`` on ``cell`` (InputError if invalid).
 
@@ -98,6 +115,7 @@ def simulation_run(
     from refractor.models._registry import get_model
 
     m = get_model(model)
+    agent = model_agent(m.spec, agent, kb=kb, settings=settings)
     _limits(set, perturbations, selections)
     K.check_time(m.spec, t_end, points, limited=True)
     settings, label, name, notes = _cell(m, cell, set)
@@ -118,13 +136,14 @@ def dose_response_run(
     range: tuple[float, float, int] | None = None,  # noqa: A002
     set: Mapping[str, float] | None = None,  # noqa: A002
     perturbations: Mapping[str, float | None] | Sequence[str] | None = None,
-    t_end: float | None = None, cell: str = "reference",
+    t_end: float | None = None, cell: str = "reference", kb: Any = None, settings: Any = None,
 ) -> DoseResponseRun:
     """Dose-response of ``agent`` on ``cell``; give ``doses`` or ``range`` = (lo, hi, n)."""
     from refractor.models._registry import get_model
 
     m = get_model(model)
     spec = m.spec
+    agent = model_agent(spec, agent, kb=kb, settings=settings)
     if (doses is None) == (range is None):
         raise InputError("give exactly one of doses or range (LO:HI:N)", column="doses")
     _limits(set, perturbations)

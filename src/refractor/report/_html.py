@@ -1,16 +1,22 @@
 """Self-contained HTML report (jinja2 template shipped in the package, inline CSS, base64 PNGs)."""
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 
+import numpy as np
+
 import jinja2
 
-from refractor.interpret import DISCLAIMER, CohortResult
+from refractor.interpret import DISCLAIMER, LEVELS, CohortResult
 from refractor.report._plots import level_distribution, mechanism_landscape
 
-MAX_TABLE_ROWS = 500
-MAX_DRILLDOWN = 200
+#: samples whose full drill-down (traces, evidence) is rendered into the page; every sample
+#: has the compact one drawn by the page's script
+MAX_DRILLDOWN = 20
+#: observation details per found mechanism in the page's compact data (the rest: the JSON)
+MAX_DETAILS = 3
 
 
 def _url(source: str) -> str | None:
@@ -66,8 +72,92 @@ def level_definitions(kb) -> list[dict]:
             for d in sorted(kb.scoring.levels, key=lambda d: d.order)]
 
 
-def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
-    """The whole report as one HTML string (no external resources)."""
+def _digests(result: CohortResult) -> list[list]:
+    from refractor.report._collect import _digest
+
+    cw = set(result.warnings)
+    return [_digest(r, cw) for r in result.iter_uncached()]
+
+
+def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str, str] | None) -> dict:
+    """The compact data the report's script reads (one JSON object embedded in the page).
+
+    ``calls``: per sample one character per scored agent (``0``-``3`` the level's index,
+    ``n`` not assessable); ``scores``: per sample ``{agent index: score}`` for non-zero scores;
+    ``found``: per sample ``[[mechanism index, 1 detected / 0 possible, [observation details]]]``
+    (at most :data:`MAX_DETAILS`); details, ``warnings`` and ``strategies`` are indexes into
+    ``strings``; the mechanism, agent and disease names are stored once.
+    """
+    k = len(result.scored_agents)
+    codes = result.level_codes()[:, :k]
+    chars = np.array(list("0123") + ["n"])
+    calls = ["".join(row) for row in chars[np.where(codes >= 0, codes, 4)]] if k else [""] * len(result)
+    mech_index = {m: i for i, m in enumerate(result.mechanisms)}
+    diseases = sorted({d or "" for d in result.diseases})
+    dindex = {d: i for i, d in enumerate(diseases)}
+    strings: dict[str, int] = {}  # repeated texts (details, strategies, warnings) stored once
+
+    def idx(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
+    def details(obs: list[str]) -> list[int]:
+        return [idx(o) for o in obs[:MAX_DETAILS] + (
+            [f"(+{len(obs) - MAX_DETAILS} more in the JSON)"] if len(obs) > MAX_DETAILS else [])]
+
+    scores = []
+    sc = result.scores[:, :k]
+    for i in range(len(result)):
+        nz = np.flatnonzero(sc[i])
+        scores.append({int(j): float(f"{sc[i, j]:g}") for j in nz})
+    return {
+        "agents": result.scored_agents, "mechanisms": result.mechanisms, "diseases": diseases,
+        "samples": result.samples, "disease": [dindex[d or ""] for d in result.diseases],
+        "calls": calls, "scores": scores,
+        "json": [json_names[s] for s in result.samples] if json_names else None,
+        "subtype": [d[0] for d in digests],
+        "found": [[[mech_index[m], 1 if st == "detected" else 0, details(obs)] for m, st, obs in d[1]]
+                  for d in digests],
+        "warnings": [[idx(w) for w in d[2]] for d in digests],
+        "strategies": [[idx(x) for x in d[3]] for d in digests],
+        "strings": list(strings),
+    }
+
+
+def disease_summary(result: CohortResult) -> list[dict]:
+    """Per disease: sample count and, per scored agent, the share of samples called
+    ``intermediate`` or ``high`` (the cohort summary's disease track)."""
+    k = len(result.scored_agents)
+    codes = result.level_codes()[:, :k]
+    dis = np.array([d or "" for d in result.diseases], dtype=object)
+    rows = []
+    for d in sorted(set(dis.tolist())):
+        mask = dis == d
+        sub = codes[mask]
+        hi = (sub >= LEVELS.index("intermediate")).mean(axis=0) if len(sub) else np.zeros(k)
+        na = (sub < 0).mean(axis=0) if len(sub) else np.zeros(k)
+        rows.append({"disease": d or "(not given)", "n": int(mask.sum()),
+                     "cells": [(f"{100 * h:.0f}", f"{100 * a:.0f}", _heat(h)) for h, a in zip(hi, na)]})
+    return rows
+
+
+def _heat(frac: float) -> str:
+    """Background colour for a share (white -> red)."""
+    g = int(255 - 140 * min(1.0, frac * 2))
+    return f"rgb(255,{g},{g})"
+
+
+def render_html(result: CohortResult, kb=None, title: str | None = None, *,
+                digests: list[list] | None = None,
+                json_names: dict[str, str] | None = None) -> str:
+    """The whole report as one HTML string (no external resources).
+
+    Cohort summaries and the samples x agents table are built for any cohort size: the table
+    and each sample's drill-down are rendered in the page by a small inline script from one
+    compact embedded JSON object (:func:`cohort_data`); the full server-rendered drill-down
+    (traces, evidence) is added for the first :data:`MAX_DRILLDOWN` samples. ``digests``: the
+    per-sample digests a streaming writer already collected (built here when not given);
+    ``json_names``: sample -> per-sample JSON file name, to link each drill-down to its file.
+    """
     from refractor import __version__
 
     text = resources.files("refractor.report").joinpath("templates/report.html.j2").read_text("utf-8")
@@ -75,22 +165,20 @@ def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
                              trim_blocks=True, lstrip_blocks=True)
     template = env.from_string(text)
     n = len(result)
-    rows = []
-    k = len(result.scored_agents)
-    words = result.to_frame().to_numpy()
-    for i, s in enumerate(result.samples[:MAX_TABLE_ROWS]):
-        rows.append({"sample": s, "anchor": re.sub(r"[^A-Za-z0-9_-]", "_", s),
-                     "disease": result.diseases[i],
-                     "cells": [(w, f"{sc:g}", bool(ok)) for w, sc, ok in
-                               zip(words[i, :k], result.scores[i, :k], result.assessable[i, :k])]})
+    if digests is None:
+        digests = _digests(result)
     samples = []
+    cohort_warnings = set(result.warnings)  # shown once, at the top
     for i in range(min(n, MAX_DRILLDOWN)):
         r = result[i]
         samples.append({
             "r": r, "anchor": re.sub(r"[^A-Za-z0-9_-]", "_", r.sample),
             "found": [m for m in r.mechanisms if m.status in ("detected", "possible")],
             "unassessable": [m.mechanism for m in r.mechanisms if m.status == "not_assessable"],
+            "warnings": [w for w in r.warnings if w not in cohort_warnings],
         })
+    data = json.dumps(cohort_data(result, digests, json_names), ensure_ascii=False,
+                      separators=(",", ":")).replace("</", "<\\/")
     grouped, other = group_warnings(result.warnings)
     return template.render(
         title=title, n_samples=n, kb_version=result.kb_version, kb_hash=result.kb_hash,
@@ -98,11 +186,12 @@ def render_html(result: CohortResult, kb=None, title: str | None = None) -> str:
         disclaimer=DISCLAIMER, cohort_warnings=other, grouped_warnings=grouped,
         landscape=mechanism_landscape(result),
         landscape_truncated=400 if n > 400 else 0,
-        levels_plot=level_distribution(result), agents=result.scored_agents, level_rows=rows,
+        levels_plot=level_distribution(result), agents=result.scored_agents,
+        disease_rows=disease_summary(result),
         unscored=result.unscored_agents, level_defs=level_definitions(kb),
-        rows_truncated=n > MAX_TABLE_ROWS, samples=samples, samples_truncated=n > MAX_DRILLDOWN,
-        evidence=evidence_index(kb),
+        samples=samples, samples_truncated=n > MAX_DRILLDOWN,
+        evidence=evidence_index(kb), data=data, levels=LEVELS,
     )
 
 
-__all__ = ["render_html", "evidence_index", "group_warnings", "level_definitions"]
+__all__ = ["render_html", "cohort_data", "disease_summary", "evidence_index", "group_warnings", "level_definitions"]

@@ -15,6 +15,9 @@ from refractor.interpret import LEVELS, STATUSES, CohortResult
 STATUS_COLOURS = ["#eeeeee", "#cfe3f3", "#f6b26b", "#c0392b"]  # n/a, not detected, possible, detected
 LEVEL_COLOURS = ["#6aa84f", "#ffd966", "#f6b26b", "#c0392b"]
 NOT_ASSESSABLE_COLOUR = "#cccccc"
+#: the disease track's colours (one per disease, in sorted order; grey beyond ten)
+DISEASE_COLOURS = ["#4e79a7", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2", "#edc948", "#ff9da7",
+                   "#bab0ac", "#af7aa1", "#86bcb6"]
 
 
 def _png(fig: Figure) -> str:
@@ -44,7 +47,16 @@ def mechanism_landscape(result: CohortResult, max_samples: int = 400,
     if keep.size == 0:
         return None
     st = st[:, keep]
-    order = np.lexsort(tuple(-st[:, k] for k in range(st.shape[1] - 1, -1, -1)))[:max_samples]
+    # samples grouped by disease (the track above the heatmap), then sorted by their calls
+    dis = np.array([d or "(not given)" for d in result.diseases], dtype=object)
+    names_d = sorted(set(dis.tolist()))
+    dcode = np.array([names_d.index(d) for d in dis]) if len(dis) else np.zeros(0, int)
+    # at most max_samples shown, taken evenly across diseases (the first ones of each group)
+    picked = np.sort(np.concatenate([np.flatnonzero(dcode == j)[:max(1, max_samples * int((dcode == j).sum()) // len(dcode))]
+                                     for j in range(len(names_d))]))[:max_samples] if len(dcode) else np.zeros(0, int)
+    sub = st[picked]
+    keys = tuple(-sub[:, k] for k in range(sub.shape[1] - 1, -1, -1)) + (dcode[picked],)
+    order = picked[np.lexsort(keys)]
     st = st[order]
     names = [result.mechanisms[k] for k in keep]
     labels = sample_labels([result.samples[i] for i in order], max_labelled)
@@ -53,17 +65,26 @@ def mechanism_landscape(result: CohortResult, max_samples: int = 400,
     longest = max((len(x) for x in labels), default=0)
     # full sample ids, rotated; the figure grows downwards by the longest id (0.075 in/char at 7 pt)
     fig = Figure(figsize=(min(2 + (0.16 if labelled else 0.12) * len(order), 16),
-                          1 + 0.22 * len(names) + 0.075 * longest))
-    ax = fig.add_subplot()
+                          1.3 + 0.22 * len(names) + 0.075 * longest))
+    track, ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1.5, max(1, len(names))],
+                                                          "hspace": 0.02})
+    dcols = DISEASE_COLOURS[:len(names_d)] + ["#999999"] * max(0, len(names_d) - len(DISEASE_COLOURS))
+    track.imshow(dcode[order][None, :], aspect="auto", interpolation="nearest",
+                 cmap=ListedColormap(dcols), vmin=-0.5, vmax=len(dcols) - 0.5)
+    track.set_yticks([0], ["disease"], fontsize=7)
+    track.tick_params(axis="x", bottom=False, labelbottom=False)
+    dh = [track.bar(0, 0, color=c, label=d) for c, d in zip(dcols, names_d)]
+    track.legend(handles=dh, loc="upper left", bbox_to_anchor=(1.01, 1.6), fontsize=7, frameon=False,
+                 ncol=1)
     ax.imshow(st.T, aspect="auto", interpolation="nearest", cmap=ListedColormap(STATUS_COLOURS),
               vmin=-0.5, vmax=3.5)
     ax.set_yticks(range(len(names)), names, fontsize=7)
     if labelled:
         ax.set_xticks(range(len(order)), labels, rotation=90, fontsize=7)
-        ax.set_xlabel(f"{len(order)} samples (sorted by calls)", fontsize=8)
+        ax.set_xlabel(f"{len(order)} samples (grouped by disease, sorted by calls)", fontsize=8)
     else:
         ax.set_xticks([])
-        ax.set_xlabel(f"{len(order)} samples (sorted by calls)")
+        ax.set_xlabel(f"{len(order)} samples (grouped by disease, sorted by calls)")
     handles = [ax.bar(0, 0, color=c, label=s.replace("_", " ")) for c, s in zip(STATUS_COLOURS, STATUSES)]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     return _png(fig)

@@ -1,4 +1,4 @@
-"""Write every output of a run: per-sample JSON, cohort TSVs, annotated MAF, HTML report.
+"""Write every output of a run: per-sample JSON, cohort TSVs and Parquet, annotated MAF, HTML.
 
 All-or-nothing and whole: every file is first written into a staging directory beside
 ``outdir``, which then replaces ``outdir`` as a whole (:mod:`refractor.report._outdir`). On any
@@ -6,16 +6,15 @@ error ``outdir`` is left as it was; a rerun never leaves an earlier run's files 
 """
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from refractor.errors import InputError
 from refractor.interpret import LEVELS, CohortResult
-from refractor.interpret._cohort_result import NOT_ASSESSABLE_CALL
 from refractor.report._html import render_html
 from refractor.report._outdir import check_outdir, replacing_dir
 
@@ -40,55 +39,51 @@ def sample_filenames(samples: list[str]) -> dict[str, str]:
     return out
 
 
+AGENT_TABLE_COLUMNS = ["sample", "disease", "agent", "agent_class", "level", "score",
+                       "assessable", "confidence", "mechanisms", "evidence", "call", "status",
+                       "reason"]
+
+
+def _agent_frame(cols: dict[str, list]) -> pd.DataFrame:
+    # ``level`` and ``call`` hold the same word (kept both for earlier readers): a level only
+    # when the call was assessed, else not_assessable / no_knowledge
+    return pd.DataFrame({c: cols["level" if c == "call" else c] for c in AGENT_TABLE_COLUMNS},
+                        columns=AGENT_TABLE_COLUMNS)
+
+
 def agent_table(result: CohortResult) -> pd.DataFrame:
     """Long table: one row per sample x agent with level, score, confidence, mechanisms."""
-    rows = []
-    for r in result:
-        for a in r.agents:
-            # ``level`` and ``call`` hold the same word (kept both for earlier readers): a level
-            # only when the call was assessed, else not_assessable / no_knowledge
-            rows.append({"sample": r.sample, "disease": r.disease, "agent": a.agent,
-                         "agent_class": a.agent_class, "level": a.level, "score": a.score,
-                         "assessable": a.assessable, "confidence": a.confidence,
-                         "mechanisms": ";".join(a.mechanisms), "evidence": ";".join(a.evidence),
-                         "call": a.level, "status": a.status, "reason": a.reason or ""})
-    return pd.DataFrame(rows, columns=["sample", "disease", "agent", "agent_class", "level",
-                                       "score", "assessable", "confidence", "mechanisms",
-                                       "evidence", "call", "status", "reason"])
+    from refractor.report._collect import collect
+
+    return _agent_frame(collect(result, json_dir=None, filenames=None,
+                                want=frozenset({"tsv"})).agents)
+
+
+def _maf_columns(result: CohortResult, maf_path: Path, got) -> pd.DataFrame:
+    from refractor.io import read_maf
+    from refractor.report._maf import class_levels, maf_classes
+
+    maf = read_maf(maf_path)
+    index = {s: i for i, s in enumerate(result.samples)}
+    by_source, sample_mechs = got.by_source, got.sample_mechs
+    out = pd.DataFrame(index=maf.index)
+    out["refractor_mechanisms"] = [";".join(sorted(by_source.get((s, src), ())))
+                                   for s, src in zip(maf["sample"], maf["source"])]
+    out["refractor_sample_mechanisms"] = maf["sample"].map(
+        {s: sample_mechs[s] for s in pd.unique(maf["sample"]) if s in index}).fillna("")
+    for cls, ks in maf_classes(result).items():
+        best = dict(zip(result.samples, class_levels(result, ks)))
+        out[f"refractor_{cls}_level"] = maf["sample"].map(best).fillna("")
+    return out
 
 
 def maf_annotations(result: CohortResult, maf_path: Path) -> pd.DataFrame:
     """Columns appended to a MAF: mechanisms each variant supports, the sample's mechanisms and
     the highest resistance level per agent class (indexed by 0-based MAF data row)."""
-    from refractor.io import read_maf
+    from refractor.report._collect import collect
 
-    maf = read_maf(maf_path)
-    index = {s: i for i, s in enumerate(result.samples)}
-    classes: dict[str, list[int]] = {}
-    for k, a in enumerate(result.scored_agents):  # no-knowledge agents have no level
-        classes.setdefault(result[0].agents[k].agent_class if len(result) else "other", []).append(k)
-    by_source: dict[tuple[str, str], set[str]] = {}
-    sample_mechs: dict[str, str] = {}
-    for s in pd.unique(maf["sample"]):
-        if s not in index:
-            continue
-        r = result[index[s]]
-        found = [m for m in r.mechanisms if m.status in ("detected", "possible")]
-        sample_mechs[s] = ";".join(f"{m.mechanism}:{m.status}" for m in found)
-        for m in found:
-            for o in m.observations:
-                if o.source:
-                    by_source.setdefault((s, o.source), set()).add(f"{m.mechanism}:{m.status}")
-    out = pd.DataFrame(index=maf.index)
-    out["refractor_mechanisms"] = [";".join(sorted(by_source.get((s, src), ())))
-                                   for s, src in zip(maf["sample"], maf["source"])]
-    out["refractor_sample_mechanisms"] = maf["sample"].map(sample_mechs).fillna("")
-    codes = result.level_codes()  # -1 where the call is not a level
-    for cls, ks in sorted(classes.items()):
-        best = {s: (LEVELS[int(codes[i, ks].max())] if codes[i, ks].max() >= 0
-                    else NOT_ASSESSABLE_CALL) for s, i in index.items()}
-        out[f"refractor_{cls}_level"] = maf["sample"].map(best).fillna("")
-    return out
+    return _maf_columns(result, Path(maf_path),
+                        collect(result, json_dir=None, filenames=None, want=frozenset({"maf", "tsv"})))
 
 
 def _maf_paths(cohort_inputs) -> list[Path]:
@@ -103,6 +98,27 @@ def _maf_paths(cohort_inputs) -> list[Path]:
     return list(dict.fromkeys(Path(p) for p in mafs if p))
 
 
+#: every output kind ``write_outputs`` can write, and the default set (all of them)
+OUTPUT_KINDS = ("json", "tsv", "parquet", "maf", "html")
+DEFAULT_OUTPUTS = frozenset(OUTPUT_KINDS)
+
+
+def parse_outputs(text: str | Iterable[str] | None) -> frozenset[str]:
+    """``"json,tsv"`` (or an iterable) -> a set of output kinds; ``None`` -> the defaults;
+    ``"all"`` -> every kind. An unknown kind is an :class:`InputError` naming the known ones."""
+    if text is None:
+        return DEFAULT_OUTPUTS
+    items = [t.strip().lower() for t in (text.split(",") if isinstance(text, str) else text)]
+    items = [t for t in items if t]
+    if "all" in items:
+        return frozenset(OUTPUT_KINDS)
+    bad = [t for t in items if t not in OUTPUT_KINDS]
+    if bad or not items:
+        raise InputError((f"unknown output kind {bad[0]!r}" if bad else "no output kind given")
+                         + "; choose from " + ", ".join(OUTPUT_KINDS) + " (or all)")
+    return frozenset(items)
+
+
 def write_outputs(
     result: CohortResult,
     outdir: str | Path,
@@ -110,12 +126,15 @@ def write_outputs(
     *,
     kb=None,
     title: str | None = None,
+    outputs: Iterable[str] | str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Path]:
-    """Write all outputs of ``result`` as the directory ``outdir``, all-or-nothing.
+    """Write the outputs of ``result`` as the directory ``outdir``, all-or-nothing.
 
     ``outdir`` is created (with its parents) or, if it holds an earlier run's outputs, replaced
     as a whole; a directory holding anything else is refused (:func:`check_outdir`, which
-    callers may run before the work to fail early).
+    callers may run before the work to fail early). Per-sample results are built one at a time
+    while writing (never the whole cohort as objects at once).
 
     Parameters
     ----------
@@ -126,42 +145,67 @@ def write_outputs(
         ``<name>.refractor.maf`` with appended ``refractor_*`` columns.
     kb : KnowledgeBase, optional
         Used to show evidence statements and links (PubMed / DOI) in the HTML report.
+    title : str, optional
+        The report's title (the cohort's name).
+    outputs : iterable or comma-separated str, optional
+        Which of :data:`OUTPUT_KINDS` to write (default: all): ``json`` (``samples/*.json``),
+        ``tsv`` (``cohort_levels.tsv``, ``agents.tsv``, ``mechanisms.tsv``), ``parquet`` (the
+        same tables plus ``observations.parquet`` and ``traces.parquet``), ``maf`` (annotated
+        MAF copies), ``html`` (``report.html``).
+    progress : callable, optional
+        Called with the number of samples written so far.
 
     Returns
     -------
     dict
         Output name -> final path (``report``, ``levels``, ``agents``, ``mechanisms``,
-        ``samples`` directory, and ``maf:<name>`` for annotated MAFs).
+        ``samples`` directory, ``parquet:<table>``, and ``maf:<name>`` for annotated MAFs),
+        for the outputs written.
     """
-    from refractor.io import write_annotated_maf
+    from refractor.report._collect import collect
+    from refractor.report._maf import write_maf_copy
+    from refractor.report._tables import write_parquet_tables
 
+    want = parse_outputs(outputs)
     outdir = Path(outdir)
+    final: dict[str, Path] = {}
     with replacing_dir(outdir) as stage:
-        names = sample_filenames(result.samples)
-        (stage / "samples").mkdir()
-        for r in result:
-            text = json.dumps(r.to_dict(), ensure_ascii=False, allow_nan=False,
-                              separators=(",", ":"))
-            (stage / "samples" / names[r.sample]).write_text(text + "\n", encoding="utf-8")
+        json_dir = None
+        if "json" in want:
+            json_dir = stage / "samples"
+            json_dir.mkdir()
+            final["samples"] = outdir / "samples"
+        got = collect(result, json_dir=json_dir, want=want, progress=progress,
+                      filenames=sample_filenames(result.samples) if json_dir else None)
         levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
         levels.insert(0, "disease", result.diseases)
-        levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
-        agent_table(result).to_csv(stage / "agents.tsv", sep="\t", index=False)
-        result.mechanism_frame().to_csv(stage / "mechanisms.tsv", sep="\t")
-        (stage / "report.html").write_text(render_html(result, kb, title), encoding="utf-8")
-        mafs = {}
-        for p in _maf_paths(cohort_inputs):
-            name = p.name.removesuffix(".gz").removesuffix(".maf").removesuffix(".tsv")
-            target = f"{_safe(name)}.refractor.maf"
-            write_annotated_maf(p, maf_annotations(result, p), stage / target)
-            mafs[f"maf:{p.name}"] = target
+        agents = _agent_frame(got.agents)
+        mechs = result.mechanism_frame()
+        if "tsv" in want:
+            levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
+            agents.to_csv(stage / "agents.tsv", sep="\t", index=False)
+            mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
+            final.update(levels=outdir / "cohort_levels.tsv", agents=outdir / "agents.tsv",
+                         mechanisms=outdir / "mechanisms.tsv")
+        if "parquet" in want:
+            for name in write_parquet_tables(stage, result, levels, agents, mechs, got):
+                final[f"parquet:{name}"] = outdir / name
+        del agents, levels, mechs
+        if "html" in want:
+            (stage / "report.html").write_text(
+                render_html(result, kb, title, digests=got.digests,
+                            json_names=sample_filenames(result.samples) if json_dir else None),
+                encoding="utf-8")
+            final["report"] = outdir / "report.html"
+        if "maf" in want:
+            for p in _maf_paths(cohort_inputs):
+                name = p.name.removesuffix(".gz").removesuffix(".maf").removesuffix(".tsv")
+                target = f"{_safe(name)}.refractor.maf"
+                write_maf_copy(p, result, got, stage / target)
+                final[f"maf:{p.name}"] = outdir / target
         for f in stage.rglob("*"):  # usual permissions (atomic_write's temp files are 0600)
             os.chmod(f, 0o644 if f.is_file() else 0o755)
-    final: dict[str, Path] = {"samples": outdir / "samples"}
-    for key, fname in [("levels", "cohort_levels.tsv"), ("agents", "agents.tsv"),
-                       ("mechanisms", "mechanisms.tsv"), ("report", "report.html"), *mafs.items()]:
-        final[key] = outdir / fname
     return final
 
 
-__all__ = ["write_outputs", "check_outdir", "maf_annotations", "agent_table", "sample_filenames"]
+__all__ = ["write_outputs", "parse_outputs", "OUTPUT_KINDS", "DEFAULT_OUTPUTS", "check_outdir", "maf_annotations", "agent_table", "sample_filenames"]

@@ -1,0 +1,240 @@
+#!/usr/bin/env python
+"""Benchmark of the whole ``refractor profile`` command on synthetic cohorts (issue 15).
+
+One command: ``python benchmarks/bench_profile.py [--sizes 100,1000,10000] [--baseline DIR]``.
+For each cohort size it
+
+1. generates a seeded synthetic cohort (``_synthetic.generate``: 100 MAF rows per sample,
+   500-gene TPM matrix, CBS segments, clinical TSV, samplesheet);
+2. times ``refractor profile SAMPLESHEET -o OUTDIR`` as a subprocess (the CLI as a user runs it,
+   start-up included; peak RSS is the child's own high-water mark, from ``os.wait4``);
+3. in the same run, times pandas merely reading the same four files (``pd.read_csv``), in a
+   fresh process: the yardstick of the issue's "within 10x the read time";
+4. in another fresh process, times the phases of the same path (read, interpret, materialise,
+   write) through ``refractor.cli._profile.run_profile``;
+5. with ``--baseline DIR``: the first run for a size stores its outputs in ``DIR/<n>``; a later
+   run compares its calls against them (cohort_levels, mechanisms, agents tables and every
+   per-sample JSON, parsed) and exits 1 on any difference. Store a baseline from the unmodified
+   code, then compare after a change.
+
+It prints, per size, each phase, the total, the ratio to pandas' read, the peak RSS and the cost
+per sample, against the targets (<= 10x pandas read, stretch 3x; <= 2 GB peak, stretch 1 GB).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+TARGET_RATIO, STRETCH_RATIO = 10.0, 3.0
+TARGET_GB, STRETCH_GB = 2.0, 1.0
+
+_PANDAS = r"""
+import sys, time, json
+import pandas as pd
+d = sys.argv[1]
+t = time.perf_counter()
+pd.read_csv(d + "/samplesheet.csv")
+pd.read_csv(d + "/cohort.maf", sep="\t")
+pd.read_csv(d + "/expression.tsv", sep="\t")
+pd.read_csv(d + "/segments.seg", sep="\t")
+pd.read_csv(d + "/clinical.tsv", sep="\t")
+print(json.dumps({"read": time.perf_counter() - t}))
+"""
+
+_PHASES = r"""
+import inspect, json, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+from refractor.cli._profile import _kb_genes, run_profile
+from refractor.io import read_samplesheet
+from refractor.kb import KnowledgeBase
+kb = KnowledgeBase.load()
+t = {"startup+kb": time.perf_counter() - t0}
+t1 = time.perf_counter()
+cohort = read_samplesheet(Path(sys.argv[1]), genes=_kb_genes(kb))
+t["read"] = time.perf_counter() - t1
+if "timings" in inspect.signature(run_profile).parameters:
+    run_profile(cohort, kb, Path(sys.argv[2]), title="bench", progress=False, timings=t)
+else:  # the code path before issue 15: the same steps as its run_profile, timed one by one
+    from refractor.interpret import interpret
+    from refractor.report import write_outputs
+    t1 = time.perf_counter(); result = interpret(cohort, kb); t["interpret"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    for i in range(len(result)):
+        result[i]
+    t["materialise"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
+    write_outputs(result, Path(sys.argv[2]), {"maf": list(cohort.inputs.get("maf", ()))}, kb=kb, title="bench")
+    t["write"] = time.perf_counter() - t1
+with open("/proc/self/status") as fh:
+    t["peak_mb"] = next(int(l.split()[1]) / 1024 for l in fh if l.startswith("VmHWM:"))
+print(json.dumps(t))
+"""
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+_CPU: list[float] = []  # CPU seconds (user + system) of the last command run
+
+
+def _run(cmd: list[str]) -> tuple[float, float, str]:
+    """Run ``cmd``; wall seconds, the child's peak RSS (MB, ru_maxrss of that child) and stdout
+    (its CPU seconds, user + system, are appended to ``_CPU``: less sensitive to a loaded
+    machine than wall time)."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    _CPU.append(ru.ru_utime + ru.ru_stime)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"command failed: {' '.join(cmd)}\n{err.decode()[-3000:]}")
+    return wall, ru.ru_maxrss / 1024.0, out.decode()
+
+
+def _report_ready_ms(report: Path) -> int | None:
+    """Milliseconds until the report's script has drawn the page in headless Chromium (the
+    ``data-ready-ms`` it sets on <body>), or None without Chromium or report."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None or not report.is_file():
+        return None
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                          "--virtual-time-budget=20000", "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    m = re.search(r'data-ready-ms="(\d+)"', dom)
+    return int(m.group(1)) if m else None
+
+
+def _du(path: Path) -> dict[str, float]:
+    sizes: dict[str, float] = {}
+    for f in path.rglob("*"):
+        if f.is_file():
+            key = f.relative_to(path).parts[0]
+            sizes[key] = sizes.get(key, 0) + f.stat().st_size / 1e6
+    return sizes
+
+
+def _load(path: Path):
+    # observation sources name the input file, which lives in this run's temporary directory
+    return json.loads(re.sub(r"/[^\"]*?/bench-profile-[^/]+/", "/", path.read_text("utf-8")))
+
+
+def _compare(new: Path, base: Path) -> int:
+    """Differences in calls between two OUTDIRs (tables and per-sample JSON, parsed)."""
+    import pandas as pd
+
+    bad = 0
+    for name in ("cohort_levels.tsv", "mechanisms.tsv", "agents.tsv"):
+        a = pd.read_csv(new / name, sep="\t", keep_default_na=False)
+        b = pd.read_csv(base / name, sep="\t", keep_default_na=False)
+        if not a.equals(b):
+            bad += 1
+            print(f"  DIFFERENT: {name}")
+    na = sorted(p.name for p in (new / "samples").iterdir())
+    nb = sorted(p.name for p in (base / "samples").iterdir())
+    if na != nb:
+        bad += 1
+        print(f"  DIFFERENT: per-sample JSON file names ({len(na)} vs {len(nb)})")
+    else:
+        for f in na:
+            if _load(new / "samples" / f) != _load(base / "samples" / f):
+                bad += 1
+                print(f"  DIFFERENT: samples/{f}")
+                if bad > 20:
+                    break
+    return bad
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="100,1000,10000")
+    ap.add_argument("--repeat", type=int, default=1, help="CLI runs per size (median is printed)")
+    ap.add_argument("--baseline", type=Path, help="store (first run) or compare (later runs) outputs")
+    ap.add_argument("--outputs", default=None, help="passed to refractor profile --outputs")
+    args = ap.parse_args(argv)
+    cli = [sys.executable, "-c", "from refractor.cli import main; main()"]
+    rows, failures = [], 0
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+        for n in [int(s) for s in args.sizes.split(",")]:
+            d = Path(tmp) / f"c{n}"
+            # in a child: this process stays small, so the CLI child's ru_maxrss is its own
+            _run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); from _synthetic "
+                  f"import generate; generate(__import__('pathlib').Path({str(d)!r}), n_samples={n}, "
+                  f"maf_rows={100 * n})"])
+            sheet = d / "samplesheet.csv"
+            _, _, out = _run([sys.executable, "-c", _PANDAS, str(d)])
+            pandas_read = json.loads(out)["read"]
+            pandas_cpu = _CPU[-1]
+            walls, peaks, cpus = [], [], []
+            outdir = Path(tmp) / f"out{n}"
+            for _ in range(args.repeat):
+                cmd = cli + ["profile", str(sheet), "-o", str(outdir), "--quiet"]
+                if args.outputs:
+                    cmd += ["--outputs", args.outputs]
+                w, pk, _ = _run(cmd)
+                walls.append(w)
+                cpus.append(_CPU[-1])
+                peaks.append(pk)
+            wall = sorted(walls)[len(walls) // 2]
+            peak = max(peaks)
+            sizes = _du(outdir)
+            ready = _report_ready_ms(outdir / "report.html")
+            if ready is not None:
+                print(f"[{n}] report.html ready in headless Chromium after {ready} ms (target < 3000 ms)")
+            _, _, out = _run([sys.executable, "-c", _PHASES, str(sheet), str(Path(tmp) / f"ph{n}")])
+            phases = json.loads(out)
+            shutil.rmtree(Path(tmp) / f"ph{n}", ignore_errors=True)
+            if args.baseline:
+                base = args.baseline / str(n)
+                if base.exists():
+                    diff = _compare(outdir, base)
+                    print(f"[{n}] calls vs baseline {base}: {'IDENTICAL' if not diff else f'{diff} DIFFERENCES'}")
+                    failures += diff
+                else:
+                    base.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copytree(outdir, base)
+                    print(f"[{n}] baseline stored in {base}")
+            cpu = sorted(cpus)[len(cpus) // 2]
+            rows.append((n, pandas_read, wall, peak, phases, sizes, cpu, pandas_cpu))
+            shutil.rmtree(d, ignore_errors=True)
+            shutil.rmtree(outdir, ignore_errors=True)
+            print(f"[{n}] done: CLI {wall:.1f} s, pandas read {pandas_read:.2f} s, peak {peak:.0f} MB", flush=True)
+
+    print("\nrefractor profile SAMPLESHEET -o OUTDIR (subprocess, whole CLI) vs pandas reading the same files")
+    print("wall: seconds; cpu: user+system seconds of the process (pandas' process includes its "
+          "own start-up and import of pandas)")
+    print(f"{'samples':>8} {'pandas':>7} {'CLI':>7} {'ratio':>6} {'pd cpu':>7} {'CLI cpu':>8} {'ratio':>6} "
+          f"{'peak MB':>8} {'ms/sample':>9} | "
+          "phases (in-process, s): startup+kb read interpret materialise write | outputs MB")
+    for n, pr, wall, peak, ph, sizes, cpu, pcpu in rows:
+        phase = " ".join(f"{k}={ph.get(k, 0):.2f}" for k in
+                         ("startup+kb", "read", "interpret", "materialise", "write"))
+        out = ", ".join(f"{k} {v:.1f}" for k, v in sorted(sizes.items(), key=lambda kv: -kv[1]) if v >= 0.05)
+        print(f"{n:>8} {pr:>7.2f} {wall:>7.2f} {wall / pr:>5.1f}x {pcpu:>7.2f} {cpu:>8.2f} {cpu / pcpu:>5.1f}x "
+              f"{peak:>8.0f} {1000 * wall / n:>9.2f} | "
+              f"{phase} (phase peak {ph.get('peak_mb', 0):.0f} MB) | {out}")
+    n, pr, wall, peak, *_ = rows[-1]
+    print(f"\ntargets at {n} samples: ratio {wall / pr:.1f}x (target <= {TARGET_RATIO:g}x, stretch "
+          f"{STRETCH_RATIO:g}x): {'met' if wall / pr <= TARGET_RATIO else 'NOT met'}; peak "
+          f"{peak / 1024:.2f} GB (target <= {TARGET_GB:g} GB, stretch {STRETCH_GB:g} GB): "
+          f"{'met' if peak / 1024 <= TARGET_GB else 'NOT met'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

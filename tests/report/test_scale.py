@@ -1,0 +1,177 @@
+"""Issue 15: outputs that scale - the streaming writer gives the same JSON as the records'
+own ``to_dict``; Parquet tables hold the same calls as the TSVs; ``--outputs`` chooses what is
+written; the report's compact data say the same as the calls."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from _minikb import make_cohort
+from refractor.errors import InputError
+from refractor.interpret import interpret
+from refractor.report import PARQUET_FILES, parse_outputs, write_outputs
+from refractor.report._collect import _JsonText
+from refractor.report._html import cohort_data
+
+
+@pytest.fixture()
+def result(kb):
+    # A: CRBN nonsense (loss of the lenalidomide target, PMID cited in the mini KB) and
+    # lenalidomide-refractory; B: high MCL1 (venetoclax resistance); C: BCL2 G101V
+    c = make_cohort(
+        [dict(sample="A", disease="MM", refractory_agents=["lenalidomide"]),
+         dict(sample="B/x", disease="AML", subtype="M5"), dict(sample="C", disease="CLL")],
+        {"A": ["variant", "history"], "B/x": ["expression"], "C": ["variant"]},
+        variants=[dict(sample="A", gene="CRBN", consequence="nonsense", protein_change="p.Q99*",
+                       vaf=0.4, source="in.maf:2"),
+                  dict(sample="C", gene="BCL2", consequence="missense", protein_change="p.G101V",
+                       vaf=0.1, source="in.maf:3")],
+        expression=[dict(sample="B/x", gene="MCL1", value=150.0)])
+    return interpret(c, kb)
+
+
+def test_streamed_json_is_the_records_own(result):
+    to_json = _JsonText(limit=2)  # a tiny cache: emptied while writing, must not matter
+    for _ in range(2):
+        for r in result:
+            assert to_json(r) == json.dumps(r.to_dict(), ensure_ascii=False, allow_nan=False,
+                                            separators=(",", ":"))
+
+
+def test_parquet_tables_match_tsvs(result, tmp_path, kb):
+    out = tmp_path / "o"
+    paths = write_outputs(result, out, kb=kb)
+    assert {f"parquet:{f}" for f in PARQUET_FILES.values()} <= set(paths)
+    lv_tsv = pd.read_csv(out / "cohort_levels.tsv", sep="\t", index_col="sample", keep_default_na=False)
+    lv_pq = pd.read_parquet(out / "cohort_levels.parquet").set_index("sample").fillna("")
+    assert lv_pq.equals(lv_tsv)
+    ag_tsv = pd.read_csv(out / "agents.tsv", sep="\t", keep_default_na=False)
+    ag_pq = pd.read_parquet(out / "agents.parquet")
+    assert list(ag_pq.columns) == list(ag_tsv.columns)
+    assert ag_pq["level"].tolist() == ag_tsv["level"].tolist()
+    meta = pq.read_schema(out / "agents.parquet").metadata
+    assert meta[b"refractor.kb_hash"].decode() == result.kb_hash
+    # CRBN loss in A is a detected mechanism with its observation; the lenalidomide trace cites it
+    obs = pd.read_parquet(out / "observations.parquet")
+    a = obs[(obs["sample"] == "A") & (obs["gene"] == "CRBN")]
+    assert len(a) and set(a["status"]) <= {"detected", "possible"} and a["source"].iloc[0] == "in.maf:2"
+    tr = pd.read_parquet(out / "traces.parquet")
+    len_a = tr[(tr["sample"] == "A") & (tr["agent"] == "lenalidomide")]
+    assert len(len_a) and (len_a["contribution"] > 0).any()
+
+
+def test_outputs_option_chooses_files(result, tmp_path, kb):
+    out = tmp_path / "o"
+    paths = write_outputs(result, out, kb=kb, outputs="parquet")
+    names = {p.name for p in out.iterdir()}
+    assert names == set(PARQUET_FILES.values()) | {".refractor-outdir"}
+    assert "samples" not in paths and "report" not in paths
+    # a later run replaces it as a whole: no Parquet left beside the TSV-only run
+    write_outputs(result, out, kb=kb, outputs="tsv,json")
+    assert {p.name for p in out.iterdir()} == {".refractor-outdir", "samples", "cohort_levels.tsv",
+                                               "agents.tsv", "mechanisms.tsv"}
+    assert parse_outputs(None) == parse_outputs("all")
+    with pytest.raises(InputError, match="unknown output kind 'xlsx'.*json, tsv, parquet, maf, html"):
+        parse_outputs("json,xlsx")
+
+
+def test_replaced_all_or_nothing_with_new_writers(result, tmp_path, kb, monkeypatch):
+    import refractor.report._tables as t
+
+    out = tmp_path / "o"
+    write_outputs(result, out, kb=kb, outputs="tsv")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full while writing Parquet")
+
+    monkeypatch.setattr(t.pq, "write_table", boom)
+    with pytest.raises(RuntimeError):
+        write_outputs(result, out, kb=kb)  # fails after JSON and TSVs were staged
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not (out / "samples").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["o"]  # no staging directory left
+
+
+def test_report_data_say_the_calls(result):
+    from refractor.report._html import _digests
+
+    d = cohort_data(result, _digests(result), None)
+    k = d["agents"].index("lenalidomide")
+    i = d["samples"].index("A")
+    # the cohort data carry the same level as the sample's own call
+    call = result["A"].agent("lenalidomide")
+    assert "0123n"[["susceptible", "low", "intermediate", "high"].index(call.level)] == d["calls"][i][k]
+    found = {d["mechanisms"][m] for m, _, _ in d["found"][i]}
+    assert found == {m.mechanism for m in result["A"].mechanisms if m.status in ("detected", "possible")}
+
+
+def test_maf_copy_is_the_io_writers(tmp_path, kb):
+    """The one-pass annotated MAF equals io.write_annotated_maf with maf_annotations' columns,
+    byte for byte (comment line, original columns, a sample absent from the cohort, a
+    tab inside no cell)."""
+    from refractor.io import read_maf, write_annotated_maf
+    from refractor.report import maf_annotations
+    from refractor.report._collect import collect
+    from refractor.report._maf import write_maf_copy
+
+    maf = tmp_path / "in.maf"
+    maf.write_text("#version 2.4\n"
+                   "Hugo_Symbol\tVariant_Classification\tHGVSp_Short\tTumor_Sample_Barcode\tt_alt_count\tt_depth\n"
+                   "CRBN\tNonsense_Mutation\tp.Q99*\tA\t20\t50\n"
+                   "TP53\tSilent\tp.L5L\tA\t10\t50\n"
+                   "BCL2\tMissense_Mutation\tp.G101V\tC\t5\t50\n"
+                   "KRAS\tMissense_Mutation\tp.G12D\tZ\t5\t50\n")
+    v = read_maf(maf)
+    c = make_cohort([dict(sample="A", disease="MM"), dict(sample="C", disease="CLL")],
+                    {"A": ["variant"], "C": ["variant"]},
+                    variants=[r for r in v.to_dict("records") if r["sample"] != "Z"])
+    res = interpret(c, kb)
+    write_annotated_maf(maf, maf_annotations(res, maf), tmp_path / "io.maf")
+    got = collect(res, json_dir=None, filenames=None, want=frozenset({"maf"}))
+    write_maf_copy(maf, res, got, tmp_path / "fast.maf")
+    fast = (tmp_path / "fast.maf").read_bytes()
+    assert fast == (tmp_path / "io.maf").read_bytes()
+    # the CRBN nonsense row carries the CRBN mechanism it supports; the TP53 silent row none
+    rows = fast.decode().splitlines()
+    head = rows[1].split("\t")
+    crbn, tp53 = (dict(zip(head, r.split("\t"))) for r in rows[2:4])
+    assert "crbn" in crbn["refractor_mechanisms"] and tp53["refractor_mechanisms"] == ""
+
+
+def test_cli_progress_covers_every_phase_and_outputs_option(tmp_path, monkeypatch, capsys):
+    """One progress bar on stderr goes through reading, interpreting and writing (per sample);
+    ``--outputs`` limits what is written; a bad kind is a one-line error, exit 2, no OUTDIR."""
+    import io
+    from pathlib import Path
+
+    from rich.console import Console
+
+    import refractor.cli._profile as prof
+    from refractor.cli import main
+
+    demo = Path(__file__).parents[2] / "examples" / "demo_cohort" / "samplesheet.csv"
+    seen: list[str] = []
+    real_phase = prof._Bar.phase
+
+    def phase(self, name, total=None):
+        seen.append(name)
+        return real_phase(self, name, total)
+
+    monkeypatch.setattr(prof._Bar, "phase", phase)
+    buf = io.StringIO()
+    monkeypatch.setattr(prof, "_err_console", lambda: Console(file=buf, force_terminal=True, width=100))
+    out = tmp_path / "o"
+    assert main(["profile", str(demo), "-o", str(out), "--outputs", "parquet,html"]) == 0
+    assert seen == ["reading", "interpreting", "writing"]
+    assert "writing" in buf.getvalue() and "12/12" in buf.getvalue()  # advanced per sample
+    assert {p.name for p in out.iterdir()} == {".refractor-outdir", "report.html", *PARQUET_FILES.values()}
+    assert "report" in capsys.readouterr().out.lower()
+    bad = tmp_path / "bad"
+    assert main(["profile", str(demo), "-o", str(bad), "--outputs", "json,pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown output kind 'pdf'" in err and "Traceback" not in err
+    assert not bad.exists()
