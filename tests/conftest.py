@@ -14,9 +14,10 @@ import tempfile
 
 import pytest
 
+from refractor.io._limits import ENV as IO_ENV
 from refractor.settings import ENV_CACHE_DIR, ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES
 
-_UNSET = (ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES)
+_UNSET = (ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES, *IO_ENV.values())
 _SAVED: dict[str, str | None] = {}
 _CACHE: list[str] = []
 

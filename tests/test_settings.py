@@ -23,7 +23,7 @@ def test_resolution_order_flag_then_environment_then_default(tmp_path):
     default = Settings.resolve(environ={"REFRACTOR_KB_DIR": "  "})  # blank counts as unset
     assert default.kb_dir == packaged_kb_dir() == Path(refractor.__file__).resolve().parent / "kb" / "data"
     assert default.cache_dir == default_cache_dir() == Path.home() / ".cache" / "refractor"
-    assert default.limits == Limits(kb=KBLimits())
+    assert default.limits == Limits()
 
 
 def test_settings_are_frozen_and_replaced_not_changed(tmp_path):
@@ -41,6 +41,17 @@ def test_limits_from_the_environment_and_their_errors():
         Settings.resolve(environ={"REFRACTOR_KB_MAX_FILE_BYTES": "-1"})
     with pytest.raises(InputError, match="max_aliases must be a whole number >= 0"):
         KBLimits(max_aliases=1.5)  # type: ignore[arg-type]
+
+
+def test_input_file_limits_are_part_of_the_settings():
+    """The io readers' caps (refractor.io.IOLimits) resolve with the other settings."""
+    from refractor.io import IOLimits
+
+    s = Settings.resolve(environ={"REFRACTOR_MAX_COLUMNS": "12", "REFRACTOR_KB_MAX_ALIASES": "3"})
+    assert s.limits.io == IOLimits(max_columns=12) and s.limits.kb.max_aliases == 3
+    assert Settings.resolve(environ={}).limits.io == IOLimits()
+    explicit = Limits(io=IOLimits(max_cell_chars=10))
+    assert Settings.resolve(limits=explicit, environ={"REFRACTOR_MAX_COLUMNS": "12"}).limits is explicit
 
 
 def test_suite_caches_are_isolated_from_the_home_folder():

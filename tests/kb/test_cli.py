@@ -190,3 +190,24 @@ def test_symlink_loop_as_kb_folder(capsys, tmp_path):
     assert code == 2
     assert err == f"error: {loop}: knowledge-base folder is a symbolic link that leads nowhere (a loop or a " \
                   "missing target)\n"
+
+
+def test_damaged_database_is_one_warning_line_and_the_search_still_works(capsys, monkeypatch, tmp_path):
+    import warnings
+
+    from refractor.errors import CacheWarning
+
+    monkeypatch.setenv("REFRACTOR_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, _ = run(capsys, *kb("search", "G101V", "--json"))
+    assert code == 0 and "bcl2-g101v" in {h["id"] for h in json.loads(out)}
+    (db,) = (tmp_path / "cache").glob("kb-*.sqlite")
+    db.write_bytes(b"not a database")
+    from refractor.kb import _knowledge
+
+    _knowledge._CACHE.clear()  # as a new process would
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CacheWarning)  # the suite turns warnings into errors
+        code, out, err = run(capsys, *kb("search", "G101V", "--json"))
+    assert code == 0 and "bcl2-g101v" in {h["id"] for h in json.loads(out)}
+    assert err == (f"warning: ignoring compiled KB database {db}: is not a usable database "
+                   "(file is not a database); rebuilding it\n")

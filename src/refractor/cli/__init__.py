@@ -17,10 +17,12 @@ in one place:
 from __future__ import annotations
 
 import sys
+import warnings
+from typing import Callable
 
 import typer
 
-from refractor.errors import RefractorError
+from refractor.errors import RefractorError, RefractorWarning
 
 app = typer.Typer(
     name="refractor",
@@ -95,6 +97,24 @@ def main(argv: list[str] | None = None) -> int:
     and exits 2 as click does.
     """
     _register()
+    with warnings.catch_warnings():  # restores the previous display when the command ends
+        warnings.showwarning = _one_line_warnings(warnings.showwarning)
+        return _run(argv)
+
+
+def _one_line_warnings(previous: Callable[..., None]) -> Callable[..., None]:
+    """Refractor's named warnings as one ``warning: ...`` line on stderr; others as before."""
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if issubclass(category, RefractorWarning):
+            typer.secho(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    return show
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         rv = app(args=argv, prog_name="refractor", standalone_mode=False)
     except RefractorError as exc:

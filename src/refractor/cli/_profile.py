@@ -33,10 +33,11 @@ def _kb_genes(kb) -> set[str]:
 
 def run_profile(cohort, kb, outdir: Path, *, title: str | None = None, progress: bool = True,
                 outputs=None, timings: dict | None = None,
-                bar: "_Bar | None" = None) -> tuple[object, dict[str, Path]]:
+                bar: "_Bar | None" = None, fragility: bool = False) -> tuple[object, dict[str, Path]]:
     """Interpret ``cohort`` and write the ``outputs`` (default: all kinds) as ``outdir``
     (all-or-nothing); each MAF the cohort was read from gets an annotated copy. ``timings``,
-    when given, receives the seconds spent interpreting and writing."""
+    when given, receives the seconds spent interpreting and writing. ``fragility``: also run
+    the sensitivity analysis of the curator numbers and mark the fragile calls."""
     import contextlib
     import time
 
@@ -49,10 +50,17 @@ def run_profile(cohort, kb, outdir: Path, *, title: str | None = None, progress:
         t = time.perf_counter()
         bar.phase("interpreting", len(cohort))
         result = interpret(cohort, kb)
+        sens = None
+        if fragility:
+            from refractor.interpret.sensitivity import sensitivity
+
+            bar.phase("sensitivity of the calls")
+            sens = sensitivity(cohort, kb, progress=lambda done, total: bar.advance(done))
         t1 = time.perf_counter()
         bar.phase("writing", len(cohort))
         paths = write_outputs(result, outdir, {"maf": list(cohort.inputs.get("maf", ()))}, kb=kb,
-                              title=title, outputs=outputs, progress=bar.advance)
+                              title=title, outputs=outputs, progress=bar.advance,
+                              fragility=sens)
         if timings is not None:
             timings.update(interpret=t1 - t, write=time.perf_counter() - t1)
     return result, paths
@@ -176,6 +184,11 @@ def profile(
         "(cohort_levels, agents, mechanisms), parquet (the same tables plus observations and "
         "traces), maf (annotated MAF copies), html (report.html); 'all' = every kind. "
         "Default: all."),
+    fragility: bool = typer.Option(
+        False, "--fragility", help="Also move every curator scoring weight by +/-10 and every "
+        "assumed threshold by +/-25% (one at a time), re-interpret, and mark the calls that "
+        "change as fragile (agents.tsv columns fragile/fragile_because, fragile_calls.tsv, "
+        "fragility.tsv, a report section). Costs one interpretation per move."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary, no progress bar."),
 ) -> None:
     """Explain drug resistance for a cohort (SAMPLESHEET) or one sample (--sample + files)."""
@@ -208,7 +221,7 @@ def profile(
                                        line=line, build=build, genes=genes, limits=limits)
             title = sample
         result, paths = run_profile(cohort, kb, outdir, title=title, progress=not quiet,
-                                    outputs=want, bar=bar)
+                                    outputs=want, bar=bar, fragility=fragility)
     if not quiet:
         _summary(result, paths, _console())
 

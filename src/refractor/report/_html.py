@@ -148,7 +148,7 @@ def _heat(frac: float) -> str:
 
 def render_html(result: CohortResult, kb=None, title: str | None = None, *,
                 digests: list[list] | None = None,
-                json_names: dict[str, str] | None = None) -> str:
+                json_names: dict[str, str] | None = None, fragility=None) -> str:
     """The whole report as one HTML string (no external resources).
 
     Cohort summaries and the samples x agents table are built for any cohort size: the table
@@ -157,6 +157,8 @@ def render_html(result: CohortResult, kb=None, title: str | None = None, *,
     (traces, evidence) is added for the first :data:`MAX_DRILLDOWN` samples. ``digests``: the
     per-sample digests a streaming writer already collected (built here when not given);
     ``json_names``: sample -> per-sample JSON file name, to link each drill-down to its file.
+    ``fragility``: a :class:`~refractor.interpret.sensitivity.SensitivityResult` of the same
+    cohort; its fragile calls are listed (with the curator numbers that flip them).
     """
     from refractor import __version__
 
@@ -191,7 +193,32 @@ def render_html(result: CohortResult, kb=None, title: str | None = None, *,
         unscored=result.unscored_agents, level_defs=level_definitions(kb),
         samples=samples, samples_truncated=n > MAX_DRILLDOWN,
         evidence=evidence_index(kb), data=data, levels=LEVELS,
+        fragility=fragility_summary(fragility),
     )
 
 
-__all__ = ["render_html", "cohort_data", "disease_summary", "evidence_index", "group_warnings", "level_definitions"]
+#: most fragile calls listed in the HTML report (all of them are in fragile_calls.tsv)
+MAX_FRAGILE_ROWS = 200
+
+
+def fragility_summary(fragility) -> dict | None:
+    """What the report shows of a sensitivity analysis: counts, the curator numbers that change
+    most calls, and the fragile calls that are above ``susceptible`` first."""
+    if fragility is None:
+        return None
+    calls, pert = fragility.calls, fragility.perturbations
+    fragile = calls[calls["fragile"]]
+    rank = {"high": 0, "intermediate": 1, "low": 2, "susceptible": 3}
+    fragile = fragile.assign(_r=fragile["call"].map(rank).fillna(4)).sort_values(
+        ["_r", "sample", "agent"])
+    top = pert[pert["changed"] > 0].sort_values("changed", ascending=False).head(15)
+    return {
+        "n_calls": int(fragility.n_calls), "n_fragile": int(len(fragile)),
+        "n_perturbations": int(len(pert)),
+        "top": top.to_dict("records"),
+        "rows": fragile.head(MAX_FRAGILE_ROWS).to_dict("records"),
+        "truncated": len(fragile) > MAX_FRAGILE_ROWS,
+    }
+
+
+__all__ = ["render_html", "fragility_summary", "cohort_data", "disease_summary", "evidence_index", "group_warnings", "level_definitions"]

@@ -51,6 +51,16 @@ def _agent_frame(cols: dict[str, list]) -> pd.DataFrame:
                         columns=AGENT_TABLE_COLUMNS)
 
 
+def _with_fragility(agents: pd.DataFrame, fragility) -> pd.DataFrame:
+    """``agents`` with ``fragile`` (bool) and ``fragile_because`` from a sensitivity analysis."""
+    calls = fragility.calls[["sample", "agent", "fragile", "changed_by"]].rename(
+        columns={"changed_by": "fragile_because"})
+    out = agents.merge(calls, on=["sample", "agent"], how="left")
+    out["fragile"] = out["fragile"].fillna(False).astype(bool)
+    out["fragile_because"] = out["fragile_because"].fillna("")
+    return out
+
+
 def agent_table(result: CohortResult) -> pd.DataFrame:
     """Long table: one row per sample x agent with level, score, confidence, mechanisms."""
     from refractor.report._collect import collect
@@ -128,6 +138,7 @@ def write_outputs(
     title: str | None = None,
     outputs: Iterable[str] | str | None = None,
     progress: Callable[[int], None] | None = None,
+    fragility=None,
 ) -> dict[str, Path]:
     """Write the outputs of ``result`` as the directory ``outdir``, all-or-nothing.
 
@@ -154,6 +165,11 @@ def write_outputs(
         MAF copies), ``html`` (``report.html``).
     progress : callable, optional
         Called with the number of samples written so far.
+    fragility : SensitivityResult, optional
+        A sensitivity analysis of the same cohort
+        (:func:`refractor.interpret.sensitivity.sensitivity`): ``agents.tsv`` gains the columns
+        ``fragile`` and ``fragile_because``, ``fragile_calls.tsv`` and ``fragility.tsv`` (one row
+        per curator-number move) are written, and the HTML report lists the fragile calls.
 
     Returns
     -------
@@ -180,6 +196,8 @@ def write_outputs(
         levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
         levels.insert(0, "disease", result.diseases)
         agents = _agent_frame(got.agents)
+        if fragility is not None:
+            agents = _with_fragility(agents, fragility)
         mechs = result.mechanism_frame()
         if "tsv" in want:
             levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
@@ -187,6 +205,12 @@ def write_outputs(
             mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
             final.update(levels=outdir / "cohort_levels.tsv", agents=outdir / "agents.tsv",
                          mechanisms=outdir / "mechanisms.tsv")
+            if fragility is not None:
+                fragility.calls[fragility.calls["fragile"]].to_csv(
+                    stage / "fragile_calls.tsv", sep="\t", index=False)
+                fragility.perturbations.to_csv(stage / "fragility.tsv", sep="\t", index=False)
+                final.update(fragile_calls=outdir / "fragile_calls.tsv",
+                             fragility=outdir / "fragility.tsv")
         if "parquet" in want:
             for name in write_parquet_tables(stage, result, levels, agents, mechs, got):
                 final[f"parquet:{name}"] = outdir / name
@@ -194,7 +218,8 @@ def write_outputs(
         if "html" in want:
             (stage / "report.html").write_text(
                 render_html(result, kb, title, digests=got.digests,
-                            json_names=sample_filenames(result.samples) if json_dir else None),
+                            json_names=sample_filenames(result.samples) if json_dir else None,
+                            fragility=fragility),
                 encoding="utf-8")
             final["report"] = outdir / "report.html"
         if "maf" in want:
