@@ -26,19 +26,24 @@ def biomarker_kinds(view: KBView) -> dict[str, tuple[str, ...]]:
             for b in view.biomarkers}
 
 
-def status_matrix(view: KBView, states: np.ndarray) -> np.ndarray:
-    """Mechanism status codes (samples x mechanisms, int8) from biomarker states."""
-    n = states.shape[0]
-    out = np.zeros((n, len(view.mechanism_ids)), dtype=np.int8)
+def _rule_columns(view: KBView):
+    """Per mechanism with rules: (mechanism index, its biomarker columns, the `detected` ones,
+    the `possible` ones)."""
     cols: dict[str, list[int]] = {}
     for j, b in enumerate(view.biomarkers):
         cols.setdefault(b.mechanism, []).append(j)
     for mi, m in enumerate(view.mechanism_ids):
         js = cols.get(m, [])
-        if not js:
-            continue
-        det = [j for j in js if view.biomarkers[j].call == "detected"]
-        pos = [j for j in js if view.biomarkers[j].call == "possible"]
+        if js:
+            yield (mi, js, [j for j in js if view.biomarkers[j].call == "detected"],
+                   [j for j in js if view.biomarkers[j].call == "possible"])
+
+
+def status_matrix(view: KBView, states: np.ndarray) -> np.ndarray:
+    """Mechanism status codes (samples x mechanisms, int8) from biomarker states."""
+    n = states.shape[0]
+    out = np.zeros((n, len(view.mechanism_ids)), dtype=np.int8)
+    for mi, js, det, pos in _rule_columns(view):
         sub = states[:, js]
         evaluable = ((sub == MATCHED) | (sub == UNMATCHED)).any(axis=1)
         code = np.where(evaluable, NOT_DETECTED, NOT_ASSESSABLE)
@@ -140,15 +145,7 @@ def clonal_matrix(view: KBView, states: np.ndarray, frames) -> np.ndarray:
         np.add.at(nknown[:, j], sidx, known.astype(np.int64))
         np.maximum.at(best[:, j], sidx[known], ccf[known])
     out = np.full((n, len(view.mechanism_ids)), np.nan)
-    cols: dict[str, list[int]] = {}
-    for j, b in enumerate(view.biomarkers):
-        cols.setdefault(b.mechanism, []).append(j)
-    for mi, m in enumerate(view.mechanism_ids):
-        js = cols.get(m, [])
-        if not js:
-            continue
-        det = [j for j in js if view.biomarkers[j].call == "detected"]
-        pos = [j for j in js if view.biomarkers[j].call == "possible"]
+    for mi, js, det, pos in _rule_columns(view):
         dm = states[:, det] == MATCHED
         use_det = dm.any(axis=1)
         pm = (states[:, pos] == MATCHED) & ~use_det[:, None]
