@@ -4,9 +4,10 @@ Every setting is resolved in one fixed order, in one place (:meth:`Settings.reso
 
 1. an explicit value (a command-line flag such as ``--kb``, or a keyword argument);
 2. the environment (``REFRACTOR_KB_DIR``, ``REFRACTOR_CACHE_DIR``,
-   ``REFRACTOR_KB_MAX_FILE_BYTES``, ``REFRACTOR_KB_MAX_ALIASES``, and the input-file caps
+   ``REFRACTOR_KB_MAX_FILE_BYTES``, ``REFRACTOR_KB_MAX_ALIASES``, the input-file caps
    ``REFRACTOR_MAX_INPUT_BYTES``, ``REFRACTOR_MAX_COLUMNS``, ``REFRACTOR_MAX_CELL_CHARS``,
-   ``REFRACTOR_MAX_VCF_HEADER_LINES`` of :class:`refractor.io.IOLimits`);
+   ``REFRACTOR_MAX_VCF_HEADER_LINES`` of :class:`refractor.io.IOLimits`, the service limits of
+   :data:`SERVICE_ENV`, ``REFRACTOR_POOL`` and ``REFRACTOR_API_TOKEN``);
 3. the packaged default.
 
 The resolved object is frozen and passed explicitly to the functions that need it
@@ -72,12 +73,99 @@ class KBLimits:
                 raise InputError(f"{name} must be a whole number >= 0, got {value!r}", column=name)
 
 
+#: environment variable -> ServiceLimits field (documented in ``docs/api.md``)
+SERVICE_ENV: dict[str, str] = {
+    "REFRACTOR_MAX_BODY_BYTES": "max_body_bytes",
+    "REFRACTOR_MAX_SAMPLES": "max_samples",
+    "REFRACTOR_MAX_UPLOAD_FILES": "max_upload_files",
+    "REFRACTOR_PAGE_SIZE": "page_size",
+    "REFRACTOR_MAX_RESPONSE_BYTES": "max_response_bytes",
+    "REFRACTOR_REQUEST_TIMEOUT": "request_timeout",
+    "REFRACTOR_WORKERS": "workers",
+    "REFRACTOR_QUEUE": "queue",
+    "REFRACTOR_RETRY_AFTER": "retry_after",
+    "REFRACTOR_REPORTS_KEPT": "reports_kept",
+    "REFRACTOR_COHORT_JOBS": "cohort_jobs",
+    "REFRACTOR_MAX_COHORT_PATIENTS": "max_cohort_patients",
+}
+#: the bearer token of the HTTP service (empty: none)
+ENV_API_TOKEN = "REFRACTOR_API_TOKEN"
+#: where the service runs heavy work: ``process`` (default) or ``thread``
+ENV_POOL = "REFRACTOR_POOL"
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    """Caps of the HTTP service (``refractor serve``), so no request can exhaust it.
+
+    Parameters
+    ----------
+    max_body_bytes : int
+        Largest request body, counted while it streams in (chunked or not): 413 past it.
+    max_samples : int
+        Most samples of one profile request (JSON cohort or uploaded samplesheet): 422 past it.
+    max_upload_files : int
+        Most files of one upload (samplesheet plus its data files).
+    page_size : int
+        Most entries of one list response (``limit`` larger is a 422); ``offset`` pages on.
+    max_response_bytes : int
+        Largest response body of the heavy endpoints (profiles, simulations): 413 past it,
+        with a message saying to post fewer samples or points.
+    request_timeout : int
+        Seconds one heavy request may take before it is answered 504.
+    workers : int
+        Threads running heavy work (profiles, simulations); other requests never wait for them.
+    queue : int
+        Heavy requests allowed to wait for a worker; one more is answered 503 + Retry-After.
+    retry_after : int
+        Seconds sent in ``Retry-After`` with a 503.
+    reports_kept : int
+        Reports the web application keeps in memory (oldest dropped first).
+    cohort_jobs : int
+        Virtual-cohort runs and forecasts the web application runs at once (503 past it).
+    max_cohort_patients : int
+        Most virtual patients per arm (or twins per regimen) of one web cohort job.
+    pool : {"process", "thread"}
+        Where heavy work runs: worker processes (default; heavy work never holds the serving
+        process's interpreter lock) or threads of the serving process.
+    token : str or None
+        Bearer token required by the service (``None``: no authentication); not shown in repr.
+    """
+
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_samples: int = 1_000
+    max_upload_files: int = 200
+    page_size: int = 500
+    max_response_bytes: int = 64 * 1024 * 1024
+    request_timeout: int = 120
+    workers: int = 2
+    queue: int = 8
+    retry_after: int = 5
+    reports_kept: int = 50
+    cohort_jobs: int = 1
+    max_cohort_patients: int = 5_000
+    pool: str = "process"
+    token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in SERVICE_ENV.values():
+            value = getattr(self, name)
+            low = 1 if name in ("workers", "page_size", "request_timeout", "reports_kept", "max_samples", "max_cohort_patients") else 0
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise InputError(f"{name} must be a whole number >= {low}, got {value!r}", column=name)
+        if self.pool not in ("process", "thread"):
+            raise InputError(f"pool must be 'process' or 'thread', got {self.pool!r}", column="pool")
+        if self.token is not None and (not isinstance(self.token, str) or len(self.token) < 16):
+            raise InputError("the API token must be a string of at least 16 characters", column="token")
+
+
 @dataclass(frozen=True)
 class Limits:
     """Every input limit, grouped by the part of Refractor that enforces it."""
 
     kb: KBLimits = field(default_factory=KBLimits)
     io: IOLimits = field(default_factory=IOLimits)
+    service: ServiceLimits = field(default_factory=ServiceLimits)
 
 
 @dataclass(frozen=True)
@@ -134,7 +222,15 @@ class Settings:
             for var, name in ((ENV_KB_MAX_FILE_BYTES, "max_file_bytes"), (ENV_KB_MAX_ALIASES, "max_aliases")):
                 if env.get(var, "").strip():
                     kb_limits = replace(kb_limits, **{name: _whole(env[var], var)})
-            limits = Limits(kb=kb_limits, io=IOLimits.from_env(env))
+            service = ServiceLimits()
+            for var, name in SERVICE_ENV.items():
+                if env.get(var, "").strip():
+                    service = replace(service, **{name: _whole(env[var], var)})
+            if env.get(ENV_POOL, "").strip():
+                service = replace(service, pool=env[ENV_POOL].strip().lower())
+            if env.get(ENV_API_TOKEN, "").strip():
+                service = replace(service, token=env[ENV_API_TOKEN].strip())
+            limits = Limits(kb=kb_limits, io=IOLimits.from_env(env), service=service)
         return cls(kb_dir=kb, cache_dir=cache, limits=limits)
 
     def with_kb_dir(self, kb_dir: str | os.PathLike[str] | None) -> "Settings":
@@ -158,5 +254,6 @@ def _whole(text: str, var: str) -> int:
     return value
 
 
-__all__ = ["ENV_CACHE_DIR", "ENV_KB_DIR", "ENV_KB_MAX_ALIASES", "ENV_KB_MAX_FILE_BYTES", "KBLimits", "Limits",
-           "Settings", "default_cache_dir", "packaged_kb_dir"]
+__all__ = ["ENV_API_TOKEN", "ENV_POOL", "ENV_CACHE_DIR", "ENV_KB_DIR", "ENV_KB_MAX_ALIASES", "ENV_KB_MAX_FILE_BYTES",
+           "KBLimits", "Limits", "SERVICE_ENV", "ServiceLimits", "Settings", "default_cache_dir",
+           "packaged_kb_dir"]

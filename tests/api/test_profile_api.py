@@ -166,7 +166,7 @@ def test_bad_values_are_422_in_the_shared_shape(client, body, column):
     assert r.status_code == 422, r.text
     err = r.json()
     assert err["error"] == "InputError" and err["column"] == column
-    assert set(err) == {"error", "message", "path", "line", "column", "problem"}
+    assert set(err) == {"error", "status", "message", "path", "line", "column", "problem"}
 
 
 def test_variant_needs_exactly_one_class(client):

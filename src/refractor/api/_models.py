@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from refractor._jsonsafe import json_safe
@@ -105,7 +105,14 @@ def show_model(name: str = Path(..., **_NAME)) -> dict[str, Any]:
 
 
 @router.post("/{name}/simulate", summary="One time course (agent, dose, settings)")
-def simulate(body: SimulateRequest, name: str = Path(..., **_NAME)) -> dict[str, Any]:
+async def simulate(body: SimulateRequest, request: Request, name: str = Path(..., **_NAME)) -> dict[str, Any]:
+    from refractor.api._pool import run_heavy  # the bounded worker pool (never the event loop)
+
+    return await run_heavy(request, run_simulate, body, name)
+
+
+def run_simulate(body: SimulateRequest, name: str) -> dict[str, Any]:
+    """The document of ``POST /models/{name}/simulate`` (runs in a worker)."""
     from refractor.models import simulation_run
 
     run = simulation_run(name, agent=body.agent, dose=body.dose, set=body.set,
@@ -115,7 +122,15 @@ def simulate(body: SimulateRequest, name: str = Path(..., **_NAME)) -> dict[str,
 
 
 @router.post("/{name}/dose-response", summary="Readout over doses with IC50/DC50 and Emax")
-def dose_response(body: DoseResponseRequest, name: str = Path(..., **_NAME)) -> dict[str, Any]:
+async def dose_response(body: DoseResponseRequest, request: Request,
+                        name: str = Path(..., **_NAME)) -> dict[str, Any]:
+    from refractor.api._pool import run_heavy
+
+    return await run_heavy(request, run_dose_response, body, name)
+
+
+def run_dose_response(body: DoseResponseRequest, name: str) -> dict[str, Any]:
+    """The document of ``POST /models/{name}/dose-response`` (runs in a worker)."""
     from refractor.models import dose_response_run
 
     rng = (body.range.lo, body.range.hi, body.range.n) if body.range is not None else None

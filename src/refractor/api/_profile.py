@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from refractor.api._app import get_kb
@@ -206,13 +206,32 @@ def level_records(result) -> list[dict[str, Any]]:
 
 
 @router.post("", summary="Resistance calls for one sample (the per-sample JSON of `refractor profile`)")
-def profile(body: SampleIn, kb=Depends(get_kb)) -> dict[str, Any]:
+async def profile(body: SampleIn, request: Request, kb=Depends(get_kb)) -> dict[str, Any]:
+    from refractor.api._pool import run_heavy  # the bounded worker pool (never the event loop)
+
+    return await run_heavy(request, sample_document, body, kb)
+
+
+def sample_document(body: SampleIn, kb) -> dict[str, Any]:
+    """The document of ``POST /profile`` (runs in a worker)."""
     return _interpret([body], kb)[0].to_dict()
 
 
 @router.post("/cohort", summary="Resistance calls for up to 1,000 samples: per-sample JSON and "
              "the sample x agent level table")
-def profile_cohort(body: CohortIn, kb=Depends(get_kb)) -> dict[str, Any]:
+async def profile_cohort(body: CohortIn, request: Request, kb=Depends(get_kb)) -> dict[str, Any]:
+    from refractor.api._pool import run_heavy
+    from refractor.errors import InputError
+
+    most = request.app.state.settings.limits.service.max_samples
+    if len(body.samples) > most:
+        raise InputError(f"{len(body.samples)} samples in one request; at most {most} "
+                         "(REFRACTOR_MAX_SAMPLES)", column="samples")
+    return await run_heavy(request, cohort_document, body, kb)
+
+
+def cohort_document(body: CohortIn, kb) -> dict[str, Any]:
+    """The document of ``POST /profile/cohort`` (runs in a worker)."""
     result = _interpret(body.samples, kb)
     return {"kb_version": result.kb_version, "kb_hash": result.kb_hash,
             "scoring_version": result.scoring_version,

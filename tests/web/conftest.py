@@ -1,0 +1,26 @@
+"""Fixtures of the web-page tests: an app on the packaged knowledge base, no inherited limits."""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from refractor.settings import ENV_API_TOKEN, SERVICE_ENV
+
+
+@pytest.fixture(autouse=True)
+def _no_service_env(monkeypatch):
+    for var in (*SERVICE_ENV, ENV_API_TOKEN):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with warnings.catch_warnings():  # starlette warns at import about httpx
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    from refractor.api import create_app
+
+    app = create_app()
+    yield TestClient(app)
+    app.state.pool.shutdown()  # end the worker processes
