@@ -4,65 +4,24 @@ chunked bodies, and refuses a non-loopback bind without a token (issue 14)."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REFRACTOR_") or k == "REFRACTOR_CACHE_DIR"}
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
-    env.update(extra)
-    return env
+from _serve import free_port as _free_port
+from _serve import serve_env as _env
+from _serve import serving
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
-    env = _env(REFRACTOR_MAX_BODY_BYTES=str(256 * 1024),
-               REFRACTOR_CACHE_DIR=str(tmp_path_factory.mktemp("serve-cache")))
-    log = tmp_path_factory.mktemp("serve-log") / "server.log"
-    out = open(log, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "refractor", "serve", "--port", str(port)], env=env,
-                            stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            if proc.poll() is not None:
-                out.close()
-                pytest.fail(f"server exited: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        proc.wait()
-        out.close()
-        pytest.fail("server did not answer /health within 60 s")
-    yield base, port
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    out.close()
+    with serving(tmp_path_factory.mktemp("serve-log"),
+                 REFRACTOR_MAX_BODY_BYTES=str(256 * 1024),
+                 REFRACTOR_CACHE_DIR=str(tmp_path_factory.mktemp("serve-cache"))) as (base, port):
+        yield base, port
 
 
 def _raw(port: int, payload: bytes) -> tuple[int, dict[str, str], bytes]:

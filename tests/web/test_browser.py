@@ -14,11 +14,7 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -54,36 +50,13 @@ def _missing() -> str | None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REFRACTOR_")}
-    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
-    env["REFRACTOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("browser-cache"))
-    log = open(tmp_path_factory.mktemp("browser-log") / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "refractor", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
     import httpx
+    from _serve import serving
 
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert proc.poll() is None, "server exited"
-                time.sleep(0.2)
+    with serving(tmp_path_factory.mktemp("browser-log"),
+                 REFRACTOR_CACHE_DIR=str(tmp_path_factory.mktemp("browser-cache"))) as (base, _):
         httpx.get(base + "/", timeout=60)  # load the KB before the browser's first page
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
