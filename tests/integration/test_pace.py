@@ -17,10 +17,10 @@ the KB's weights are:
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATION = ROOT.parent / "shared" / "validation"
@@ -34,11 +34,7 @@ pytestmark = [
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location(
-        "validate_pace_venetoclax", ROOT / "benchmarks" / "validate_pace_venetoclax.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("benchmarks", "validate_pace_venetoclax")
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,10 @@ biology fixes, whatever the fitted-free model's rho turns out to be:
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "validation" / "cll_mofacll_lu2021"
@@ -32,11 +31,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def fig():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location(
-        "validate_cll_mofacll", ROOT / "benchmarks" / "validate_cll_mofacll.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("benchmarks", "validate_cll_mofacll")
     tables = mod.load(DATA)
     return mod, tables, mod.analyse(tables, boot=200)
 

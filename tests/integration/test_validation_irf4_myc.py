@@ -14,12 +14,11 @@ loop variants) is printed by ``benchmarks/validate_irf4_myc.py``; here, the quic
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "validation" / "mm_irf4_myc_model_mitchell"
@@ -33,12 +32,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def mod():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("validate_irf4_myc",
-                                                  ROOT / "benchmarks" / "validate_irf4_myc.py")
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
-    return m
+    return load_script("benchmarks", "validate_irf4_myc")
 
 
 def test_myc_protein_falls_before_irf4_protein(mod):

@@ -9,12 +9,11 @@ is read from the annotation file with pandas, not from Refractor.
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 V = ROOT.parent / "shared" / "validation" / "tcga_laml_maftools"
@@ -29,11 +28,7 @@ pytestmark = [
 def res(tmp_path_factory):
     from refractor.kb import KnowledgeBase
 
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("validate_sensitivity",
-                                                  ROOT / "benchmarks" / "validate_sensitivity.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_script("benchmarks", "validate_sensitivity")
     kb = KnowledgeBase.load()
     sheet = mod.laml_sheet(tmp_path_factory.mktemp("laml"))
     from refractor.interpret.sensitivity import sensitivity
