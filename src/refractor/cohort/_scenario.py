@@ -159,24 +159,23 @@ def build(data: dict[str, Any], lines: dict[tuple, int], kb: Any, path: str) -> 
 
     def agents(key: tuple, names: list[str]) -> frozenset[str]:
         return frozenset(kb.resolve_agents(
-            [n for n in names], where=_where(path, lines, key), classes=False))
+            names, where=_where(path, lines, key), classes=False))
 
     prior = agents(("population", "prior"), pop.get("prior", []))
     refractory = agents(("population", "refractory"), pop.get("refractory", []))
-    prevalence = {}
-    for mid, v in (pop.get("prevalence") or {}).items():
-        if mid not in kb.mechanisms:
-            hint = difflib.get_close_matches(mid, list(kb.mechanisms), n=1)
-            raise InputError(f"unknown mechanism id {mid!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
-                             path=path, line=_line_of(lines, ("population", "prevalence", mid)))
-        prevalence[mid] = float(v)
-    clonal = {}
-    for mid, v in (pop.get("clonal_fraction") or {}).items():
-        if mid not in kb.mechanisms:
-            hint = difflib.get_close_matches(mid, list(kb.mechanisms), n=1)
-            raise InputError(f"unknown mechanism id {mid!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
-                             path=path, line=_line_of(lines, ("population", "clonal_fraction", mid)))
-        clonal[mid] = float(v)
+    def mechanism_values(section: str) -> dict[str, float]:
+        """``population.<section>``: KB mechanism id -> number (unknown id: did-you-mean)."""
+        out = {}
+        for mid, v in (pop.get(section) or {}).items():
+            if mid not in kb.mechanisms:
+                hint = difflib.get_close_matches(mid, list(kb.mechanisms), n=1)
+                raise InputError(f"unknown mechanism id {mid!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                                 path=path, line=_line_of(lines, ("population", section, mid)))
+            out[mid] = float(v)
+        return out
+
+    prevalence = mechanism_values("prevalence")
+    clonal = mechanism_values("clonal_fraction")
 
     def regimen(name: str, key: tuple) -> tuple[str, tuple[str, ...]]:
         rid = kb.resolve_agent(name, where=_where(path, lines, key), classes=False)
