@@ -137,7 +137,11 @@ def test_keyboard_skip_link_then_search(server, browser):
     assert browser.switch_to.active_element.get_attribute("id") == "main"
     box = browser.find_element("id", "q")
     box.send_keys("G101V", Keys.ENTER)
-    browser.find_element("css selector", "a[href='/browse/mechanism/bcl2-g101v']")
+    # ENTER submits the form: wait for the results page (under load the old page is still shown)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(
+        lambda b: b.find_elements("css selector", "a[href='/browse/mechanism/bcl2-g101v']"))
 
 
 def test_single_sample_form_to_report_in_the_browser(server, browser):
