@@ -34,11 +34,41 @@ def result(kb):
 
 
 def test_streamed_json_is_the_records_own(result):
-    to_json = _JsonText(limit=2)  # a tiny cache: emptied while writing, must not matter
-    for _ in range(2):
-        for r in result:
-            assert to_json(r) == json.dumps(r.to_dict(), ensure_ascii=False, allow_nan=False,
-                                            separators=(",", ":"))
+    """The JSON written straight from the records (orjson) is the records' own ``to_dict``:
+    same keys in the same order, same values (numbers parsed back to the same floats)."""
+    to_json = _JsonText()
+    for r in result:
+        text = to_json(r)
+        assert to_json._direct is True  # the fast path was checked and taken
+        doc = json.loads(text)
+        ref = r.to_dict()
+        assert doc == ref and list(doc) == list(ref)
+        assert [list(a) for a in doc["agents"]] == [list(a) for a in ref["agents"]]
+
+
+def test_workers_write_the_same_files(result, tmp_path, kb):
+    """The per-sample pass split over forked worker processes writes the same bytes as the
+    pass in one process (JSON, agents.tsv, the long Parquet tables)."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    write_outputs(result, one, kb=kb, workers=1)
+    write_outputs(result, two, kb=kb, workers=2)
+    for name in ("agents.tsv", "cohort_levels.tsv", "mechanisms.tsv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes()
+    for f in (one / "samples").iterdir():
+        assert f.read_bytes() == (two / "samples" / f.name).read_bytes()
+    for name in ("agents.parquet", "observations.parquet", "traces.parquet"):
+        assert pq.read_table(one / name).equals(pq.read_table(two / name))
+    assert not (two / ".parts").exists()
+
+
+def test_agents_tsv_is_what_pandas_writes(result, tmp_path, kb):
+    """agents.tsv (joined from per-chunk text) is byte for byte pandas' to_csv of the same
+    long table (the format earlier runs wrote)."""
+    from refractor.report import agent_table
+
+    write_outputs(result, tmp_path / "o", kb=kb, outputs="tsv")
+    text = (tmp_path / "o" / "agents.tsv").read_text()
+    assert text == agent_table(result).to_csv(sep="\t", index=False)
 
 
 def test_parquet_tables_match_tsvs(result, tmp_path, kb):
@@ -132,7 +162,7 @@ def test_maf_copy_is_the_io_writers(tmp_path, kb):
     res = interpret(c, kb)
     write_annotated_maf(maf, maf_annotations(res, maf), tmp_path / "io.maf")
     got = collect(res, json_dir=None, filenames=None, want=frozenset({"maf"}))
-    write_maf_copy(maf, res, got, tmp_path / "fast.maf")
+    write_maf_copy(maf, res, got, tmp_path / "fast.maf", columns="full")
     fast = (tmp_path / "fast.maf").read_bytes()
     assert fast == (tmp_path / "io.maf").read_bytes()
     # the CRBN nonsense row carries the CRBN mechanism it supports; the TP53 silent row none
@@ -140,6 +170,10 @@ def test_maf_copy_is_the_io_writers(tmp_path, kb):
     head = rows[1].split("\t")
     crbn, tp53 = (dict(zip(head, r.split("\t"))) for r in rows[2:4])
     assert "crbn" in crbn["refractor_mechanisms"] and tp53["refractor_mechanisms"] == ""
+    # the default (variant) set: the same rows with refractor_mechanisms only
+    write_maf_copy(maf, res, got, tmp_path / "variant.maf")
+    want = [ln.split("\t")[:head.index("refractor_mechanisms") + 1] for ln in rows[1:]]
+    assert [ln.split("\t") for ln in (tmp_path / "variant.maf").read_text().splitlines()[1:]] == want
 
 
 def test_cli_progress_covers_every_phase_and_outputs_option(tmp_path, monkeypatch, capsys):

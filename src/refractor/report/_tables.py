@@ -21,20 +21,11 @@ PARQUET_FILES = {"levels": "cohort_levels.parquet", "mechanisms": "mechanisms.pa
                  "agents": "agents.parquet", "observations": "observations.parquet",
                  "traces": "traces.parquet"}
 
-_OBS_TYPES = {"value": pa.float64(), "threshold": pa.float64(), "assumed": pa.bool_(),
-              "clonal_fraction": pa.float64()}
-_TRACE_TYPES = {"weight": pa.float64(), "contribution": pa.float64()}
-
 
 def _meta(result: CohortResult) -> dict[bytes, bytes]:
     return {b"refractor.kb_version": str(result.kb_version).encode(),
             b"refractor.kb_hash": str(result.kb_hash).encode(),
             b"refractor.scoring_version": str(result.scoring_version).encode()}
-
-
-def _columns_table(cols: dict[str, list], types: dict[str, pa.DataType]) -> pa.Table:
-    arrays = {c: pa.array(v, type=types.get(c, pa.string())) for c, v in cols.items()}
-    return pa.table(arrays)
 
 
 def _write(table: pa.Table, path: Path, meta: dict[bytes, bytes]) -> None:
@@ -43,16 +34,22 @@ def _write(table: pa.Table, path: Path, meta: dict[bytes, bytes]) -> None:
 
 
 def write_parquet_tables(stage: Path, result: CohortResult, levels: pd.DataFrame,
-                         agents: pd.DataFrame, mechanisms: pd.DataFrame, got) -> list[str]:
-    """Write the five tables into ``stage``; return the file names written."""
+                         mechanisms: pd.DataFrame, got) -> list[str]:
+    """Write the five tables into ``stage`` (the long ones from the per-sample pass ``got``,
+    :class:`refractor.report._parallel.Pass`); return the file names written."""
     meta = _meta(result)
     _write(pa.Table.from_pandas(levels.reset_index(), preserve_index=False),
            stage / PARQUET_FILES["levels"], meta)
     _write(pa.Table.from_pandas(mechanisms.reset_index(), preserve_index=False),
            stage / PARQUET_FILES["mechanisms"], meta)
-    _write(pa.Table.from_pandas(agents, preserve_index=False), stage / PARQUET_FILES["agents"], meta)
-    _write(_columns_table(got.observations, _OBS_TYPES), stage / PARQUET_FILES["observations"], meta)
-    _write(_columns_table(got.traces, _TRACE_TYPES), stage / PARQUET_FILES["traces"], meta)
+    agents = got.table("agents")
+    # ``call`` repeats ``level`` after ``evidence``, as in agents.tsv
+    agents = agents.add_column(agents.column_names.index("evidence") + 1, "call",
+                               agents.column("level"))
+    _write(agents, stage / PARQUET_FILES["agents"], meta)
+    del agents
+    _write(got.table("observations"), stage / PARQUET_FILES["observations"], meta)
+    _write(got.table("traces"), stage / PARQUET_FILES["traces"], meta)
     return list(PARQUET_FILES.values())
 
 

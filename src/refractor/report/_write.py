@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -49,16 +50,6 @@ def _agent_frame(cols: dict[str, list]) -> pd.DataFrame:
     # when the call was assessed, else not_assessable / no_knowledge
     return pd.DataFrame({c: cols["level" if c == "call" else c] for c in AGENT_TABLE_COLUMNS},
                         columns=AGENT_TABLE_COLUMNS)
-
-
-def _with_fragility(agents: pd.DataFrame, fragility) -> pd.DataFrame:
-    """``agents`` with ``fragile`` (bool) and ``fragile_because`` from a sensitivity analysis."""
-    calls = fragility.calls[["sample", "agent", "fragile", "changed_by"]].rename(
-        columns={"changed_by": "fragile_because"})
-    out = agents.merge(calls, on=["sample", "agent"], how="left")
-    out["fragile"] = out["fragile"].fillna(False).astype(bool)
-    out["fragile_because"] = out["fragile_because"].fillna("")
-    return out
 
 
 def agent_table(result: CohortResult) -> pd.DataFrame:
@@ -139,13 +130,15 @@ def write_outputs(
     outputs: Iterable[str] | str | None = None,
     progress: Callable[[int], None] | None = None,
     fragility=None,
+    maf_columns: str = "variant",
+    workers: int | None = None,
 ) -> dict[str, Path]:
     """Write the outputs of ``result`` as the directory ``outdir``, all-or-nothing.
 
     ``outdir`` is created (with its parents) or, if it holds an earlier run's outputs, replaced
     as a whole; a directory holding anything else is refused (:func:`check_outdir`, which
     callers may run before the work to fail early). Per-sample results are built one at a time
-    while writing (never the whole cohort as objects at once).
+    while writing (never the whole cohort as objects at once), in ``workers`` processes.
 
     Parameters
     ----------
@@ -153,7 +146,7 @@ def write_outputs(
     outdir : path
     cohort_inputs : mapping or list, optional
         ``{"maf": [paths]}`` (or a list of MAF paths): each MAF gets an annotated copy
-        ``<name>.refractor.maf`` with appended ``refractor_*`` columns.
+        ``<name>.refractor.maf`` (``.refractor.maf.gz`` when the input was gzip-compressed).
     kb : KnowledgeBase, optional
         Used to show evidence statements and links (PubMed / DOI) in the HTML report.
     title : str, optional
@@ -169,7 +162,16 @@ def write_outputs(
         A sensitivity analysis of the same cohort
         (:func:`refractor.interpret.sensitivity.sensitivity`): ``agents.tsv`` gains the columns
         ``fragile`` and ``fragile_because``, ``fragile_calls.tsv`` and ``fragility.tsv`` (one row
-        per curator-number move) are written, and the HTML report lists the fragile calls.
+        per curator-number move) are written, the HTML report lists the fragile calls and each
+        per-sample JSON gains ``fragility`` (schema 1.2).
+    maf_columns : {"variant", "full"}
+        Columns appended to the annotated MAF (:data:`MAF_COLUMN_SETS`): ``variant`` (default)
+        only ``refractor_mechanisms``, the mechanisms each variant supports; ``full`` also the
+        sample-level ``refractor_sample_mechanisms`` and ``refractor_<class>_level`` columns,
+        repeated on every row of the sample (the same calls as ``cohort_levels.tsv``).
+    workers : int, optional
+        Processes building the per-sample results (default: one per CPU, at most 4, and one
+        per 250 samples; 1 = in this process).
 
     Returns
     -------
@@ -178,11 +180,14 @@ def write_outputs(
         ``samples`` directory, ``parquet:<table>``, and ``maf:<name>`` for annotated MAFs),
         for the outputs written.
     """
-    from refractor.report._collect import collect
-    from refractor.report._maf import write_maf_copy
+    from refractor.report._maf import MAF_COLUMN_SETS, write_maf_copy
+    from refractor.report._parallel import FRAGILE_COLUMNS, remove_parts, run_pass
     from refractor.report._tables import write_parquet_tables
 
     want = parse_outputs(outputs)
+    if maf_columns not in MAF_COLUMN_SETS:
+        raise InputError(f"unknown MAF column set {maf_columns!r}; choose from "
+                         + ", ".join(MAF_COLUMN_SETS))
     outdir = Path(outdir)
     final: dict[str, Path] = {}
     with replacing_dir(outdir) as stage:
@@ -191,17 +196,20 @@ def write_outputs(
             json_dir = stage / "samples"
             json_dir.mkdir()
             final["samples"] = outdir / "samples"
-        got = collect(result, json_dir=json_dir, want=want, progress=progress,
-                      filenames=sample_filenames(result.samples) if json_dir else None)
+        names = sample_filenames(result.samples) if json_dir else None
+        got = run_pass(result, stage, json_dir=json_dir, filenames=names, want=want,
+                       fragility=fragility, workers=workers, progress=progress)
         levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
         levels.insert(0, "disease", result.diseases)
-        agents = _agent_frame(got.agents)
-        if fragility is not None:
-            agents = _with_fragility(agents, fragility)
         mechs = result.mechanism_frame()
         if "tsv" in want:
             levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
-            agents.to_csv(stage / "agents.tsv", sep="\t", index=False)
+            with open(stage / "agents.tsv", "wb") as fh:
+                cols = AGENT_TABLE_COLUMNS + (list(FRAGILE_COLUMNS) if fragility is not None else [])
+                fh.write(("\t".join(cols) + "\n").encode("utf-8"))
+                for part in got.tsv_parts():
+                    with open(part, "rb") as src:
+                        shutil.copyfileobj(src, fh, 1 << 20)
             mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
             final.update(levels=outdir / "cohort_levels.tsv", agents=outdir / "agents.tsv",
                          mechanisms=outdir / "mechanisms.tsv")
@@ -212,25 +220,37 @@ def write_outputs(
                 final.update(fragile_calls=outdir / "fragile_calls.tsv",
                              fragility=outdir / "fragility.tsv")
         if "parquet" in want:
-            for name in write_parquet_tables(stage, result, levels, agents, mechs, got):
+            for name in write_parquet_tables(stage, result, levels, mechs, got):
                 final[f"parquet:{name}"] = outdir / name
-        del agents, levels, mechs
+        remove_parts(got)
+        del levels, mechs
         if "html" in want:
             (stage / "report.html").write_text(
-                render_html(result, kb, title, digests=got.digests,
-                            json_names=sample_filenames(result.samples) if json_dir else None,
+                render_html(result, kb, title, digests=got.digests, json_names=names,
                             fragility=fragility),
                 encoding="utf-8")
             final["report"] = outdir / "report.html"
         if "maf" in want:
             for p in _maf_paths(cohort_inputs):
-                name = p.name.removesuffix(".gz").removesuffix(".maf").removesuffix(".tsv")
-                target = f"{_safe(name)}.refractor.maf"
-                write_maf_copy(p, result, got, stage / target)
+                target = maf_copy_name(p)
+                write_maf_copy(p, result, got, stage / target, columns=maf_columns)
                 final[f"maf:{p.name}"] = outdir / target
         for f in stage.rglob("*"):  # usual permissions (atomic_write's temp files are 0600)
             os.chmod(f, 0o644 if f.is_file() else 0o755)
     return final
 
 
-__all__ = ["write_outputs", "parse_outputs", "OUTPUT_KINDS", "DEFAULT_OUTPUTS", "check_outdir", "maf_annotations", "agent_table", "sample_filenames"]
+def maf_copy_name(maf_path: Path) -> str:
+    """``cohort.maf`` -> ``cohort.refractor.maf``; a gzip input keeps its compression
+    (``cohort.maf.gz`` -> ``cohort.refractor.maf.gz``)."""
+    from refractor.io._source import GZIP_MAGIC
+
+    p = Path(maf_path)
+    name = p.name.removesuffix(".gz").removesuffix(".maf").removesuffix(".tsv")
+    with open(p, "rb") as fh:
+        gz = fh.read(2) == GZIP_MAGIC
+    return f"{_safe(name)}.refractor.maf" + (".gz" if gz else "")
+
+
+__all__ = ["write_outputs", "parse_outputs", "OUTPUT_KINDS", "DEFAULT_OUTPUTS", "check_outdir",
+           "maf_annotations", "agent_table", "sample_filenames", "maf_copy_name"]
