@@ -66,9 +66,17 @@ def test_agents_tsv_is_what_pandas_writes(result, tmp_path, kb):
     long table (the format earlier runs wrote)."""
     from refractor.report import agent_table
 
-    write_outputs(result, tmp_path / "o", kb=kb, outputs="tsv")
+    write_outputs(result, tmp_path / "o", kb=kb, outputs="tsv,parquet")
     text = (tmp_path / "o" / "agents.tsv").read_text()
-    assert text == agent_table(result).to_csv(sep="\t", index=False)
+    ref = agent_table(result)
+    assert text == ref.to_csv(sep="\t", index=False)
+    # the Parquet copy holds the same values and types (no-knowledge score null)
+    got = pd.read_parquet(tmp_path / "o" / "agents.parquet")
+    pd.testing.assert_frame_equal(got, ref, check_dtype=True)
+    # only Parquet asked for: the same table, and no agents.tsv left behind
+    write_outputs(result, tmp_path / "p", kb=kb, outputs="parquet")
+    assert not (tmp_path / "p" / "agents.tsv").exists()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "p" / "agents.parquet"), ref)
 
 
 def test_parquet_tables_match_tsvs(result, tmp_path, kb):

@@ -28,14 +28,15 @@ AGENT_ROW = ("sample", "disease", "agent", *AGENT_COLUMNS)
 
 
 class Collected:
-    """What the pass keeps: rows (tuples) of the long tables and small per-sample digests.
+    """What the pass keeps: the long tables' rows and small per-sample digests.
 
-    ``agent_rows`` follow :data:`AGENT_ROW`, ``obs_rows`` :data:`OBS_COLUMNS`, ``trace_rows``
-    :data:`TRACE_COLUMNS`; :meth:`columns` turns them into column lists.
+    ``agent_lines`` are ``agents.tsv`` lines without the trailing fragility columns: ``(sample,
+    agent, text)``; ``obs_rows`` follow :data:`OBS_COLUMNS`, ``trace_rows``
+    :data:`TRACE_COLUMNS`; :meth:`columns` turns rows into column lists.
     """
 
     def __init__(self) -> None:
-        self.agent_rows: list[tuple] = []
+        self.agent_lines: list[tuple[str, str, str]] = []
         self.obs_rows: list[tuple] = []
         self.trace_rows: list[tuple] = []
         #: sample -> "mechanism:status;..." of its found mechanisms (annotated MAF)
@@ -50,10 +51,6 @@ class Collected:
         """Rows -> ``{name: column list}`` (empty lists when there are no rows)."""
         cols = list(zip(*rows)) if rows else [()] * len(names)
         return {c: list(v) for c, v in zip(names, cols)}
-
-    @property
-    def agents(self) -> dict[str, list]:
-        return self.columns(self.agent_rows, AGENT_ROW)
 
     @property
     def observations(self) -> dict[str, list]:
@@ -119,21 +116,36 @@ def _digest(r, cohort_warnings: set) -> list:
     return [r.subtype or "", found, warns, [s.name for s in r.strategies]]
 
 
+def tsv_cell(v) -> str:
+    """One cell as csv.writer (and so pandas' ``to_csv``) writes it with a tab delimiter:
+    None empty, numbers by ``str``, a text quoted when it holds a tab, quote or line break."""
+    if v is None:
+        return ""
+    t = v if isinstance(v, str) else str(v)
+    if "\t" in t or '"' in t or "\n" in t or "\r" in t:
+        return '"' + t.replace('"', '""') + '"'
+    return t
+
+
 class _RowCache:
     """Per-record row tails, keyed by ``id``: the interpreter shares agent calls (and traces)
     between samples, so each shared record is reduced once. The record is kept beside its
-    tail, so an ``id`` cannot be reused while cached; emptied at ``limit`` entries."""
+    tail, so an ``id`` cannot be reused while cached; emptied at ``limit`` entries.
+
+    An agent's tail is its ``agents.tsv`` text after ``sample`` and ``disease`` (``agent`` ..
+    ``reason``, with ``call`` repeating ``level``), tab-joined, and its trace rows."""
 
     def __init__(self, limit: int = 50_000) -> None:
         self._agents: dict[int, tuple] = {}
         self._limit = limit
 
-    def agent(self, a) -> tuple:
+    def agent(self, a) -> tuple[str, tuple]:
         hit = self._agents.get(id(a))
         if hit is not None and hit[0] is a:
             return hit[1], hit[2]
-        tail = (a.agent, a.agent_class, a.level, a.score, a.assessable, a.confidence,
-                ";".join(a.mechanisms), ";".join(a.evidence), a.status, a.reason or "")
+        tail = "\t".join(map(tsv_cell, (
+            a.agent, a.agent_class, a.level, a.score, a.assessable, a.confidence,
+            ";".join(a.mechanisms), ";".join(a.evidence), a.level, a.status, a.reason or "")))
         traces = tuple((a.agent, t.rule, t.term, t.weight, t.contribution, ";".join(t.mechanisms),
                         t.status, t.resolution) for t in a.trace)
         if len(self._agents) >= self._limit:
@@ -152,7 +164,7 @@ def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str,
     tables = bool(want & {"tsv", "parquet"})
     maf, html = "maf" in want, "html" in want
     cohort_warnings = set(result.warnings)
-    ag, ob, tr = out.agent_rows, out.obs_rows, out.trace_rows
+    ag, ob, tr = out.agent_lines, out.obs_rows, out.trace_rows
     to_json = _JsonText()
     cache = _RowCache()
     for i, r in enumerate(result.iter_uncached(start, stop)):
@@ -161,10 +173,10 @@ def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str,
                 fh.write(to_json(r) + b"\n")
         s = r.sample
         if tables:
-            head = (s, r.disease)
+            head = tsv_cell(s) + "\t" + tsv_cell(r.disease) + "\t"
             for a in r.agents:
                 tail, traces = cache.agent(a)
-                ag.append(head + tail)
+                ag.append((s, a.agent, head + tail))
                 for t in traces:
                     tr.append((s, *t))
         if tables or maf:
@@ -189,4 +201,5 @@ def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str,
     return out
 
 
-__all__ = ["collect", "Collected", "AGENT_COLUMNS", "OBS_COLUMNS", "TRACE_COLUMNS", "AGENT_ROW"]
+__all__ = ["collect", "Collected", "AGENT_COLUMNS", "OBS_COLUMNS", "TRACE_COLUMNS", "AGENT_ROW",
+           "tsv_cell"]

@@ -4,15 +4,14 @@ Building every sample's result (traces, evidence) and its JSON is plain Python w
 grows with the cohort: it is split into chunks of consecutive samples, run in ``workers``
 processes forked from the one holding the interpreted cohort (nothing is pickled on the way
 in; the workers share the parent's memory copy-on-write). Each chunk writes its samples'
-JSON files, its rows of ``agents.tsv`` (as text, in the same format pandas writes) and its
-rows of the long tables as Arrow IPC files into a ``.parts`` folder of the staging
-directory; the parent gets back only the small per-sample data the annotated MAF and the HTML
+JSON files, its lines of ``agents.tsv`` (text, in the format pandas' ``to_csv`` writes) and
+its rows of the observation and trace tables as Arrow IPC files into a ``.parts`` folder of
+the staging directory; the parent gets back only the small per-sample data the annotated MAF and the HTML
 report need, and joins the parts in sample order. With ``workers=1`` the same chunk function
 runs in the parent (no fork), so both paths write the same bytes.
 """
 from __future__ import annotations
 
-import csv
 import gc
 import math
 import multiprocessing
@@ -27,20 +26,24 @@ from pathlib import Path
 import pyarrow as pa
 
 from refractor.interpret import CohortResult
-from refractor.report._collect import AGENT_ROW, OBS_COLUMNS, TRACE_COLUMNS, collect
+from refractor.report._collect import OBS_COLUMNS, TRACE_COLUMNS, collect, tsv_cell
 
 #: below this many samples the pass runs in the parent (a fork costs more than it saves)
 MIN_SAMPLES_PER_WORKER = 250
 #: chunks per worker: small enough to balance a shared machine, large enough to be cheap
 CHUNKS_PER_WORKER = 6
 
-_AGENT_TYPES = {"score": pa.float64(), "assessable": pa.bool_(), "fragile": pa.bool_()}
 _OBS_TYPES = {"value": pa.float64(), "threshold": pa.float64(), "assumed": pa.bool_(),
               "clonal_fraction": pa.float64()}
 _TRACE_TYPES = {"weight": pa.float64(), "contribution": pa.float64()}
-TABLE_TYPES = {"agents": _AGENT_TYPES, "observations": _OBS_TYPES, "traces": _TRACE_TYPES}
+TABLE_TYPES = {"observations": _OBS_TYPES, "traces": _TRACE_TYPES}
 #: extra columns of ``agents`` when a sensitivity analysis is given
 FRAGILE_COLUMNS = ("fragile", "fragile_because")
+
+
+def want_agents(want: frozenset[str]) -> bool:
+    """Does a run with outputs ``want`` need the agents table (TSV text parts)?"""
+    return bool(want & {"tsv", "parquet"})
 
 
 def default_workers(n_samples: int) -> int:
@@ -64,7 +67,7 @@ class Job:
     json_dir: Path | None
     filenames: dict[str, str] | None
     want: frozenset[str]
-    fragile: dict[tuple[str, str], str] | None = None  # (sample, agent) -> changed_by
+    fragile: dict[tuple[str, str], tuple[bool, str]] | None = None  # -> (fragile, changed_by)
 
 
 @dataclass
@@ -81,7 +84,7 @@ class Pass:
         return [self.parts / f"agents-{k:05d}.tsv" for k in range(self.chunks)]
 
     def table(self, name: str) -> pa.Table:
-        """``agents``, ``observations`` or ``traces`` of every chunk as one Arrow table."""
+        """``observations`` or ``traces`` of every chunk as one Arrow table."""
         tables = []
         for k in range(self.chunks):
             with pa.memory_map(str(self.parts / f"{name}-{k:05d}.arrow")) as src:
@@ -92,7 +95,7 @@ class Pass:
 _JOB: Job | None = None  # set in the parent just before the workers are forked
 
 
-def _fragile_lookup(fragility) -> dict[tuple[str, str], str] | None:
+def _fragile_lookup(fragility) -> dict[tuple[str, str], tuple[bool, str]] | None:
     if fragility is None:
         return None
     calls = fragility.calls
@@ -119,18 +122,19 @@ def _chunk(k: int, start: int, stop: int, job: Job | None = None):
     try:
         got = collect(job.result, json_dir=job.json_dir, filenames=job.filenames, want=job.want,
                       start=start, stop=stop)
-        rows = got.agent_rows
-        names = AGENT_ROW
-        if job.fragile is not None:
-            miss = (False, "")
-            rows = [r + job.fragile.get((r[0], r[2]), miss) for r in rows]
-            names = AGENT_ROW + FRAGILE_COLUMNS
-        if "tsv" in job.want:
+        if want_agents(job.want):
+            if job.fragile is not None:
+                miss = (False, "")
+                lines = []
+                for sample, agent, text in got.agent_lines:
+                    fr, by = job.fragile.get((sample, agent), miss)
+                    lines.append(f"{text}\t{fr}\t{tsv_cell(by)}\n")
+            else:
+                lines = [text + "\n" for _, _, text in got.agent_lines]
             with open(job.parts / f"agents-{k:05d}.tsv", "w", encoding="utf-8", newline="") as fh:
-                csv.writer(fh, delimiter="\t", lineterminator="\n").writerows(
-                    [_tsv_row(r) for r in rows])
+                fh.write("".join(lines))
+            del lines
         if "parquet" in job.want:
-            _write_arrow(_arrow(rows, names, _AGENT_TYPES), job.parts / f"agents-{k:05d}.arrow")
             _write_arrow(_arrow(got.obs_rows, OBS_COLUMNS, _OBS_TYPES),
                          job.parts / f"observations-{k:05d}.arrow")
             _write_arrow(_arrow(got.trace_rows, TRACE_COLUMNS, _TRACE_TYPES),
@@ -142,14 +146,6 @@ def _chunk(k: int, start: int, stop: int, job: Job | None = None):
             return exc
         except Exception:  # noqa: BLE001
             return RuntimeError(f"{type(exc).__name__}: {exc}")
-
-
-def _tsv_row(r: tuple) -> tuple:
-    """An agent row in ``agents.tsv``'s column order (:data:`refractor.report._write.
-    AGENT_TABLE_COLUMNS`): ``call`` repeats ``level`` after ``evidence``. csv.writer with a
-    tab and ``\n`` writes it as pandas' ``to_csv`` does (None as an empty cell, floats by
-    repr, minimal quoting)."""
-    return r[:10] + (r[4],) + r[10:]
 
 
 def run_pass(result: CohortResult, stage: Path, *, json_dir: Path | None,
@@ -216,4 +212,5 @@ def remove_parts(p: Pass) -> None:
     shutil.rmtree(p.parts, ignore_errors=True)
 
 
-__all__ = ["run_pass", "Pass", "default_workers", "remove_parts", "TABLE_TYPES", "FRAGILE_COLUMNS"]
+__all__ = ["run_pass", "Pass", "default_workers", "remove_parts", "want_agents", "TABLE_TYPES",
+           "FRAGILE_COLUMNS"]

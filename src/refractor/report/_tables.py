@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from refractor.interpret import CohortResult
@@ -33,21 +35,37 @@ def _write(table: pa.Table, path: Path, meta: dict[bytes, bytes]) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
+def read_agents_tsv(path: Path) -> pa.Table:
+    """``agents.tsv`` as an Arrow table: text columns as written (empty text stays empty; a
+    missing ``disease`` is null), ``score`` float (empty: null, no knowledge), ``assessable``
+    and ``fragile`` booleans."""
+    types = {"score": pa.float64(), "assessable": pa.bool_(), "fragile": pa.bool_()}
+    with open(path, "rb") as fh:
+        header = fh.readline().decode("utf-8").rstrip("\n").split("\t")
+    table = pacsv.read_csv(
+        path,
+        parse_options=pacsv.ParseOptions(delimiter="\t", quote_char='"', double_quote=True,
+                                         newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: types.get(c, pa.string()) for c in header},
+            strings_can_be_null=False, null_values=[""], true_values=["True"],
+            false_values=["False"]))
+    d = table.column("disease")
+    return table.set_column(table.column_names.index("disease"), "disease",
+                            pc.if_else(pc.equal(d, ""), pa.scalar(None, pa.string()), d))
+
+
 def write_parquet_tables(stage: Path, result: CohortResult, levels: pd.DataFrame,
-                         mechanisms: pd.DataFrame, got) -> list[str]:
-    """Write the five tables into ``stage`` (the long ones from the per-sample pass ``got``,
-    :class:`refractor.report._parallel.Pass`); return the file names written."""
+                         mechanisms: pd.DataFrame, got, agents_tsv: Path) -> list[str]:
+    """Write the five tables into ``stage``: the sample-level ones from the matrices, the long
+    ones from ``agents_tsv`` and the per-sample pass ``got``
+    (:class:`refractor.report._parallel.Pass`); return the file names written."""
     meta = _meta(result)
     _write(pa.Table.from_pandas(levels.reset_index(), preserve_index=False),
            stage / PARQUET_FILES["levels"], meta)
     _write(pa.Table.from_pandas(mechanisms.reset_index(), preserve_index=False),
            stage / PARQUET_FILES["mechanisms"], meta)
-    agents = got.table("agents")
-    # ``call`` repeats ``level`` after ``evidence``, as in agents.tsv
-    agents = agents.add_column(agents.column_names.index("evidence") + 1, "call",
-                               agents.column("level"))
-    _write(agents, stage / PARQUET_FILES["agents"], meta)
-    del agents
+    _write(read_agents_tsv(agents_tsv), stage / PARQUET_FILES["agents"], meta)
     _write(got.table("observations"), stage / PARQUET_FILES["observations"], meta)
     _write(got.table("traces"), stage / PARQUET_FILES["traces"], meta)
     return list(PARQUET_FILES.values())

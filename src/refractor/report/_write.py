@@ -45,19 +45,18 @@ AGENT_TABLE_COLUMNS = ["sample", "disease", "agent", "agent_class", "level", "sc
                        "reason"]
 
 
-def _agent_frame(cols: dict[str, list]) -> pd.DataFrame:
-    # ``level`` and ``call`` hold the same word (kept both for earlier readers): a level only
-    # when the call was assessed, else not_assessable / no_knowledge
-    return pd.DataFrame({c: cols["level" if c == "call" else c] for c in AGENT_TABLE_COLUMNS},
-                        columns=AGENT_TABLE_COLUMNS)
-
-
 def agent_table(result: CohortResult) -> pd.DataFrame:
-    """Long table: one row per sample x agent with level, score, confidence, mechanisms."""
-    from refractor.report._collect import collect
-
-    return _agent_frame(collect(result, json_dir=None, filenames=None,
-                                want=frozenset({"tsv"})).agents)
+    """Long table: one row per sample x agent with level, score, confidence, mechanisms (the
+    rows of ``agents.tsv``, built here one record at a time)."""
+    rows = []
+    for r in result.iter_uncached():
+        for a in r.agents:
+            # ``level`` and ``call`` hold the same word (kept both for earlier readers): a
+            # level only when the call was assessed, else not_assessable / no_knowledge
+            rows.append((r.sample, r.disease, a.agent, a.agent_class, a.level, a.score,
+                         a.assessable, a.confidence, ";".join(a.mechanisms),
+                         ";".join(a.evidence), a.level, a.status, a.reason or ""))
+    return pd.DataFrame(rows, columns=AGENT_TABLE_COLUMNS)
 
 
 def _maf_columns(result: CohortResult, maf_path: Path, got) -> pd.DataFrame:
@@ -132,6 +131,7 @@ def write_outputs(
     fragility=None,
     maf_columns: str = "variant",
     workers: int | None = None,
+    timings: dict | None = None,
 ) -> dict[str, Path]:
     """Write the outputs of ``result`` as the directory ``outdir``, all-or-nothing.
 
@@ -172,6 +172,9 @@ def write_outputs(
     workers : int, optional
         Processes building the per-sample results (default: one per CPU, at most 4, and one
         per 250 samples; 1 = in this process).
+    timings : dict, optional
+        Receives the seconds spent per step: ``samples`` (the per-sample pass: results, JSON,
+        table rows), ``tables`` (TSV and Parquet), ``html``, ``maf``.
 
     Returns
     -------
@@ -181,7 +184,7 @@ def write_outputs(
         for the outputs written.
     """
     from refractor.report._maf import MAF_COLUMN_SETS, write_maf_copy
-    from refractor.report._parallel import FRAGILE_COLUMNS, remove_parts, run_pass
+    from refractor.report._parallel import FRAGILE_COLUMNS, remove_parts, run_pass, want_agents
     from refractor.report._tables import write_parquet_tables
 
     want = parse_outputs(outputs)
@@ -190,6 +193,7 @@ def write_outputs(
                          + ", ".join(MAF_COLUMN_SETS))
     outdir = Path(outdir)
     final: dict[str, Path] = {}
+    clock = _Clock(timings)
     with replacing_dir(outdir) as stage:
         json_dir = None
         if "json" in want:
@@ -199,17 +203,22 @@ def write_outputs(
         names = sample_filenames(result.samples) if json_dir else None
         got = run_pass(result, stage, json_dir=json_dir, filenames=names, want=want,
                        fragility=fragility, workers=workers, progress=progress)
+        clock("samples")
         levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
         levels.insert(0, "disease", result.diseases)
         mechs = result.mechanism_frame()
-        if "tsv" in want:
-            levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
-            with open(stage / "agents.tsv", "wb") as fh:
+        agents_tsv = None
+        if want_agents(want):
+            agents_tsv = (stage if "tsv" in want else got.parts) / "agents.tsv"
+            with open(agents_tsv, "wb") as fh:
                 cols = AGENT_TABLE_COLUMNS + (list(FRAGILE_COLUMNS) if fragility is not None else [])
                 fh.write(("\t".join(cols) + "\n").encode("utf-8"))
                 for part in got.tsv_parts():
                     with open(part, "rb") as src:
                         shutil.copyfileobj(src, fh, 1 << 20)
+                    part.unlink()
+        if "tsv" in want:
+            levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
             mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
             final.update(levels=outdir / "cohort_levels.tsv", agents=outdir / "agents.tsv",
                          mechanisms=outdir / "mechanisms.tsv")
@@ -220,24 +229,42 @@ def write_outputs(
                 final.update(fragile_calls=outdir / "fragile_calls.tsv",
                              fragility=outdir / "fragility.tsv")
         if "parquet" in want:
-            for name in write_parquet_tables(stage, result, levels, mechs, got):
+            for name in write_parquet_tables(stage, result, levels, mechs, got, agents_tsv):
                 final[f"parquet:{name}"] = outdir / name
         remove_parts(got)
         del levels, mechs
+        clock("tables")
         if "html" in want:
             (stage / "report.html").write_text(
                 render_html(result, kb, title, digests=got.digests, json_names=names,
                             fragility=fragility),
                 encoding="utf-8")
             final["report"] = outdir / "report.html"
+        clock("html")
         if "maf" in want:
             for p in _maf_paths(cohort_inputs):
                 target = maf_copy_name(p)
                 write_maf_copy(p, result, got, stage / target, columns=maf_columns)
                 final[f"maf:{p.name}"] = outdir / target
+        clock("maf")
         for f in stage.rglob("*"):  # usual permissions (atomic_write's temp files are 0600)
             os.chmod(f, 0o644 if f.is_file() else 0o755)
     return final
+
+
+class _Clock:
+    """Adds the seconds since the previous call to ``timings[step]`` (no-op without a dict)."""
+
+    def __init__(self, timings: dict | None) -> None:
+        import time
+
+        self._t, self._now, self._last = timings, time.perf_counter, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self._t is not None:
+            now = self._now()
+            self._t[step] = self._t.get(step, 0.0) + now - self._last
+            self._last = now
 
 
 def maf_copy_name(maf_path: Path) -> str:
