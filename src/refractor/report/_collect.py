@@ -7,6 +7,7 @@ dropped: the cohort is never held as objects all at once (issue 15: bounded memo
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -95,6 +96,8 @@ class _JsonText:
                "disclaimer": r.disclaimer, "mechanisms": r.mechanisms, "agents": r.agents,
                "strategies": r.strategies, "flagged_harmful": r.flagged_harmful,
                "warnings": r.warnings, "assumptions": r.assumptions}
+        if r.fragility is not None:
+            doc["fragility"] = r.fragility
         return orjson.dumps(doc, default=_default, option=_ORJSON_OPTS)
 
     def __call__(self, r) -> bytes:
@@ -156,10 +159,14 @@ class _RowCache:
 
 def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str, str] | None,
             want: frozenset[str], progress: Callable[[int], None] | None = None,
-            start: int = 0, stop: int | None = None) -> Collected:
+            start: int = 0, stop: int | None = None,
+            fragility: dict[str, tuple] | None = None) -> Collected:
     """Build samples ``start`` .. ``stop`` (default: all) once each, write each one's JSON into
     ``json_dir`` (if given) and keep what the other outputs named in ``want``
-    (``tsv``/``parquet`` tables, ``maf``, ``html``) need."""
+    (``tsv``/``parquet`` tables, ``maf``, ``html``) need. ``fragility`` (sample -> its
+    :class:`~refractor.interpret._results.FragileCall` records, from a sensitivity analysis)
+    adds the ``fragility`` field to each sample's JSON (an empty list for a sample without
+    fragile calls)."""
     out = Collected()
     tables = bool(want & {"tsv", "parquet"})
     maf, html = "maf" in want, "html" in want
@@ -168,6 +175,8 @@ def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str,
     to_json = _JsonText()
     cache = _RowCache()
     for i, r in enumerate(result.iter_uncached(start, stop)):
+        if fragility is not None:
+            r = dataclasses.replace(r, fragility=fragility.get(r.sample, ()))
         if json_dir is not None:
             with open(json_dir / filenames[r.sample], "wb") as fh:
                 fh.write(to_json(r) + b"\n")

@@ -68,6 +68,7 @@ class Job:
     filenames: dict[str, str] | None
     want: frozenset[str]
     fragile: dict[tuple[str, str], tuple[bool, str]] | None = None  # -> (fragile, changed_by)
+    fragile_json: dict[str, tuple] | None = None  # sample -> FragileCall records
 
 
 @dataclass
@@ -105,6 +106,29 @@ def _fragile_lookup(fragility) -> dict[tuple[str, str], tuple[bool, str]] | None
     return out
 
 
+def _fragile_records(fragility) -> dict[str, tuple] | None:
+    """sample -> its fragile calls as :class:`FragileCall` records (the per-sample JSON's
+    ``fragility``)."""
+    if fragility is None:
+        return None
+    from refractor.interpret._results import FragileCall
+
+    calls = fragility.calls
+    changes: dict[tuple[str, str], list[str]] = {}
+    moves = fragility.perturbations
+    for k, s, a in zip(fragility.changes["perturbation"], fragility.changes["sample"],
+                       fragility.changes["agent"]):
+        p = moves.iloc[int(k)]
+        changes.setdefault((s, a), []).append(f"{p['kind']} {p['target']} [{p['detail']}] "
+                                              f"{p['direction']}")
+    out: dict[str, list] = {}
+    fr = calls[calls["fragile"]]
+    for s, a, call, n in zip(fr["sample"], fr["agent"], fr["call"], fr["n_perturbations"]):
+        out.setdefault(s, []).append(FragileCall(str(a), str(call), int(n),
+                                                 tuple(changes.get((s, a), [])[:5])))
+    return {s: tuple(v) for s, v in out.items()}
+
+
 def _arrow(rows: list[tuple], names: tuple[str, ...], types: dict[str, pa.DataType]) -> pa.Table:
     cols = list(zip(*rows)) if rows else [()] * len(names)
     return pa.table({c: pa.array(list(v), type=types.get(c, pa.string())) for c, v in zip(names, cols)})
@@ -121,7 +145,7 @@ def _chunk(k: int, start: int, stop: int, job: Job | None = None):
     job = job or _JOB
     try:
         got = collect(job.result, json_dir=job.json_dir, filenames=job.filenames, want=job.want,
-                      start=start, stop=stop)
+                      start=start, stop=stop, fragility=job.fragile_json)
         if want_agents(job.want):
             if job.fragile is not None:
                 miss = (False, "")
@@ -158,7 +182,8 @@ def run_pass(result: CohortResult, stage: Path, *, json_dir: Path | None,
     n = len(result)
     parts = stage / ".parts"
     parts.mkdir()
-    job = Job(result, parts, json_dir, filenames, want, _fragile_lookup(fragility))
+    job = Job(result, parts, json_dir, filenames, want, _fragile_lookup(fragility),
+              _fragile_records(fragility))
     workers = default_workers(n) if workers is None else max(1, int(workers))
     workers = min(workers, max(1, n))
     n_chunks = 1 if workers == 1 else min(n, workers * CHUNKS_PER_WORKER)
