@@ -8,6 +8,7 @@ dropped: the cohort is never held as objects all at once (issue 15: bounded memo
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -167,6 +168,16 @@ def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str,
     :class:`~refractor.interpret._results.FragileCall` records, from a sensitivity analysis)
     adds the ``fragility`` field to each sample's JSON (an empty list for a sample without
     fragile calls)."""
+    enabled = gc.isenabled()
+    gc.disable()  # the pass makes millions of acyclic records: collecting them only costs time
+    try:
+        return _collect(result, json_dir, filenames, want, progress, start, stop, fragility)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _collect(result, json_dir, filenames, want, progress, start, stop, fragility) -> Collected:
     out = Collected()
     tables = bool(want & {"tsv", "parquet"})
     maf, html = "maf" in want, "html" in want
