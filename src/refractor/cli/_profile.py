@@ -193,7 +193,8 @@ def profile(
         False, "--fragility", help="Also move every curator scoring weight by +/-10 and every "
         "assumed threshold by +/-25% (one at a time), re-interpret, and mark the calls that "
         "change as fragile (agents.tsv columns fragile/fragile_because, fragile_calls.tsv, "
-        "fragility.tsv, a report section). Costs one interpretation per move."),
+        "fragility.tsv, 'fragility' in each per-sample JSON, a report section). Costs one "
+        "interpretation per move."),
     maf_columns: str = typer.Option(
         "variant", "--maf-columns", help="Columns appended to the annotated MAF: 'variant' "
         "(refractor_mechanisms: the mechanisms each variant supports; the copy stays about the "
