@@ -217,3 +217,21 @@ def test_cli_progress_covers_every_phase_and_outputs_option(tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert "unknown output kind 'pdf'" in err and "Traceback" not in err
     assert not bad.exists()
+
+
+def test_a_failing_worker_fails_the_run_whole(result, tmp_path, kb, monkeypatch):
+    """An error in one worker's chunk reaches the caller as the same exception, and nothing
+    is written: no OUTDIR, no staging or part files left beside it."""
+    import refractor.report._parallel as par
+
+    real = par.collect
+
+    def flaky(res, **kw):
+        if kw["start"] > 0:
+            raise ValueError("chunk broke")
+        return real(res, **kw)
+
+    monkeypatch.setattr(par, "collect", flaky)
+    with pytest.raises(ValueError, match="chunk broke"):
+        write_outputs(result, tmp_path / "o", kb=kb, workers=2)
+    assert list(tmp_path.iterdir()) == []

@@ -84,13 +84,11 @@ class Pass:
     def tsv_parts(self) -> list[Path]:
         return [self.parts / f"agents-{k:05d}.tsv" for k in range(self.chunks)]
 
-    def table(self, name: str) -> pa.Table:
-        """``observations`` or ``traces`` of every chunk as one Arrow table."""
-        tables = []
+    def tables(self, name: str):
+        """``observations`` or ``traces`` of each chunk in turn (Arrow tables, memory-mapped)."""
         for k in range(self.chunks):
             with pa.memory_map(str(self.parts / f"{name}-{k:05d}.arrow")) as src:
-                tables.append(pa.ipc.open_file(src).read_all())
-        return pa.concat_tables(tables)
+                yield pa.ipc.open_file(src).read_all()
 
 
 _JOB: Job | None = None  # set in the parent just before the workers are forked

@@ -17,11 +17,18 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from refractor.interpret import CohortResult
+from refractor.report._collect import OBS_COLUMNS, TRACE_COLUMNS
+from refractor.report._parallel import TABLE_TYPES
 
 #: table name -> file name
 PARQUET_FILES = {"levels": "cohort_levels.parquet", "mechanisms": "mechanisms.parquet",
                  "agents": "agents.parquet", "observations": "observations.parquet",
                  "traces": "traces.parquet"}
+
+
+#: the long tables the per-sample pass writes in parts: Arrow schemas
+TABLE_SCHEMAS = {name: pa.schema([(c, TABLE_TYPES[name].get(c, pa.string())) for c in cols])
+                 for name, cols in (("observations", OBS_COLUMNS), ("traces", TRACE_COLUMNS))}
 
 
 def _meta(result: CohortResult) -> dict[bytes, bytes]:
@@ -35,24 +42,39 @@ def _write(table: pa.Table, path: Path, meta: dict[bytes, bytes]) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
-def read_agents_tsv(path: Path) -> pa.Table:
-    """``agents.tsv`` as an Arrow table: text columns as written (empty text stays empty; a
-    missing ``disease`` is null), ``score`` float (empty: null, no knowledge), ``assessable``
-    and ``fragile`` booleans."""
+def _agents_reader(path: Path):
+    """A streaming reader of ``agents.tsv`` (record batches): text columns as written (empty
+    text stays empty), ``score`` float (empty: null, no knowledge), ``assessable`` and
+    ``fragile`` booleans."""
     types = {"score": pa.float64(), "assessable": pa.bool_(), "fragile": pa.bool_()}
     with open(path, "rb") as fh:
         header = fh.readline().decode("utf-8").rstrip("\n").split("\t")
-    table = pacsv.read_csv(
-        path,
+    return pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=1 << 23),
         parse_options=pacsv.ParseOptions(delimiter="\t", quote_char='"', double_quote=True,
                                          newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={c: types.get(c, pa.string()) for c in header},
             strings_can_be_null=False, null_values=[""], true_values=["True"],
             false_values=["False"]))
-    d = table.column("disease")
-    return table.set_column(table.column_names.index("disease"), "disease",
-                            pc.if_else(pc.equal(d, ""), pa.scalar(None, pa.string()), d))
+
+
+def _null_disease(batch: pa.RecordBatch) -> pa.RecordBatch:
+    # a sample without a disease is null in the table (as pandas' None), not ""
+    i = batch.schema.get_field_index("disease")
+    d = batch.column(i)
+    cols = list(batch.columns)
+    cols[i] = pc.if_else(pc.equal(d, ""), pa.scalar(None, pa.string()), d)
+    return pa.RecordBatch.from_arrays(cols, schema=batch.schema)
+
+
+def write_agents_parquet(tsv: Path, path: Path, meta: dict[bytes, bytes]) -> None:
+    """``agents.tsv`` -> ``agents.parquet``, one row group per block read (bounded memory)."""
+    reader = _agents_reader(tsv)
+    schema = reader.schema.with_metadata(meta)
+    with pq.ParquetWriter(path, schema, compression="zstd") as w:
+        for batch in reader:
+            w.write_batch(_null_disease(batch))
 
 
 def write_parquet_tables(stage: Path, result: CohortResult, levels: pd.DataFrame,
@@ -65,9 +87,12 @@ def write_parquet_tables(stage: Path, result: CohortResult, levels: pd.DataFrame
            stage / PARQUET_FILES["levels"], meta)
     _write(pa.Table.from_pandas(mechanisms.reset_index(), preserve_index=False),
            stage / PARQUET_FILES["mechanisms"], meta)
-    _write(read_agents_tsv(agents_tsv), stage / PARQUET_FILES["agents"], meta)
-    _write(got.table("observations"), stage / PARQUET_FILES["observations"], meta)
-    _write(got.table("traces"), stage / PARQUET_FILES["traces"], meta)
+    write_agents_parquet(agents_tsv, stage / PARQUET_FILES["agents"], meta)
+    for name in ("observations", "traces"):
+        with pq.ParquetWriter(stage / PARQUET_FILES[name], TABLE_SCHEMAS[name].with_metadata(meta),
+                              compression="zstd") as w:
+            for t in got.tables(name):  # one chunk of samples at a time
+                w.write_table(t)
     return list(PARQUET_FILES.values())
 
 
