@@ -128,4 +128,17 @@ def write_maf_copy(maf_path: Path, result: CohortResult, got, out_path: Path, *,
             fh.write(b"\n".join(lines[k:k + step]) + b"\n")
 
 
-__all__ = ["write_maf_copy", "maf_classes", "class_levels", "MAF_COLUMN_SETS"]
+def maf_task(maf_path: Path, out_path: Path, columns: str, by_source: dict,
+             sample_mechs: dict) -> None:
+    """:func:`write_maf_copy` as a worker step (:class:`refractor.report._parallel.Workers`):
+    the per-sample pass's ``by_source`` / ``sample_mechs`` are sent, the result inherited."""
+    from types import SimpleNamespace
+
+    from refractor.report._parallel import cohort_result
+
+    write_maf_copy(maf_path, cohort_result(), SimpleNamespace(by_source=by_source,
+                                                              sample_mechs=sample_mechs),
+                   out_path, columns=columns)
+
+
+__all__ = ["maf_task", "write_maf_copy", "maf_classes", "class_levels", "MAF_COLUMN_SETS"]

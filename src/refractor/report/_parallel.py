@@ -12,6 +12,7 @@ runs in the parent (no fork), so both paths write the same bytes.
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import multiprocessing
@@ -62,7 +63,7 @@ def default_workers(n_samples: int) -> int:
 class Job:
     """What every chunk needs (inherited by the forked workers, never pickled)."""
 
-    result: CohortResult
+    result: CohortResult | None  # None when sent to a worker, which has it already
     parts: Path
     json_dir: Path | None
     filenames: dict[str, str] | None
@@ -137,10 +138,11 @@ def _write_arrow(table: pa.Table, path: Path) -> None:
         w.write_table(table)
 
 
-def _chunk(k: int, start: int, stop: int, job: Job | None = None):
+def _chunk(k: int, start: int, stop: int, job: Job):
     """Run samples ``start`` .. ``stop`` and write chunk ``k``'s part files; returns the small
     per-sample data (or the exception, made picklable)."""
-    job = job or _JOB
+    if job.result is None:
+        job = dataclasses.replace(job, result=_JOB.result)
     try:
         got = collect(job.result, json_dir=job.json_dir, filenames=job.filenames, want=job.want,
                       start=start, stop=stop, fragility=job.fragile_json)
@@ -163,77 +165,135 @@ def _chunk(k: int, start: int, stop: int, job: Job | None = None):
                          job.parts / f"traces-{k:05d}.arrow")
         return k, stop - start, got.sample_mechs, got.by_source, got.digests
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        return _picklable(exc)
+
+
+class Workers:
+    """The worker processes of one run (a context manager): forked once, they run the sample
+    chunks (:meth:`run_pass`) and then the whole-cohort writing steps (:meth:`submit`: the
+    tables, each annotated MAF) while this process renders the report. With one worker
+    everything runs here, in order. On an error the pool is terminated."""
+
+    def __init__(self, result: CohortResult, workers: int | None = None) -> None:
+        n = len(result)
+        w = default_workers(n) if workers is None else max(1, int(workers))
+        self.n = min(w, max(1, n))
+        self.result = result
+        self._pool = None
+
+    def __enter__(self) -> "Workers":
+        global _JOB
+        _JOB = Job(self.result, Path("."), None, None, frozenset())
+        if self.n > 1:
+            if len(self.result):  # build once here what every sample shares (caches, observations)
+                next(self.result.iter_uncached(0, 1))
+            gc.collect()
+            gc.freeze()  # the workers' collector then leaves the shared pages alone (no copies)
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns on fork with threads alive (a progress bar, pyarrow's
+                # pools); the workers use neither before they build their own
+                warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+                self._pool = multiprocessing.get_context("fork").Pool(self.n)
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        global _JOB
         try:
-            pickle.loads(pickle.dumps(exc))
-            return exc
-        except Exception:  # noqa: BLE001
-            return RuntimeError(f"{type(exc).__name__}: {exc}")
+            if self._pool is not None:
+                if exc_type is None:
+                    self._pool.close()
+                else:
+                    self._pool.terminate()
+                self._pool.join()
+        finally:
+            self._pool = None
+            _JOB = None
+            if self.n > 1:
+                gc.unfreeze()
 
+    def submit(self, fn: Callable, *args) -> "_Done":
+        """Run ``fn(*args)`` (a module-level function) in a worker, or here with one worker;
+        ``.get()`` on the returned handle gives its value or raises its exception."""
+        if self._pool is None:
+            return _Done(value=_call(fn, *args))
+        return _Done(pending=self._pool.apply_async(_call, (fn, *args)))
 
-def run_pass(result: CohortResult, stage: Path, *, json_dir: Path | None,
-             filenames: dict[str, str] | None, want: frozenset[str], fragility=None,
-             workers: int | None = None,
-             progress: Callable[[int], None] | None = None) -> Pass:
-    """Run the per-sample pass over ``result`` (see the module docstring); part files go to
-    ``stage/.parts`` (removed by :func:`remove_parts` once joined)."""
-    global _JOB
-    n = len(result)
-    parts = stage / ".parts"
-    parts.mkdir()
-    job = Job(result, parts, json_dir, filenames, want, _fragile_lookup(fragility),
-              _fragile_records(fragility))
-    workers = default_workers(n) if workers is None else max(1, int(workers))
-    workers = min(workers, max(1, n))
-    n_chunks = 1 if workers == 1 else min(n, workers * CHUNKS_PER_WORKER)
-    size = math.ceil(n / n_chunks) if n else 0
-    bounds = [(k, k * size, min(n, (k + 1) * size)) for k in range(n_chunks)]
-    out = Pass(parts, chunks=n_chunks)
-    done = 0
-
-    def take(res) -> None:
-        nonlocal done
-        if isinstance(res, BaseException):
-            raise res
-        _, m, mechs, by_source, digests = res
-        out.sample_mechs.update(mechs)
-        for key, labels in by_source.items():
-            out.by_source.setdefault(key, set()).update(labels)
-        out.digests.extend(digests)
-        done += m
-        if progress is not None:
-            progress(done)
-
-    if workers == 1:
-        for b in bounds:
-            take(_chunk(*b, job=job))
+    def run_pass(self, stage: Path, *, json_dir: Path | None, filenames: dict[str, str] | None,
+                 want: frozenset[str], fragility=None,
+                 progress: Callable[[int], None] | None = None) -> Pass:
+        """The per-sample pass (see the module docstring); part files go to ``stage/.parts``
+        (removed by :func:`remove_parts` once joined)."""
+        result = self.result
+        n = len(result)
+        parts = stage / ".parts"
+        parts.mkdir()
+        job = Job(result, parts, json_dir, filenames, want, _fragile_lookup(fragility),
+                  _fragile_records(fragility))
+        n_chunks = 1 if self.n == 1 else min(n, self.n * CHUNKS_PER_WORKER)
+        size = math.ceil(n / n_chunks) if n else 0
+        # the workers have the result already (forked): it is not sent with each chunk
+        sent = job if self._pool is None else dataclasses.replace(job, result=None)
+        bounds = [(k, k * size, min(n, (k + 1) * size), sent) for k in range(n_chunks)]
+        out = Pass(parts, chunks=n_chunks)
+        done = 0
+        results = (map(_chunk_star, bounds) if self._pool is None
+                   else self._pool.imap(_chunk_star, bounds))
+        for res in results:
+            if isinstance(res, BaseException):
+                raise res
+            _, m, mechs, by_source, digests = res
+            out.sample_mechs.update(mechs)
+            for key, labels in by_source.items():
+                out.by_source.setdefault(key, set()).update(labels)
+            out.digests.extend(digests)
+            done += m
+            if progress is not None:
+                progress(done)
         return out
-    if n:  # build once in the parent what every sample shares (caches, grouped observations)
-        next(result.iter_uncached(0, 1))
-    _JOB = job
-    gc.collect()
-    gc.freeze()  # the workers' collector then leaves the shared pages alone (no copies)
+
+
+class _Done:
+    """A submitted step: its value (run here) or the pool's pending result."""
+
+    def __init__(self, value=None, pending=None) -> None:
+        self._v, self._pending = value, pending
+
+    def get(self):
+        v = self._pending.get() if self._pending is not None else self._v
+        if isinstance(v, BaseException):
+            raise v
+        return v
+
+
+def _picklable(exc: BaseException) -> BaseException:
     try:
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns on fork with threads alive (a progress bar, pyarrow's
-            # pools); the workers use neither
-            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(workers) as pool:
-                for res in pool.imap(_chunk_star, bounds):
-                    take(res)
-    finally:
-        _JOB = None
-        gc.unfreeze()
-    return out
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _call(fn: Callable, *args):
+    """``fn(*args)``, or its exception (made picklable) as the value."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        return _picklable(exc)
+
+
+def cohort_result() -> CohortResult:
+    """The run's result, in a worker task (inherited from the parent by fork)."""
+    return _JOB.result
 
 
 def _chunk_star(args):
-    return _chunk(*args)
+    k, start, stop, job = args
+    return _chunk(k, start, stop, job)
 
 
 def remove_parts(p: Pass) -> None:
     shutil.rmtree(p.parts, ignore_errors=True)
 
 
-__all__ = ["run_pass", "Pass", "default_workers", "remove_parts", "want_agents", "TABLE_TYPES",
+__all__ = ["Workers", "Pass", "cohort_result", "default_workers", "remove_parts", "want_agents", "TABLE_TYPES",
            "FRAGILE_COLUMNS"]

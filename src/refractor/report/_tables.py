@@ -8,6 +8,7 @@ KB version and hash and the scoring version in its schema metadata.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -77,6 +78,33 @@ def write_agents_parquet(tsv: Path, path: Path, meta: dict[bytes, bytes]) -> Non
             w.write_batch(_null_disease(batch))
 
 
+def tables_task(stage: Path, want: frozenset[str], fragile: bool, parts: Path, chunks: int) -> None:
+    """The cohort tables of a run (a worker step, :class:`refractor.report._parallel.Workers`):
+    ``agents.tsv`` joined from the chunks' text, ``cohort_levels.tsv`` and ``mechanisms.tsv``
+    from the matrices (with ``tsv``), the five Parquet tables (with ``parquet``)."""
+    from refractor.report._parallel import FRAGILE_COLUMNS, Pass, cohort_result
+    from refractor.report._write import AGENT_TABLE_COLUMNS
+
+    result = cohort_result()
+    got = Pass(parts, chunks=chunks)
+    agents_tsv = (stage if "tsv" in want else parts) / "agents.tsv"
+    with open(agents_tsv, "wb") as fh:
+        cols = AGENT_TABLE_COLUMNS + (list(FRAGILE_COLUMNS) if fragile else [])
+        fh.write(("\t".join(cols) + "\n").encode("utf-8"))
+        for part in got.tsv_parts():
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
+            part.unlink()
+    levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
+    levels.insert(0, "disease", result.diseases)
+    mechs = result.mechanism_frame()
+    if "tsv" in want:
+        levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
+        mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
+    if "parquet" in want:
+        write_parquet_tables(stage, result, levels, mechs, got, agents_tsv)
+
+
 def write_parquet_tables(stage: Path, result: CohortResult, levels: pd.DataFrame,
                          mechanisms: pd.DataFrame, got, agents_tsv: Path) -> list[str]:
     """Write the five tables into ``stage``: the sample-level ones from the matrices, the long
@@ -96,4 +124,4 @@ def write_parquet_tables(stage: Path, result: CohortResult, levels: pd.DataFrame
     return list(PARQUET_FILES.values())
 
 
-__all__ = ["write_parquet_tables", "PARQUET_FILES"]
+__all__ = ["write_parquet_tables", "tables_task", "PARQUET_FILES"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -174,7 +173,8 @@ def write_outputs(
         per 250 samples; 1 = in this process).
     timings : dict, optional
         Receives the seconds spent per step: ``samples`` (the per-sample pass: results, JSON,
-        table rows), ``tables`` (TSV and Parquet), ``html``, ``maf``.
+        table rows), ``html`` (the report, rendered here while the workers write the tables
+        and annotated MAFs), ``tables+maf`` (waiting for those afterwards).
 
     Returns
     -------
@@ -183,9 +183,9 @@ def write_outputs(
         ``samples`` directory, ``parquet:<table>``, and ``maf:<name>`` for annotated MAFs),
         for the outputs written.
     """
-    from refractor.report._maf import MAF_COLUMN_SETS, write_maf_copy
-    from refractor.report._parallel import FRAGILE_COLUMNS, remove_parts, run_pass, want_agents
-    from refractor.report._tables import write_parquet_tables
+    from refractor.report._maf import MAF_COLUMN_SETS, maf_task
+    from refractor.report._parallel import Workers, remove_parts, want_agents
+    from refractor.report._tables import tables_task
 
     want = parse_outputs(outputs)
     if maf_columns not in MAF_COLUMN_SETS:
@@ -194,32 +194,22 @@ def write_outputs(
     outdir = Path(outdir)
     final: dict[str, Path] = {}
     clock = _Clock(timings)
-    with replacing_dir(outdir) as stage:
+    with replacing_dir(outdir) as stage, Workers(result, workers) as pool:
         json_dir = None
         if "json" in want:
             json_dir = stage / "samples"
             json_dir.mkdir()
             final["samples"] = outdir / "samples"
         names = sample_filenames(result.samples) if json_dir else None
-        got = run_pass(result, stage, json_dir=json_dir, filenames=names, want=want,
-                       fragility=fragility, workers=workers, progress=progress)
+        got = pool.run_pass(stage, json_dir=json_dir, filenames=names, want=want,
+                            fragility=fragility, progress=progress)
         clock("samples")
-        levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
-        levels.insert(0, "disease", result.diseases)
-        mechs = result.mechanism_frame()
-        agents_tsv = None
-        if want_agents(want):
-            agents_tsv = (stage if "tsv" in want else got.parts) / "agents.tsv"
-            with open(agents_tsv, "wb") as fh:
-                cols = AGENT_TABLE_COLUMNS + (list(FRAGILE_COLUMNS) if fragility is not None else [])
-                fh.write(("\t".join(cols) + "\n").encode("utf-8"))
-                for part in got.tsv_parts():
-                    with open(part, "rb") as src:
-                        shutil.copyfileobj(src, fh, 1 << 20)
-                    part.unlink()
+        # the cohort-wide steps: tables and annotated MAFs in the workers, the report here
+        steps = []
+        if want_agents(want) or "parquet" in want:
+            steps.append(pool.submit(tables_task, stage, want, fragility is not None, got.parts,
+                                     got.chunks))
         if "tsv" in want:
-            levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
-            mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
             final.update(levels=outdir / "cohort_levels.tsv", agents=outdir / "agents.tsv",
                          mechanisms=outdir / "mechanisms.tsv")
             if fragility is not None:
@@ -229,11 +219,16 @@ def write_outputs(
                 final.update(fragile_calls=outdir / "fragile_calls.tsv",
                              fragility=outdir / "fragility.tsv")
         if "parquet" in want:
-            for name in write_parquet_tables(stage, result, levels, mechs, got, agents_tsv):
-                final[f"parquet:{name}"] = outdir / name
-        remove_parts(got)
-        del levels, mechs
-        clock("tables")
+            from refractor.report._tables import PARQUET_FILES
+
+            final.update({f"parquet:{f}": outdir / f for f in PARQUET_FILES.values()})
+        if "maf" in want:
+            full = maf_columns == "full"
+            for p in _maf_paths(cohort_inputs):
+                target = maf_copy_name(p)
+                steps.append(pool.submit(maf_task, p, stage / target, maf_columns, got.by_source,
+                                         got.sample_mechs if full else {}))
+                final[f"maf:{p.name}"] = outdir / target
         if "html" in want:
             (stage / "report.html").write_text(
                 render_html(result, kb, title, digests=got.digests, json_names=names,
@@ -241,12 +236,10 @@ def write_outputs(
                 encoding="utf-8")
             final["report"] = outdir / "report.html"
         clock("html")
-        if "maf" in want:
-            for p in _maf_paths(cohort_inputs):
-                target = maf_copy_name(p)
-                write_maf_copy(p, result, got, stage / target, columns=maf_columns)
-                final[f"maf:{p.name}"] = outdir / target
-        clock("maf")
+        for step in steps:
+            step.get()
+        clock("tables+maf")
+        remove_parts(got)
         for f in stage.rglob("*"):  # usual permissions (atomic_write's temp files are 0600)
             os.chmod(f, 0o644 if f.is_file() else 0o755)
     return final
