@@ -237,6 +237,10 @@ def test_a_failing_worker_fails_the_run_whole(result, tmp_path, kb, monkeypatch)
     assert list(tmp_path.iterdir()) == []
 
 
+def _broken_tables(*args):  # module level: a worker step is sent by reference
+    raise OSError("disk full")
+
+
 def test_a_failing_tables_step_in_a_worker_fails_the_run_whole(result, tmp_path, kb, monkeypatch):
     """The cohort-wide steps run in the workers too (while the report renders here): an error
     there also leaves nothing behind, and an earlier run in OUTDIR stays as it was."""
@@ -245,10 +249,7 @@ def test_a_failing_tables_step_in_a_worker_fails_the_run_whole(result, tmp_path,
     write_outputs(result, tmp_path / "o", kb=kb, workers=1)
     before = sorted(p.name for p in (tmp_path / "o").rglob("*"))
 
-    def broken(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(tables, "tables_task", broken)
+    monkeypatch.setattr(tables, "tables_task", _broken_tables)
     with pytest.raises(OSError, match="disk full"):
         write_outputs(result, tmp_path / "o", kb=kb, workers=2)
     assert sorted(p.name for p in (tmp_path / "o").rglob("*")) == before
