@@ -1,14 +1,15 @@
-"""The per-sample pass of a run, over chunks of samples, in forked worker processes.
+"""The worker processes of a run: the per-sample pass in chunks, then the cohort-wide steps.
 
 Building every sample's result (traces, evidence) and its JSON is plain Python work that
-grows with the cohort: it is split into chunks of consecutive samples, run in ``workers``
-processes forked from the one holding the interpreted cohort (nothing is pickled on the way
-in; the workers share the parent's memory copy-on-write). Each chunk writes its samples'
-JSON files, its lines of ``agents.tsv`` (text, in the format pandas' ``to_csv`` writes) and
-its rows of the observation and trace tables as Arrow IPC files into a ``.parts`` folder of
-the staging directory; the parent gets back only the small per-sample data the annotated MAF and the HTML
-report need, and joins the parts in sample order. With ``workers=1`` the same chunk function
-runs in the parent (no fork), so both paths write the same bytes.
+grows with the cohort: it is split into chunks of consecutive samples, run by a pool of
+processes forked from the one holding the interpreted cohort (:class:`Workers`; nothing is
+pickled on the way in, the workers share the parent's memory copy-on-write). Each chunk writes
+its samples' JSON files, its lines of ``agents.tsv`` (text, in the format pandas' ``to_csv``
+writes) and its rows of the observation and trace tables as Arrow IPC files into a ``.parts``
+folder of the staging directory; the parent gets back only the small per-sample data the
+annotated MAF and the HTML report need. The same pool then joins the parts into the tables
+and writes the annotated MAFs (:meth:`Workers.submit`) while the parent renders the report.
+With one worker every step runs in the parent, in the same order, writing the same bytes.
 """
 from __future__ import annotations
 
