@@ -82,14 +82,15 @@ def bundle(result: Any, kb: Any) -> dict[str, Any]:
             "html": render_html(result, kb)}
 
 
-def interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int) -> dict[str, Any]:
-    """Read an uploaded samplesheet with the io layer and interpret it (runs in a worker)."""
+def interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int, limits: Any = None) -> dict[str, Any]:
+    """Read an uploaded samplesheet with the io layer (input caps ``limits``, the app's
+    ``Settings.limits.io``) and interpret it with the app's knowledge base (runs in a worker)."""
     from refractor.interpret import interpret
     from refractor.io import read_samplesheet
 
     from refractor.api._errors import scrub
 
-    cohort = read_samplesheet(folder / sheet, genes=_kb_genes(kb))
+    cohort = read_samplesheet(folder / sheet, genes=_kb_genes(kb), limits=limits)
     n = len(cohort.samples)
     if n > max_samples:
         raise InputError(f"{n} samples; at most {max_samples} per request (REFRACTOR_MAX_SAMPLES)",
@@ -155,7 +156,8 @@ async def upload_samplesheet(request: Request, samplesheet: UploadFile,
             with open(folder / name, "wb") as fh:
                 shutil.copyfileobj(u.file, fh)
         sheet = Path(samplesheet.filename or "").name
-        result = await run_in_pool(request, interpret_sheet, folder, sheet, kb, lim.max_samples)
+        result = await run_in_pool(request, interpret_sheet, folder, sheet, kb, lim.max_samples,
+                                   request.app.state.settings.limits.io)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return RedirectResponse(f"/report/{_keep(request, result)}", status_code=303)
