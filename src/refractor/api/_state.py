@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
 from refractor._cachefile import untrusted_reason
+from refractor._jsonsafe import json_safe
 from refractor.api._errors import PayloadTooLarge, ServiceError, error_body
 from refractor.errors import InputError
 
@@ -186,7 +187,7 @@ class StateStore:
         if path is None:
             raise ValueError(f"bad state id {id!r}")
         data = json.dumps({"schema": SCHEMA, "version": SCHEMA_VERSION, "kind": kind, "id": id,
-                           "data": doc}, separators=(",", ":"), allow_nan=False).encode()
+                           "data": json_safe(doc)}, separators=(",", ":"), allow_nan=False).encode()
         if len(data) > self.limits.state_max_bytes:
             raise PayloadTooLarge(f"the {kind[:-1]} would take {len(data)} bytes, more than the state "
                                   f"folder's limit of {self.limits.state_max_bytes} bytes "
