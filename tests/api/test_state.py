@@ -132,3 +132,23 @@ def test_running_jobs_are_never_evicted_and_orphans_fail_on_restart(tmp_path):
     assert job["status"] == "failed" and job["error"]["message"] == RESTARTED
     assert "server restarted" in job["error"]["message"]
     c.close()
+
+
+def test_serve_refuses_a_state_folder_it_cannot_own(tmp_path, capsys, monkeypatch):
+    """``serve --state-dir`` pointing at a file, or at a folder of another user: one line,
+    exit 2, before anything is served."""
+    from refractor.cli import main
+
+    monkeypatch.setattr("refractor.api._server.serve", lambda *a, **k: pytest.fail("it served"))
+
+    (tmp_path / "a-file").write_text("")
+    assert main(["serve", "--port", "1", "--state-dir", str(tmp_path / "a-file")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "service state folder is not a folder" in err[0], err
+    if os.getuid() == 0:  # only root can give a folder to another user
+        other = tmp_path / "other"
+        other.mkdir(mode=0o700)
+        os.chown(other, 65534, 65534)
+        assert main(["serve", "--port", "1", "--state-dir", str(other)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "owned by user id 65534, not by you" in err and "Traceback" not in err
