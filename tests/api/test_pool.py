@@ -7,6 +7,7 @@ import asyncio
 import os
 import time
 
+import pytest
 from fastapi import Request
 
 from refractor.api._errors import ServiceTimeout
@@ -117,5 +118,33 @@ def test_a_queued_request_waits_for_the_busy_worker_and_nothing_is_stopped():
         busy, late = asyncio.run(scenario())
         assert busy is None and late == pid  # served in time by the same worker after the wait
         assert pool.stats()["stopped_on_timeout"] == 0 and pool.pids() == {pid}
+    finally:
+        pool.shutdown()
+
+
+class _DiesOnArrival:
+    """Settings that end the worker process while it starts (unpickling runs ``os._exit``)."""
+
+    def __reduce__(self):
+        return (os._exit, (3,))
+
+
+def test_a_worker_that_dies_while_starting_is_a_503_not_a_hang():
+    """A worker process that ends before it is ready (here: at once, while unpickling its
+    arguments) is reported as a 503 with Retry-After within moments, with a knowledge base far
+    larger than a pipe buffer on its way to it; the slot is given back."""
+    from refractor.api._errors import ServiceError
+
+    big_kb = list(range(300_000))  # ~1.5 MB pickled: more than a pipe holds
+    pool = WorkerPool(ServiceLimits(workers=1, queue=0, request_timeout=60, pool="process"),
+                      kb=lambda: big_kb, settings=_DiesOnArrival())
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(ServiceError) as failed:
+            asyncio.run(pool.run(abs, -1))
+        assert failed.value.status == 503 and "could not be started" in str(failed.value)
+        assert failed.value.headers["Retry-After"]
+        assert time.monotonic() - t0 < 30  # not the 120 s start time-out, and no hang
+        assert pool.admitted == 0 and pool.stats()["workers"] == 0
     finally:
         pool.shutdown()

@@ -71,8 +71,9 @@ def call(fn: Callable[..., Any], args: tuple[Any, ...], max_bytes: int | None) -
     return encode(result, max_bytes) if max_bytes is not None else result
 
 
-def worker_main(conn: Any, kb: Any, settings: Any) -> None:
-    """The worker process: get ready, then run tasks until the pipe closes."""
+def worker_main(conn: Any, settings: Any) -> None:
+    """The worker process: receive the knowledge base, get ready, then run tasks until the
+    pipe closes."""
     global _WORKER_KB
     import importlib
 
@@ -81,6 +82,10 @@ def worker_main(conn: Any, kb: Any, settings: Any) -> None:
             os.nice(WORKER_NICE)
         except OSError:  # not permitted: run at the server's priority
             pass
+    try:
+        kb = conn.recv()
+    except (EOFError, OSError):
+        return
     _WORKER_KB = kb if kb is not None else settings  # settings: loaded when first needed
     for name in WARM_MODULES:
         importlib.import_module(name)
@@ -122,11 +127,15 @@ class WorkerProcess:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe(duplex=True)
         # daemon: ended with the server even if it exits without shutting the pool down
-        self.process = ctx.Process(target=worker_main, args=(child, kb, settings),
+        self.process = ctx.Process(target=worker_main, args=(child, settings),
                                    name="refractor-worker", daemon=True)
         self.process.start()
         child.close()
         try:
+            # the knowledge base goes over the pipe, not with the process arguments: CPython
+            # writes those while it still holds the reading end itself, so a worker dying as it
+            # starts would block a large write forever; here it is a broken pipe
+            self._conn.send(kb)
             if not self._conn.poll(start_timeout):
                 raise WorkerDied(f"the worker did not start within {start_timeout:g} s")
             status, _pid = self._conn.recv()
