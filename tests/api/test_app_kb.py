@@ -50,6 +50,7 @@ def clients(request, own_kb, tmp_path):
     yield [TestClient(app, raise_server_exceptions=False) for app in apps]
     for app in apps:
         app.state.pool.shutdown()
+        app.state.store.close()
 
 
 def test_models_endpoints_resolve_agents_with_the_apps_kb(clients):

@@ -37,6 +37,7 @@ import secrets
 import stat
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
@@ -132,6 +133,7 @@ class StateStore:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
             self._lockfile = fd
+            self._release = weakref.finalize(self, os.close, fd)  # a store never closed
             self._opened = True
             self._recover()
             self.evict()
@@ -144,7 +146,7 @@ class StateStore:
                 return
             with contextlib.suppress(OSError):
                 os.unlink(self.folder / "servers" / f"{self.instance}.lock")
-            os.close(self._lockfile)
+            self._release()  # closes the file: the lock goes with it
             self._lockfile = None
             self._opened = False
 
