@@ -125,8 +125,12 @@ def test_running_jobs_are_never_evicted_and_orphans_fail_on_restart(tmp_path):
     # another server opening the folder while this one runs leaves its job alone
     b = _store(tmp_path / "s", jobs_kept=1)
     assert b.get("jobs", jid)["status"] == "running"
+    a.live.clear()
+    a.close()  # this server stops (its lock is released, as when its process ends) ...
+    job = b.get("jobs", jid)  # ... which a server already running notices on the next read
+    assert job["status"] == "failed" and "server restarted" in job["error"]["message"]
     b.close()
-    a.close()  # this server stops (its lock is released, as when its process ends)
+    # and a server started afterwards finds it failed too
     c = _store(tmp_path / "s", jobs_kept=1)
     job = c.get("jobs", jid)
     assert job["status"] == "failed" and job["error"]["message"] == RESTARTED

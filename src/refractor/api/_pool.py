@@ -232,10 +232,11 @@ class WorkerPool:
         """Start every worker process now and wait until they are ready (process mode)."""
         if not self.processes:
             return
-        with self._cond:
-            n = max(0, self.limits.workers - self._live)
-            self._live += n
-        for _ in range(n):
+        while True:
+            with self._cond:
+                if self._closed or self._live >= self.limits.workers:
+                    return
+                self._live += 1  # counted one at a time: a failed start uncounts only itself
             self._give_back(self._start_one())
 
     def shutdown(self) -> None:

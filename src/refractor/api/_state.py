@@ -24,8 +24,8 @@ dropped; then the oldest reports beyond ``reports_kept`` and the oldest finished
 ``state_max_bytes`` is refused (413).
 
 Restart: a job that was queued or running when its server stopped can never finish. When a
-server opens the folder, every unfinished job whose server no longer holds its lock is marked
-failed with the reason "server restarted".
+server opens the folder, and whenever it reads such a job later, an unfinished job whose server
+no longer holds its lock is marked failed with the reason "server restarted".
 """
 from __future__ import annotations
 
@@ -172,10 +172,18 @@ class StateStore:
 
     def _recover(self) -> None:
         for jid, doc in list(self._documents("jobs")):
-            if doc.get("status") in UNFINISHED and not self._server_alive(doc.get("server")):
-                err = ServiceError(RESTARTED, status=503)
-                doc.update(status="failed", error=error_body(503, err))
+            self._orphan_check(jid, doc)
+
+    def _orphan_check(self, jid: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """``doc``, marked failed ("server restarted") and saved if it is unfinished and the
+        server that ran it no longer holds its lock."""
+        if doc.get("status") in UNFINISHED and jid not in self.live \
+                and not self._server_alive(doc.get("server")):
+            err = ServiceError(RESTARTED, status=503)
+            doc.update(status="failed", error=error_body(503, err))
+            with contextlib.suppress(OSError):
                 self._write("jobs", jid, doc)
+        return doc
 
     # -- reading and writing ---------------------------------------------------------------
 
@@ -246,7 +254,10 @@ class StateStore:
         self.open()
         if kind == "jobs" and id in self.live:
             return self.live[id]
-        return self._read(kind, id)
+        doc = self._read(kind, id)
+        if kind == "jobs" and doc is not None:  # its server may have stopped since we started
+            doc = self._orphan_check(id, doc)
+        return doc
 
     # -- eviction --------------------------------------------------------------------------
 
