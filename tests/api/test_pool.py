@@ -78,8 +78,10 @@ def test_the_504_reaches_the_client_and_the_next_request_gets_a_fresh_worker(mak
         async def slow(request: Request):  # a heavy endpoint whose work never ends on its own
             return await run_heavy(request, time.sleep, 120)
 
-    c = make_client(app_hook=hook, workers=1, queue=0, request_timeout=2, pool="process")
+    c = make_client(app_hook=hook, workers=1, queue=0, request_timeout=5, pool="process")
     pool = c.app.state.pool
+    assert c.get("/kb/stats").status_code == 200  # the app's KB, then its worker, loaded up front:
+    pool.start()  # the time limit is for the requests below, not for starting the service
     assert c.post("/profile", json={"sample": "A", "disease": "CLL", "variants": []}).status_code == 200
     (first,) = pool.pids()
     body = assert_shape(c.post("/_slow"), 504, "ServiceTimeout")
@@ -104,15 +106,15 @@ def test_the_504_reaches_the_client_and_the_next_request_gets_a_fresh_worker(mak
 def test_a_queued_request_waits_for_the_busy_worker_and_nothing_is_stopped():
     """Waiting for a worker is part of a request's time, but work that ends in time is never
     stopped: the queued request is served by the same worker once it is free."""
-    pool = WorkerPool(ServiceLimits(workers=1, queue=1, request_timeout=2, pool="process"))
+    pool = WorkerPool(ServiceLimits(workers=1, queue=1, request_timeout=4, pool="process"))
     try:
         pool.start()
         (pid,) = pool.pids()
 
         async def scenario():
-            busy = asyncio.ensure_future(pool.run(time.sleep, 1.5))
+            busy = asyncio.ensure_future(pool.run(time.sleep, 2.0))
             await asyncio.sleep(0.3)
-            late = asyncio.ensure_future(pool.run(os.getpid))  # waits 1.2 s, then runs
+            late = asyncio.ensure_future(pool.run(os.getpid))  # waits ~1.7 s, then runs
             return await asyncio.gather(busy, late, return_exceptions=True)
 
         busy, late = asyncio.run(scenario())
