@@ -3,6 +3,7 @@ file served from elsewhere, capped by count, age and size, and jobs left unfinis
 server that stopped are marked failed by the next one (issue 14's remaining limit)."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import stat
 import time
@@ -156,3 +157,23 @@ def test_serve_refuses_a_state_folder_it_cannot_own(tmp_path, capsys, monkeypatc
         assert main(["serve", "--port", "1", "--state-dir", str(other)]) == 2
         err = capsys.readouterr().err.strip()
         assert "owned by user id 65534, not by you" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("refractor.cohort") is None,
+                    reason="refractor.cohort (virtual cohorts) is not part of this install")
+def test_a_job_result_over_the_folder_limit_fails_the_job_with_the_reason(make_client):
+    """The state folder's size cap holds for job results too: the job ends failed with a 413
+    reason naming the setting, instead of the cap being exceeded or the job shown running."""
+    c = make_client(state_max_bytes=4_000)
+    r = c.post("/cohort/run", data={"scenario": "optimismm-len-pretreated", "n": 20}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    end = time.monotonic() + 180
+    while time.monotonic() < end:
+        job = c.get(r.headers["location"], params={"format": "json"}).json()["job"]
+        if job["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.3)
+    assert job["status"] == "failed", job
+    assert job["error"]["status"] == 413 and "REFRACTOR_STATE_MAX_BYTES" in job["error"]["message"]
+    folder = c.app.state.store.folder
+    assert sum(p.stat().st_size for p in folder.glob("*/*.json")) <= 4_000

@@ -74,13 +74,16 @@ def _start(request: Request, kind: str, title: str, work) -> str:
         job["done"], job["total"] = int(done), int(total)
 
     def finish() -> None:
-        try:
-            store.put("jobs", job, id=jid)
-        except RefractorError as exc:  # e.g. a result over the state folder's size limit
-            job.update(status="failed", result=None, error=error_body(status_for(exc), exc))
-            store.put("jobs", job, id=jid)
-        finally:
+        for _ in range(2):
+            try:
+                store.put("jobs", job, id=jid)
+            except RefractorError as exc:  # e.g. a result over the state folder's size limit
+                job.update(status="failed", result=None, error=error_body(status_for(exc), exc))
+                continue
+            except OSError:  # the folder cannot be written: the job stays in this server's memory
+                return
             store.live.pop(jid, None)
+            return
 
     def run() -> None:
         job["status"] = "running"
