@@ -86,6 +86,15 @@ def create_app(
 
         # the state folder at start: jobs a previous server left unfinished are marked failed
         await run_in_threadpool(app.state.store.open)
+
+        def warm() -> None:  # the first heavy request need not wait for the KB and the workers
+            try:
+                _load_kb(app.state)
+                app.state.pool.start()
+            except Exception:  # the first request that needs them reports the problem
+                pass
+
+        threading.Thread(target=warm, name="refractor-warm-up", daemon=True).start()
         yield
         app.state.pool.shutdown()  # worker processes end with the server
         app.state.store.close()
