@@ -2,8 +2,8 @@
 
 ``create_app()`` builds the application (the JSON API, and the web pages of
 :mod:`refractor.web`); nothing is read when it is built (a served application loads its
-knowledge base and starts its worker processes in the background as it starts). Errors are mapped to HTTP
-statuses in one place (:mod:`refractor.api._errors`) and every status >= 400 has one JSON
+knowledge base and starts its worker processes in the background as it starts). Errors are
+mapped to HTTP statuses in one place (:mod:`refractor.api._errors`) and every status >= 400 has one JSON
 shape, :meth:`refractor.errors.RefractorError.to_dict` plus the status::
 
     {"error": "NotFoundError", "status": 404, "message": "...", ...}
