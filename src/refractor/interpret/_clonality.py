@@ -138,6 +138,20 @@ def interval_text(lo: float, hi: float, alt: float, depth: float,
             f"copy number taken as exact), {where}")
 
 
+def call_interval(call) -> tuple[float, float] | None:
+    """The 95% read-count interval of a mechanism call's clonal fraction: the largest lower and
+    upper ends over its observations (the call's CCF is their largest), when every observation
+    is a variant with an interval; None when any lacks one (no read counts, bulk data)."""
+    if call.clonal_fraction is None or not call.observations:
+        return None
+    lo = hi = -np.inf
+    for o in call.observations:
+        if o.kind != "variant" or o.ccf_low is None or o.ccf_high is None:
+            return None
+        lo, hi = max(lo, o.ccf_low), max(hi, o.ccf_high)
+    return lo, hi
+
+
 def clonal_factor(ccf: float | None, clonal_ccf: float | None) -> float:
     """Weight multiplier of a lesion in a fraction ``ccf`` of cancer cells:
     ``min(1, ccf / clonal_ccf)``; 1 when the CCF is unknown or the KB sets no clonality rule."""
@@ -155,4 +169,5 @@ def clonal_factors(ccf: np.ndarray, clonal_ccf: float | None) -> np.ndarray:
 
 
 __all__ = ["clonal_columns", "clonal_factor", "clonal_factors", "BIALLELIC_TOLERANCE",
-           "INTERVAL_LEVEL", "vaf_interval", "ccf_interval", "interval_class", "interval_text"]
+           "INTERVAL_LEVEL", "vaf_interval", "ccf_interval", "interval_class", "interval_text",
+           "call_interval"]

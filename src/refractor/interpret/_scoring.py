@@ -14,7 +14,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from refractor.interpret._clonality import clonal_factor, clonal_factors, interval_class
+from refractor.interpret._clonality import (
+    call_interval, clonal_factor, clonal_factors, interval_class,
+)
 from refractor.interpret._kbview import KBView, per_view
 from refractor.interpret._mechanisms import DETECTED, NOT_ASSESSABLE, POSSIBLE
 from refractor.interpret._results import (
@@ -245,20 +247,6 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
     return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span)
 
 
-def call_interval(c: MechanismCall) -> tuple[float, float] | None:
-    """The 95% read-count interval of a call's clonal fraction: the largest lower and upper
-    ends over its observations (the call's CCF is their largest), when every observation is a
-    variant with an interval; None when any lacks one (no read counts, bulk data)."""
-    if c.clonal_fraction is None or not c.observations:
-        return None
-    lo = hi = -np.inf
-    for o in c.observations:
-        if o.kind != "variant" or o.ccf_low is None or o.ccf_high is None:
-            return None
-        lo, hi = max(lo, o.ccf_low), max(hi, o.ccf_high)
-    return lo, hi
-
-
 def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing):
     """Levels of the agent at the two ends of the CCF intervals of the lesions behind its
     trace: ``(level_at_low_end, level_at_high_end, [(mechanism, lo, hi), ...])``, or None when
@@ -404,4 +392,4 @@ def _confidence(view, agent, level, trace, positive, present, calls, assessable,
 
 
 __all__ = ["score_matrix", "score_agent", "level_of", "levels_of", "referenced",
-           "no_knowledge_call", "clonal_ccf", "call_interval"]
+           "no_knowledge_call", "clonal_ccf"]
