@@ -3,11 +3,11 @@ this version stay readable (anndata's habit: outputs are kept as fixtures that t
 
 tests/data/report/sample-report-1.0.*.json were written by the release before schema 1.1
 (``level`` held a level even for calls that were not assessed); sample-report-1.1.*.json by the
-release before schema 1.2; sample-report-1.2.*.json by this version (MM01 and CLL01 from
-``refractor profile examples/demo_cohort/samplesheet.csv --fragility``, so they carry the optional
-``fragility`` field; EXP1 from ``refractor profile --sample EXP1 --disease MM --prior
-lenalidomide``, without it). Do not regenerate the 1.0 and 1.1 files: they are the record of what
-earlier versions wrote.
+release before schema 1.2 (observations without ``ccf_low`` / ``ccf_high``, no ``fragility``);
+sample-report-1.2.*.json by this version (MM01 and CLL01 from ``refractor profile
+examples/demo_cohort/samplesheet.csv --fragility``, so they carry the optional ``fragility``
+field; EXP1 from ``refractor profile --sample EXP1 --disease MM --prior lenalidomide``, without
+it). Do not regenerate the 1.0 / 1.1 files: they are the record of what earlier versions wrote.
 """
 from __future__ import annotations
 

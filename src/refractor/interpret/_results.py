@@ -19,9 +19,10 @@ SCHEMA_NAME = "refractor.sample-report"
 #: ``score`` may be null (no knowledge); MechanismCall, Observation and TraceTerm gain
 #: ``clonal_fraction`` / ``clonal_basis`` / ``clonal_factor``; ResultWarning gains structured
 #: fields (``code``, ``gene``, ``agent``, ``n_samples``, ``n_needed``).
-#: 1.2 (backward compatible with 1.1): an optional top-level ``fragility`` (written only when
-#: the sensitivity analysis ran, ``refractor profile --fragility``): the sample's calls that
-#: change when one curator number moves (:class:`FragileCall`).
+#: 1.2 (backward compatible with 1.1): Observation gains ``ccf_low`` / ``ccf_high`` (95%
+#: read-count interval of ``clonal_fraction``); an optional top-level ``fragility`` (written
+#: only when the sensitivity analysis ran, ``refractor profile --fragility``): the sample's
+#: calls that change when one curator number moves (:class:`FragileCall`).
 SCHEMA_VERSION = "1.2"
 #: versions :meth:`SampleResult.from_dict` reads
 READABLE_VERSIONS = ("1.0", "1.1", "1.2")
@@ -120,6 +121,10 @@ class Observation:
     assumed: bool = False
     clonal_fraction: float | None = None
     clonal_basis: str | None = None
+    #: 95% interval of ``clonal_fraction`` from the alt/total read counts (Clopper-Pearson on the
+    #: VAF, propagated through the CCF formula); None when the counts are not given. Schema 1.2
+    ccf_low: float | None = None
+    ccf_high: float | None = None
 
     def to_dict(self) -> dict:
         # explicit (field order kept): called for every observation of every written sample
@@ -127,7 +132,8 @@ class Observation:
                 "detail": self.detail, "resolution": self.resolution, "value": _f(self.value),
                 "threshold": _f(self.threshold), "comparison": self.comparison, "unit": self.unit,
                 "source": self.source, "assumed": self.assumed,
-                "clonal_fraction": _f(self.clonal_fraction), "clonal_basis": self.clonal_basis}
+                "clonal_fraction": _f(self.clonal_fraction), "clonal_basis": self.clonal_basis,
+                "ccf_low": _f(self.ccf_low), "ccf_high": _f(self.ccf_high)}
 
 
 @dataclass(frozen=True)
