@@ -96,6 +96,8 @@ def test_parquet_tables_match_tsvs(result, tmp_path, kb):
     obs = pd.read_parquet(out / "observations.parquet")
     a = obs[(obs["sample"] == "A") & (obs["gene"] == "CRBN")]
     assert len(a) and set(a["status"]) <= {"detected", "possible"} and a["source"].iloc[0] == "in.maf:2"
+    # the clonal fraction and its read-count interval (schema 1.2) are columns too
+    assert {"clonal_fraction", "ccf_low", "ccf_high"} <= set(obs.columns)
     tr = pd.read_parquet(out / "traces.parquet")
     len_a = tr[(tr["sample"] == "A") & (tr["agent"] == "lenalidomide")]
     assert len(len_a) and (len_a["contribution"] > 0).any()

@@ -23,7 +23,7 @@ AGENT_COLUMNS = ("agent_class", "level", "score", "assessable", "confidence", "m
                  "evidence", "status", "reason")
 OBS_COLUMNS = ("sample", "mechanism", "status", "biomarker", "kind", "gene", "detail",
                "resolution", "value", "threshold", "comparison", "unit", "source", "assumed",
-               "clonal_fraction")
+               "clonal_fraction", "ccf_low", "ccf_high")
 TRACE_COLUMNS = ("sample", "agent", "rule", "term", "weight", "contribution", "mechanisms",
                  "status", "resolution")
 #: the long agent table's columns, in the order of one row of ``Collected.agent_rows``
@@ -221,7 +221,8 @@ def _collect(result, json_dir, filenames, want, progress, start, stop, fragility
                     for o in m.observations:
                         ob.append((s, m.mechanism, m.status, o.biomarker, o.kind, o.gene, o.detail,
                                    o.resolution, o.value, o.threshold, o.comparison, o.unit,
-                                   o.source, o.assumed, o.clonal_fraction))
+                                   o.source, o.assumed, o.clonal_fraction,
+                                   getattr(o, "ccf_low", None), getattr(o, "ccf_high", None)))
             if maf:
                 out.sample_mechs[s] = ";".join(f"{m.mechanism}:{m.status}" for m in found)
                 for m in found:

@@ -36,7 +36,7 @@ MIN_SAMPLES_PER_WORKER = 250
 CHUNKS_PER_WORKER = 6
 
 _OBS_TYPES = {"value": pa.float64(), "threshold": pa.float64(), "assumed": pa.bool_(),
-              "clonal_fraction": pa.float64()}
+              "clonal_fraction": pa.float64(), "ccf_low": pa.float64(), "ccf_high": pa.float64()}
 _TRACE_TYPES = {"weight": pa.float64(), "contribution": pa.float64()}
 TABLE_TYPES = {"observations": _OBS_TYPES, "traces": _TRACE_TYPES}
 #: extra columns of ``agents`` when a sensitivity analysis is given
