@@ -256,3 +256,26 @@ def test_a_failing_tables_step_in_a_worker_fails_the_run_whole(result, tmp_path,
         write_outputs(result, tmp_path / "o", kb=kb, workers=2)
     assert sorted(p.name for p in (tmp_path / "o").rglob("*")) == before
     assert [p.name for p in tmp_path.iterdir()] == ["o"]
+
+
+_DAEMON_JOB: list = []  # set before the pool forks: the result is inherited, not pickled
+
+
+def _write_in_daemon(_):  # module level: run in a multiprocessing pool's (daemonic) worker
+    result, out = _DAEMON_JOB
+    write_outputs(result, out, workers=2)
+    return sorted(p.name for p in (out / "samples").iterdir())
+
+
+def test_inside_a_pool_worker_the_pass_runs_in_process(result, tmp_path):
+    """A daemonic pool worker may not start children: asked for two workers there, the writer
+    runs the pass in its own process instead of failing."""
+    import multiprocessing
+
+    _DAEMON_JOB[:] = [result, tmp_path / "o"]
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            names = pool.apply(_write_in_daemon, (None,))
+    finally:
+        _DAEMON_JOB.clear()
+    assert names == ["A.json", "B_x.json", "C.json"]

@@ -50,8 +50,10 @@ def want_agents(want: frozenset[str]) -> bool:
 
 def default_workers(n_samples: int) -> int:
     """Worker processes for a cohort: one per available CPU (at most 4), one per
-    :data:`MIN_SAMPLES_PER_WORKER` samples; 1 (no fork) where fork is not available."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    :data:`MIN_SAMPLES_PER_WORKER` samples; 1 (no fork) where fork is not available or this
+    process is itself a daemonic worker of a pool (which may not have children)."""
+    if ("fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon):
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -178,6 +180,8 @@ class Workers:
     def __init__(self, result: CohortResult, workers: int | None = None) -> None:
         n = len(result)
         w = default_workers(n) if workers is None else max(1, int(workers))
+        if multiprocessing.current_process().daemon:  # a pool's worker: no children allowed
+            w = 1
         self.n = min(w, max(1, n))
         self.result = result
         self._pool = None
