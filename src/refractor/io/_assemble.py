@@ -44,6 +44,12 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
     wanted = [r.sample for r in rows]
     file_samples = [s for s in df.attrs.get("samples", []) if s is not None]
     fset = set(file_samples)
+    normals = set(df.attrs.get("normal_samples") or [])
+    for r in rows:
+        if r.sample in normals:
+            raise InputError(f"sample {r.sample!r} is the normal (matched germline) column of {col} file {path} "
+                             f"({df.attrs.get('roles_from')}); name the tumour column "
+                             f"({', '.join(file_samples)}) instead", **_where(r, col, path))
     present = [s for s in wanted if s in fset]
     if not present and len(rows) == 1 and len(fset) == 1:
         # a single-sample file whose internal id differs from the samplesheet's: it is this sample
@@ -54,8 +60,12 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
     if missing and (not absent_ok or (not present and fset)):
         r = missing[0]
         shown = ", ".join(file_samples[:5]) + (" …" if len(file_samples) > 5 else "")
+        hint = ""
+        if col == "vcf" and len(fset) > 1:
+            hint = ("; several columns and none declared the tumour: name the tumour column in the sample "
+                    "column, or add a ##tumor_sample=<column> header line")
         raise InputError(
-            f"sample {r.sample!r} not found in {col} file {path} (it holds {len(fset)} sample(s): {shown or 'none'})",
+            f"sample {r.sample!r} not found in {col} file {path} (it holds {len(fset)} sample(s): {shown or 'none'}){hint}",
             **_where(r, col, path),
         )
     keep = set(present)

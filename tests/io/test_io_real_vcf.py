@@ -1,0 +1,124 @@
+"""VCFs as somatic pipelines write them: tumour-normal pairs, per-caller read counts, transcripts.
+
+Fixtures in tests/data/io/real/ are hand-written after each tool's documented output (header
+lines, FORMAT fields, column naming); their read counts are chosen so the expected allele
+fractions can be computed by hand here. Build claims use the shipped chromosome lengths.
+"""
+import gzip
+
+import pytest
+
+from refractor.errors import InputError
+from refractor.io import cohort_from_flags, read_samplesheet, read_vcf
+
+
+@pytest.fixture
+def real(data):
+    return data / "real"
+
+
+def _rows(v):
+    return [(r.sample, r.gene, r.consequence, r.protein_change, round(r.vaf, 4)) for r in v.itertuples()]
+
+
+def test_mutect2_tumour_column_named_by_header(real):
+    """Mutect2 two-sample VCF: the tumour column is the one ##tumor_sample names, although the
+    normal comes first; the normal is never a sample, and its FORMAT values are never read."""
+    v = read_vcf(real / "mutect2_tumor_normal.vep.vcf")
+    assert v.attrs["tumor_sample"] == "PT7_tumour" and v.attrs["normal_samples"] == ["PT7_normal"]
+    assert v.attrs["samples"] == ["PT7_tumour"]
+    assert v.attrs["build"] == "GRCh38"  # contig lengths, Homo_sapiens_assembly38 and VEP assembly agree
+    assert _rows(v) == [
+        # FORMAT/AF of the tumour (0.247), not the normal's 0.021
+        ("PT7_tumour", "BCL2", "missense", "p.G101V", 0.247),
+        # the neighbouring TRNT1's canonical upstream annotation is listed first; the CRBN MANE
+        # transcript's stop-gain is the more severe of the two MANE annotations and wins
+        ("PT7_tumour", "CRBN", "nonsense", "p.R213*", 0.252),
+        # multi-allelic 0/1/2: one row per ALT, each with its own AF and its own annotation
+        ("PT7_tumour", "TP53", "missense", "p.R248Q", 0.398),
+        ("PT7_tumour", "TP53", "missense", "p.R248L", 0.102),
+    ]  # FILTER=germline record (line 25) is left out
+    assert "MANE Select" in v.attrs["annotation"][1] and "ENST00000231948" in v.attrs["annotation"][1]
+
+
+def test_mutect2_single_sample_run_takes_tumour_under_the_samplesheet_id(real):
+    c = cohort_from_flags(sample="PT7", disease="MM", vcf=real / "mutect2_tumor_normal.vep.vcf")
+    assert set(c.variants["sample"]) == {"PT7"} and len(c.variants) == 4
+    assert c.build == "GRCh38"
+
+
+def test_naming_the_normal_column_is_an_error(real):
+    with pytest.raises(InputError, match="is the normal .*PT7_tumour"):
+        cohort_from_flags(sample="PT7_normal", disease="MM", vcf=real / "mutect2_tumor_normal.vep.vcf")
+
+
+def test_strelka2_tier1_counts_without_gt(real):
+    """Strelka2 somatic: no GT; columns NORMAL/TUMOR. VAF from tier-1 counts as the Strelka2 user
+    guide defines it: SNV TU/(TU+CU) = 39/(39+58); indel TIR/(TIR+TAR) = 20/(20+60)."""
+    v = read_vcf(real / "strelka2_somatic.snvs_indels.snpeff.vcf")
+    assert v.attrs["samples"] == ["TUMOR"] and v.attrs["build"] == "GRCh37"  # hs37d5, GRCh37 lengths, GRCh37.75
+    assert _rows(v) == [("TUMOR", "CRBN", "missense", "p.G219R", round(39 / 97, 4)),
+                        ("TUMOR", "TP53", "frameshift", "p.V273fs", 0.25)]  # LowEVS record left out
+
+
+def test_vardict_paired_info_sample_names_the_tumour(real):
+    """VarDict paired: INFO/SAMPLE is the tumour; a germline call present in both columns is the
+    tumour's row only (never a second row for the normal)."""
+    v = read_vcf(real / "vardict_paired.vep.vcf")
+    assert v.attrs["tumor_sample"] == "PT9-T" and v.attrs["normal_samples"] == ["PT9-N"]
+    assert _rows(v) == [("PT9-T", "BCL2", "missense", "p.G101V", 0.12), ("PT9-T", "CRBN", "missense", "p.L234M", 0.48)]
+
+
+def test_varscan2_alt_only_ad(real):
+    """VarScan2 writes AD (Number=1) as the ALT depth and RD as the REF depth: VAF = 30/(30+70),
+    not AD read as ref,alt (which gives no ALT count)."""
+    v = read_vcf(real / "varscan2_somatic.vep.vcf")
+    assert _rows(v) == [("TUMOR", "CRBN", "missense", "p.G219R", 0.3)] and v.attrs["build"] == "GRCh37"
+
+
+def test_vep_pick_flag_wins_and_undeclared_pair_must_be_named(real, tmp_path):
+    p = real / "vep_flag_pick_two_samples.vcf"
+    v = read_vcf(p)
+    assert _rows(v) == [("LIB-0001", "CRBN", "nonsense", "p.R213*", 0.25)]
+    assert v.attrs["annotation"] == ["ENST00000231948 (VEP PICK flag)"]
+    # two columns, no declaration, the samplesheet id matches neither: an error, never a guess
+    with pytest.raises(InputError, match="none declared the tumour"):
+        cohort_from_flags(sample="PT1", disease="MM", vcf=p)
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(f"sample,disease,vcf\nLIB-0001,MM,{p}\n")
+    assert read_samplesheet(sheet).variants["sample"].tolist() == ["LIB-0001"]
+
+
+def test_gzip_and_crlf_vcf_read_alike(real, tmp_path):
+    src = (real / "mutect2_tumor_normal.vep.vcf").read_bytes()
+    gz = tmp_path / "m.vcf.gz"
+    gz.write_bytes(gzip.compress(src))
+    crlf = tmp_path / "crlf.vcf"
+    crlf.write_bytes(src.replace(b"\n", b"\r\n"))
+    want = _rows(read_vcf(real / "mutect2_tumor_normal.vep.vcf"))
+    assert _rows(read_vcf(gz)) == want
+    assert _rows(read_vcf(crlf)) == want
+
+
+def test_header_builds_that_disagree(real, tmp_path):
+    text = (real / "mutect2_tumor_normal.vep.vcf").read_text()
+    bad = tmp_path / "b.vcf"
+    bad.write_text(text.replace('assembly="GRCh38.p14"', 'assembly="GRCh37.p13"'))
+    with pytest.raises(InputError, match="genome builds disagree"):
+        read_vcf(bad)
+
+
+def test_declared_tumour_missing_from_columns(real, tmp_path):
+    text = (real / "mutect2_tumor_normal.vep.vcf").read_text()
+    bad = tmp_path / "b.vcf"
+    bad.write_text(text.replace("##tumor_sample=PT7_tumour", "##tumor_sample=PT8_tumour"))
+    with pytest.raises(InputError, match="declares sample 'PT8_tumour'"):
+        read_vcf(bad)
+
+
+def test_unannotated_and_eff_vcf_errors(tmp_path):
+    p = tmp_path / "eff.vcf"
+    p.write_text('##fileformat=VCFv4.1\n##INFO=<ID=EFF,Number=.,Type=String,Description="Predicted effects">\n'
+                 "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+    with pytest.raises(InputError, match="old INFO/EFF"):
+        read_vcf(p, sample="X")
