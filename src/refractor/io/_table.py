@@ -147,7 +147,7 @@ def read_table(
     *,
     columns: dict[str, tuple[str, ...]] | None = None,
     required: set[str] | frozenset[str] = frozenset(),
-    delimiter: str = "\t",
+    delimiter: str | None = "\t",
     comment: str | None = "#",
     skip_lines: int = 0,
     names: list[str] | None = None,
@@ -165,6 +165,8 @@ def read_table(
         Selected columns are renamed to the canonical names unless ``all_columns``.
     required
         Canonical names that must be present.
+    delimiter
+        Field separator; ``None``: sniffed from the header line (:func:`sniff_delimiter`).
     comment
         Lines starting with this character are skipped (before the header and in the body).
     skip_lines
@@ -184,12 +186,17 @@ def read_table(
     if data is None:
         data = read_bytes(path, limits=limits)
     pos, line = _split_prefix(data, skip_lines, comment)
+    quote = False
+    if delimiter is None:
+        delimiter, quote = sniff_delimiter(data, skip_lines=skip_lines, comment=comment)
     if pos >= len(data):
         raise InputError("no header or data lines (file holds only comments/blank lines)", path=spath)
     if names is None:
         nl = data.find(b"\n", pos)
         end = len(data) if nl < 0 else nl
         header = [h.strip() for h in data[pos:end].decode("utf-8").split(delimiter)]
+        if quote:
+            header = [h[1:-1] if len(h) >= 2 and h[0] == h[-1] == '"' else h for h in header]
         header_line: int | None = line
         body_start, first_data = end + 1, line + 1
     else:
@@ -229,7 +236,8 @@ def read_table(
             tab = pacsv.read_csv(
                 pa.BufferReader(pa.py_buffer(body)),
                 read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False, newlines_in_values=False),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quote else False,
+                                                 newlines_in_values=False),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=include,
                     column_types=types,
@@ -240,7 +248,8 @@ def read_table(
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             if float_columns and "conversion error" in str(exc).lower():
                 # a non-numeric cell: re-read as text so the caller's check can name its line
-                return read_table(path, columns=columns, required=required, delimiter=delimiter, comment=comment,
+                return read_table(path, columns=columns, required=required,
+                                  delimiter=None if quote else delimiter, comment=comment,
                                   skip_lines=skip_lines, names=names, all_columns=all_columns, data=data,
                                   limits=limits)
             raw = bytes(body)
@@ -254,6 +263,22 @@ def read_table(
     out = Table(spath, header, tab, header_line, first_data, line_numbers, actual)
     _check_cell_length(out, limits)
     return out
+
+
+def sniff_delimiter(data: bytes, *, skip_lines: int = 0, comment: str | None = "#") -> tuple[str, bool]:
+    """``(delimiter, quoted)`` of a delimited text from its header line.
+
+    Tab if the header holds one, else comma (CSV saved by Excel or R's ``write.csv``), else
+    semicolon (Excel in locales whose decimal mark is a comma). ``quoted``: the header's cells
+    are wrapped in double quotes (R ``write.table``/``write.csv`` default), so quotes are parsed.
+    """
+    pos, _ = _split_prefix(data, skip_lines, comment)
+    nl = data.find(b"\n", pos)
+    head = data[pos: len(data) if nl < 0 else nl]
+    for d in (b"\t", b",", b";"):
+        if d in head:
+            return d.decode(), head.lstrip().startswith(b'"') or (d + b'"') in head
+    return "\t", head.lstrip().startswith(b'"')
 
 
 def _check_cell_length(tab: Table, limits: IOLimits) -> None:
@@ -355,4 +380,4 @@ def require_nonempty(tab: Table, col: str, *, what: str) -> None:
         raise tab.error(f"{what} is empty", row=i, column=col)
 
 
-__all__ = ["Table", "read_table", "resolve_columns", "to_float", "to_int", "require_nonempty", "is_missing", "stripped", "MISSING"]
+__all__ = ["Table", "read_table", "sniff_delimiter", "resolve_columns", "to_float", "to_int", "require_nonempty", "is_missing", "stripped", "MISSING"]
