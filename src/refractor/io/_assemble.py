@@ -13,7 +13,7 @@ from refractor.io._expression import read_expression
 from refractor.io._limits import IOLimits
 from refractor.io._maf import read_maf
 from refractor.io._methylation import read_methylation
-from refractor.io._segments import read_segments
+from refractor.io._segments import declared_segment_build, read_segments
 from refractor.io._table import MISSING
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
@@ -113,6 +113,11 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
             df = read_maf(p, build=explicit, limits=limits)
         elif col == "vcf":
             df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit, limits=limits)
+        elif col == "seg":
+            sb = declared_segment_build(p, limits=limits)  # GATK @SQ lengths; read after the build is known
+            if sb and explicit is None:
+                declared.append((sb, f"SEG {p.name} @SQ lengths", p))
+            continue
         else:
             continue
         if df.attrs.get("build") and explicit is None:
