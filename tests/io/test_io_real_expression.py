@@ -123,3 +123,8 @@ def test_single_sample_file_takes_samplesheet_id(real, tmp_path):
     c = cohort_from_flags(sample="MM-042", disease="MM", expression=gz)
     assert dict(zip(c.expression["gene"], c.expression["value"]))["CRBN"] == 25.4
     assert set(c.expression["sample"]) == {"MM-042"}
+
+
+def test_cbioportal_old_symbol_renamed_through_entrez(real):
+    e = read_expression(real / "cbioportal_old_symbols.txt")
+    assert set(e["gene"]) == {"SRSF2", "CRBN"} and e.attrs["renamed_genes"] == {"SFRS2": "SRSF2"}

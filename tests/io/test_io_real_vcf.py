@@ -122,3 +122,34 @@ def test_unannotated_and_eff_vcf_errors(tmp_path):
                  "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
     with pytest.raises(InputError, match="old INFO/EFF"):
         read_vcf(p, sample="X")
+
+
+def test_gdc_maf_build_vaf_and_barcode_prefix(data, tmp_path):
+    """GDC MAF: #version lines, NCBI_Build GRCh38, VAF = t_alt_count / t_depth (21/85), Splice_Region
+    is not a splice-site (canonical +/-1,2) variant. A samplesheet naming the TCGA sample
+    (TCGA-XX-0001) finds its aliquot barcode."""
+    from refractor.io import read_maf
+
+    p = data / "real" / "gdc_masked_somatic.maf"
+    m = read_maf(p)
+    assert m.attrs["build"] == "GRCh38"
+    assert [(r.gene, r.consequence, r.protein_change, round(r.vaf, 4)) for r in m.itertuples()][:3] == [
+        ("BCL2", "missense", "p.G101V", round(21 / 85, 4)), ("CRBN", "nonsense", "p.R213*", 0.25),
+        ("CRBN", "other", "", 0.3)]
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(f"sample,disease,maf\nTCGA-XX-0001,AML,{p}\nTCGA-XX-0002,AML,{p}\n")
+    c = read_samplesheet(sheet)
+    assert c.build == "GRCh38"
+    assert c.variants.groupby("sample").size().to_dict() == {"TCGA-XX-0001": 3, "TCGA-XX-0002": 1}
+
+
+def test_old_maf_symbols_renamed_through_entrez(tmp_path):
+    """TCGA-era MAFs use symbols HGNC has since changed (SFRS2 is SRSF2, NCBI Gene 6427 in the
+    shipped table); the NCBI Gene id keeps the gene findable by its current symbol."""
+    from refractor.io import read_maf
+
+    p = tmp_path / "old.maf"
+    p.write_text("Hugo_Symbol\tEntrez_Gene_Id\tVariant_Classification\tTumor_Sample_Barcode\n"
+                 "SFRS2\t6427\tMissense_Mutation\tS1\nNOTAGENE1\t0\tSilent\tS1\n")
+    m = read_maf(p)
+    assert m["gene"].tolist() == ["SRSF2", "NOTAGENE1"] and m.attrs["renamed_genes"] == {"SFRS2": "SRSF2"}

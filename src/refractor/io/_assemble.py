@@ -39,6 +39,24 @@ def _where(row, col: str, path: Path) -> dict:
     return dict(path=str(path))
 
 
+def _barcode_prefixes(rows: list, file_samples: list[str], fset: set, col: str, path: Path) -> dict[str, str]:
+    """File sample -> samplesheet id where the id is a hyphen-delimited prefix of exactly one of the
+    file's ids: a samplesheet naming TCGA patients or samples (``TCGA-AB-2802``) finds the aliquot
+    barcodes a GDC/TCGA file uses (``TCGA-AB-2802-03A-01W-0722-08``). Two candidates (primary and
+    relapse aliquots) are an error, never a choice."""
+    out: dict[str, str] = {}
+    for r in rows:
+        if r.sample in fset:
+            continue
+        cands = [f for f in file_samples if f.startswith(r.sample + "-") and f not in out]
+        if len(cands) > 1:
+            raise InputError(f"sample {r.sample!r} matches several ids of {col} file {path} "
+                             f"({', '.join(cands[:4])}): name the full id", **_where(r, col, path))
+        if cands:
+            out[cands[0]] = r.sample
+    return out
+
+
 def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bool) -> tuple[pd.DataFrame, list[str]]:
     """Rows of ``df`` for the samples of ``rows``; returns (table, samples assessed)."""
     wanted = [r.sample for r in rows]
@@ -50,6 +68,11 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
             raise InputError(f"sample {r.sample!r} is the normal (matched germline) column of {col} file {path} "
                              f"({df.attrs.get('roles_from')}); name the tumour column "
                              f"({', '.join(file_samples)}) instead", **_where(r, col, path))
+    rename = _barcode_prefixes(rows, file_samples, fset, col, path)
+    if rename:
+        df = df.assign(sample=df["sample"].replace(rename))
+        file_samples = [rename.get(s, s) for s in file_samples]
+        fset = set(file_samples)
     present = [s for s in wanted if s in fset]
     if not present and len(rows) == 1 and len(fset) == 1:
         # a single-sample file whose internal id differs from the samplesheet's: it is this sample

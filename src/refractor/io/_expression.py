@@ -13,6 +13,7 @@ from refractor.errors import InputError
 from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
 from refractor.errors import DataWarning
+from refractor.io._genes import current_symbols
 from refractor.io._expression_formats import ENSEMBL_GENE, ENSEMBL_TX, Layout, detect
 from refractor.io._table import MISSING, Table, _split_prefix, is_missing, read_table, sniff_delimiter, stripped
 
@@ -196,6 +197,11 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.D
     symbols = pd.Series(stripped(tab, lay.symbol_col).to_pylist(), dtype=object)[keep] if lay.symbol_col else None
     genes, summed, unmapped = _gene_symbols(ids[keep].reset_index(drop=True), None if symbols is None else
                                             symbols.reset_index(drop=True), lay.transcript_level, tab, lay.gene_col)
+    entrez = next((h for h in tab.header if h.lower() in ("entrez_gene_id", "entrez_id")), None)
+    renamed: dict[str, str] = {}
+    if entrez is not None and not summed:  # cBioPortal: renamed symbols fixed through the NCBI Gene id
+        ez = pd.Series(stripped(tab, entrez).to_pylist(), dtype=object)[keep].reset_index(drop=True)
+        genes, renamed = current_symbols(genes, ez)
     if lay.unit == "counts":
         length = _matrix(tab, [lay.length_col], "gene length", 1.0, None, allow_missing=False, rows=keep)[:, 0]
         rate = mat / length[:, None]
@@ -225,7 +231,7 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.D
     if lay.unit != "counts":
         _check_tpm(mat, genes_arr, lay.samples, tab, lay.value_cols, lay.kind)
     out = long_table(lay.samples, genes_arr, mat, feature_col="gene", value_col="value")
-    out.attrs.update(samples=list(lay.samples), path=str(path), format=lay.kind)
+    out.attrs.update(samples=list(lay.samples), path=str(path), format=lay.kind, renamed_genes=renamed)
     return out
 
 

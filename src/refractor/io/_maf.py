@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._atomic import atomic_write
+from refractor.io._genes import current_symbols
 from refractor.io._consequence import maf_consequence, normalise_protein_changes
 from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
@@ -29,6 +30,7 @@ MAF_COLUMNS: dict[str, tuple[str, ...]] = {
     "tumor_f": ("tumor_f",),  # MuTect: allele fraction 0..1
     "vaf_percent": ("i_TumorVAF_WU",),  # WashU TCGA MAFs: allele fraction in percent
     "build": ("NCBI_Build",),
+    "entrez": ("Entrez_Gene_Id",),
 }
 
 
@@ -87,6 +89,9 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
         ``attrs``: ``build`` (declared or requested, may be None), ``samples`` (every
         ``Tumor_Sample_Barcode`` in the file), ``path``.
         ``vaf`` = t_alt_count / t_depth (else ``tumor_f``, else ``i_TumorVAF_WU`` / 100, else NaN).
+        ``gene``: ``Hugo_Symbol``, except that a symbol HGNC has renamed since (not in the shipped
+        table) is replaced through ``Entrez_Gene_Id`` when the MAF has one
+        (``attrs["renamed_genes"]`` lists ``{old: new}``; see :mod:`refractor.io._genes`).
     """
     build = resolve_build(build, default=None, path=path)
     tab = read_table(path, columns=MAF_COLUMNS, required={"gene", "classification", "sample"},
@@ -96,10 +101,14 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
     declared = _declared_build(tab, build)
     sample = stripped(tab, "sample")
     n = len(tab)
+    genes, renamed = stripped(tab, "gene"), {}
+    if tab.has("entrez"):
+        sym, renamed = current_symbols(genes.to_pylist(), stripped(tab, "entrez").to_pylist())
+        genes = pa.array(sym, pa.string())
     table = pa.table(
         {
             "sample": sample,
-            "gene": stripped(tab, "gene"),
+            "gene": genes,
             "consequence": maf_consequence(stripped(tab, "classification")),
             "protein_change": normalise_protein_changes(tab.col("protein")) if tab.has("protein") else pa.array([""] * n, pa.string()),
             "vaf": pa.array(_vaf(tab), pa.float64()),
@@ -108,7 +117,7 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
     )
     out = table.to_pandas()
     samples = sorted(s for s in pc.unique(sample).to_pylist() if s is not None)
-    out.attrs.update(build=declared, samples=samples, path=str(path))
+    out.attrs.update(build=declared, samples=samples, path=str(path), renamed_genes=renamed)
     return out
 
 
