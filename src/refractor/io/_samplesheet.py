@@ -81,7 +81,7 @@ def read_samplesheet(
         if not rec or all(not c.strip() for c in rec) or rec[0].startswith("#"):
             continue
         if header is None:
-            header = [c.strip() for c in rec]
+            header = [c.strip().lower() if c.strip().lower() in SHEET_COLUMNS else c.strip() for c in rec]
             unknown = [c for c in header if c not in SHEET_COLUMNS]
             if unknown:
                 raise InputError(
@@ -140,7 +140,10 @@ def _records(text: str, spath: str, limits: IOLimits):
     Line numbers are physical lines (a quoted cell may span lines; the record's first line is
     reported).
     """
-    reader = csv.reader(io.StringIO(text))
+    first = next((ln for ln in text.split("\n", 50)[:50] if ln.strip() and not ln.startswith("#")), "")
+    # Excel saves "CSV" with ';' where the decimal mark is a comma, and some users give a TSV
+    delim = "\t" if "\t" in first and "," not in first else (";" if ";" in first and "," not in first else ",")
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
     start = 1
     while True:
         try:

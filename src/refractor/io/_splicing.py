@@ -113,7 +113,7 @@ def read_psi(path: str | Path) -> pd.DataFrame:
     ``psi`` must be a number in [0, 1] (NA is an error: leave the row out instead);
     ``reads`` optional non-negative integer.
     """
-    tab = read_table(path, columns=PSI_COLUMNS, required={"sample", "gene", "event", "psi"})
+    tab = read_table(path, columns=PSI_COLUMNS, required={"sample", "gene", "event", "psi"}, delimiter=None)
     for c in ("sample", "gene", "event"):
         require_nonempty(tab, c, what=c)
     psi = to_float(tab, "psi", what="PSI", allow_missing=False, lo=0.0, hi=1.0)

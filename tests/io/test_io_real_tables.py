@@ -1,0 +1,21 @@
+"""Spreadsheet-made inputs: Excel CSV (BOM, CRLF, ';' in comma-decimal locales), quoted cells,
+capitalised samplesheet headers, clinical tables saved as CSV."""
+from refractor.io import read_clinical, read_samplesheet
+
+
+def test_excel_semicolon_samplesheet_with_bom_and_crlf(data, tmp_path):
+    maf = data / "real" / "gdc_masked_somatic.maf"
+    p = tmp_path / "sheet.csv"
+    p.write_bytes(b"\xef\xbb\xbfSample;Disease;MAF\r\nTCGA-XX-0002-03A-11D-A12B-09;AML;" + str(maf).encode()
+                  + b"\r\n;;\r\n")
+    c = read_samplesheet(p)
+    assert c.sample_ids == ["TCGA-XX-0002-03A-11D-A12B-09"]
+    assert c.variants["gene"].tolist() == ["TP53"]
+
+
+def test_clinical_csv_with_quoted_agent_list(tmp_path):
+    p = tmp_path / "clinical.csv"
+    p.write_text('sample,disease,refractory_agents,line\nMM 01,MM,"lenalidomide,bortezomib",3\n')
+    c = read_clinical(p)
+    assert c["refractory_agents"].iloc[0] == ["lenalidomide", "bortezomib"]
+    assert c["sample"].iloc[0] == "MM 01" and int(c["line"].iloc[0]) == 3
