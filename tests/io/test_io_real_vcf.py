@@ -153,3 +153,22 @@ def test_old_maf_symbols_renamed_through_entrez(tmp_path):
                  "SFRS2\t6427\tMissense_Mutation\tS1\nNOTAGENE1\t0\tSilent\tS1\n")
     m = read_maf(p)
     assert m["gene"].tolist() == ["SRSF2", "NOTAGENE1"] and m.attrs["renamed_genes"] == {"SFRS2": "SRSF2"}
+
+
+def test_vep_written_under_ann_and_intergenic_alleles(tmp_path):
+    """VEP --vcf_info_field ANN writes its own field list under INFO/ANN: the VEP choice rules apply
+    (canonical, most severe), not SnpEff's first-is-most-severe. An intergenic annotation has no
+    gene and gives no row (counted in attrs)."""
+    p = tmp_path / "vep_ann.vcf"
+    p.write_text(
+        "##fileformat=VCFv4.2\n##reference=GRCh38\n"
+        '##INFO=<ID=ANN,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+        'Format: Allele|Consequence|SYMBOL|Feature|HGVSp|CANONICAL">\n'
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+        "chr3\t3152500\t.\tG\tA\t50\tPASS\tANN=A|intron_variant|CRBN|ENST00000432408||,"
+        "A|stop_gained|CRBN|ENST00000231948|p.Arg213Ter|YES\tGT\t0/1\n"
+        "chr3\t1000\t.\tG\tA\t50\tPASS\tANN=A|intergenic_variant||||\tGT\t0/1\n")
+    v = read_vcf(p)
+    assert [r[:4] for r in _rows(v)] == [("S1", "CRBN", "nonsense", "p.R213*")]  # no AD/AF: VAF unknown
+    assert v.attrs["alleles_without_gene"] == 1

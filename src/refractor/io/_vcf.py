@@ -27,7 +27,7 @@ def _pick(entries: list[list[str]], idx: dict[str, int], key: str) -> tuple[list
     MANE/canonical entries matters: a variant inside gene A is often also upstream of gene B, and
     both canonical transcripts are listed. SnpEff (``ANN``): the first, which SnpEff sorts by impact.
     """
-    if key == "ANN":
+    if "Consequence" not in idx:  # SnpEff ANN (VEP can write its CSQ format under ANN too)
         return entries[0], "SnpEff first (most severe) annotation"
     if "PICK" in idx:
         for e in entries:
@@ -226,6 +226,7 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
         raise InputError("sites-only VCF (no sample columns): name the sample it belongs to", path=spath)
     read_cols = [(si, s) for si, s in enumerate(samples) if s not in normals]
     out_s, out_g, out_c, out_p, out_v, out_src, picked = [], [], [], [], [], [], []
+    no_gene = 0
     line = len(header_lines)
     try:
         for rec in vcf:
@@ -246,7 +247,10 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
                 if alt in ("*", "<NON_REF>", "."):
                     continue  # spanning deletion / gVCF placeholder: not an allele of this record
                 e, why = _pick(_for_allele(entries, idx, alt, rec.REF, a, len(alts)), idx, key)
-                gene, cons = e[gene_f], so_consequence(e[cons_f])
+                gene, cons = e[gene_f].strip(), so_consequence(e[cons_f])
+                if not gene or gene == "-":
+                    no_gene += 1  # intergenic / regulatory annotation: no gene a rule could name
+                    continue
                 prot = short_protein_change(e[prot_f]) if prot_f is not None else ""
                 carriers, vafs = ([sample], [np.nan]) if not samples else ([], [])
                 for si, s in read_cols:
@@ -275,7 +279,8 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
         {"sample": out_s, "gene": out_g, "consequence": out_c, "protein_change": out_p,
          "vaf": np.asarray(out_v, dtype=float), "source": out_src}
     )
-    out.attrs.update(samples=[s for _, s in read_cols] or [sample], path=spath, annotation=picked)
+    out.attrs.update(samples=[s for _, s in read_cols] or [sample], path=spath, annotation=picked,
+                     alleles_without_gene=no_gene)
     return out
 
 
