@@ -172,3 +172,19 @@ def test_vep_written_under_ann_and_intergenic_alleles(tmp_path):
     v = read_vcf(p)
     assert [r[:4] for r in _rows(v)] == [("S1", "CRBN", "nonsense", "p.R213*")]  # no AD/AF: VAF unknown
     assert v.attrs["alleles_without_gene"] == 1
+
+
+def test_freebayes_ao_ro(tmp_path):
+    """FreeBayes: RO (reference observations) and AO (per ALT); VAF of ALT 2 = 10 / (60 + 30 + 10)."""
+    p = tmp_path / "fb.vcf"
+    p.write_text(
+        "##fileformat=VCFv4.2\n##source=freeBayes v1.3.6\n##reference=GRCh38\n"
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+        'Format: Allele|Consequence|SYMBOL|HGVSp|CANONICAL">\n'
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        '##FORMAT=<ID=RO,Number=1,Type=Integer,Description="Reference allele observation count">\n'
+        '##FORMAT=<ID=AO,Number=A,Type=Integer,Description="Alternate allele observation count">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+        "chr17\t7674220\t.\tC\tT,A\t50\t.\tCSQ=T|missense_variant|TP53|p.Arg248Gln|YES,"
+        "A|missense_variant|TP53|p.Arg248Leu|YES\tGT:RO:AO\t0/2:60:30,10\n")
+    assert _rows(read_vcf(p)) == [("S1", "TP53", "missense", "p.R248L", 0.1)]
