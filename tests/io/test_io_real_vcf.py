@@ -188,3 +188,20 @@ def test_freebayes_ao_ro(tmp_path):
         "chr17\t7674220\t.\tC\tT,A\t50\t.\tCSQ=T|missense_variant|TP53|p.Arg248Gln|YES,"
         "A|missense_variant|TP53|p.Arg248Leu|YES\tGT:RO:AO\t0/2:60:30,10\n")
     assert _rows(read_vcf(p)) == [("S1", "TP53", "missense", "p.R248L", 0.1)]
+
+
+def test_mutect2_two_tumours_one_normal(real, tmp_path):
+    """Mutect2 multi-sample (diagnosis + relapse vs one normal): both tumours are samples, the
+    normal is not; a samplesheet row must name its tumour."""
+    text = (real / "mutect2_tumor_normal.vep.vcf").read_text()
+    text = text.replace("##tumor_sample=PT7_tumour", "##tumor_sample=PT7_dx\n##tumor_sample=PT7_rel")
+    text = text.replace("PT7_normal\tPT7_tumour\n", "PT7_normal\tPT7_dx\tPT7_rel\n")
+    lines = [ln + "\t" + ln.rsplit("\t", 1)[1] if ln.startswith("chr") else ln for ln in text.split("\n")]
+    p = tmp_path / "multi.vcf"
+    p.write_text("\n".join(lines))
+    v = read_vcf(p)
+    assert v.attrs["samples"] == ["PT7_dx", "PT7_rel"] and v.attrs["normal_samples"] == ["PT7_normal"]
+    assert set(v["sample"]) == {"PT7_dx", "PT7_rel"}
+    with pytest.raises(InputError, match="none declared the tumour|not found"):
+        cohort_from_flags(sample="PT7", disease="MM", vcf=p)
+    assert set(cohort_from_flags(sample="PT7_rel", disease="MM", vcf=p).variants["sample"]) == {"PT7_rel"}

@@ -161,7 +161,7 @@ def _annotate(out: pd.DataFrame, feats: pd.Series, genes: pd.Series | None, regi
         out["gene"] = out["feature"].map(gmap).astype(object)
         out["region"] = out["feature"].map(rmap).astype(object)
         return out[["sample", "feature", "gene", "beta", "region"]]
-    pairs: dict[str, list[tuple[str | None, str | None]]] = {f: [(gi, ri)] for f, gi, ri in zip(feats, g, r)}
+    fs, gs, rs = [], [], []
     for i in np.flatnonzero(multi):
         gl = [x.strip() for x in g[i].split(";")]
         rl = [x.strip() for x in r[i].split(";")] if r[i] is not None else []
@@ -171,12 +171,14 @@ def _annotate(out: pd.DataFrame, feats: pd.Series, genes: pd.Series | None, regi
                 grp = by_gene.setdefault(gene, [])
                 if k < len(rl) and rl[k] and rl[k] not in grp:
                     grp.append(rl[k])
-        pairs[feats.iloc[i]] = [(gene, ";".join(grp) or None) for gene, grp in by_gene.items()] or [(None, r[i])]
-    rep = out["feature"].map(lambda f: len(pairs[f])).to_numpy()
-    out = out.loc[out.index.repeat(rep)].reset_index(drop=True)
-    idx = out.groupby(["sample", "feature"], sort=False).cumcount().to_numpy()
-    out["gene"] = pd.Series([pairs[f][k][0] for f, k in zip(out["feature"], idx)], dtype=object)
-    out["region"] = pd.Series([pairs[f][k][1] for f, k in zip(out["feature"], idx)], dtype=object)
+        for gene, grp in (by_gene.items() or [(None, [r[i]] if r[i] else [])]):
+            fs.append(feats.iloc[i]), gs.append(gene), rs.append(";".join(grp) or None)
+    single = ~multi
+    ann = pd.DataFrame({"feature": np.concatenate([feats.to_numpy(dtype=object)[single], np.asarray(fs, dtype=object)]),
+                        "gene": np.concatenate([g[single], np.asarray(gs, dtype=object)]),
+                        "region": np.concatenate([r[single], np.asarray(rs, dtype=object)])})
+    out = out.drop(columns=[c for c in ("gene", "region") if c in out.columns]).merge(ann, on="feature", how="left",
+                                                                                      sort=False)
     return out[["sample", "feature", "gene", "beta", "region"]]
 
 

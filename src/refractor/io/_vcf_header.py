@@ -106,10 +106,9 @@ def sample_roles(header_lines: list[str], samples: list[str], first_info: str | 
             if name not in samples:
                 raise InputError(f"the header declares sample {name!r} (##tumor_sample/##normal_sample) "
                                  f"but the VCF's sample columns are {', '.join(samples) or 'none'}", path=path)
-        if len(tumors) > 1:
-            raise InputError(f"the header declares {len(tumors)} tumour samples ({', '.join(tumors)}); "
-                             "give one tumour per VCF", path=path)
-        tumor = tumors[0] if tumors else None
+        # Mutect2 multi-sample mode (e.g. diagnosis and relapse against one normal) declares several
+        # tumours: all are samples, and the samplesheet names which one a row is
+        tumor = tumors[0] if len(tumors) == 1 else None
         if tumor is None and len(set(samples) - set(normals)) == 1:
             tumor = next(s for s in samples if s not in normals)
         return tumor, normals, "##tumor_sample/##normal_sample header (GATK Mutect2)"
