@@ -19,3 +19,17 @@ def test_clinical_csv_with_quoted_agent_list(tmp_path):
     c = read_clinical(p)
     assert c["refractory_agents"].iloc[0] == ["lenalidomide", "bortezomib"]
     assert c["sample"].iloc[0] == "MM 01" and int(c["line"].iloc[0]) == 3
+
+
+def test_decimal_comma_is_named(tmp_path):
+    """A ';'-separated sheet from a comma-decimal locale writes 12,5 for 12.5: refused with the reason."""
+    import pytest
+
+    from refractor.errors import InputError
+    from refractor.io import read_expression
+
+    p = tmp_path / "tpm.csv"
+    p.write_text("gene;S1\nCRBN;12,5\n")
+    with pytest.raises(InputError, match="decimal comma") as e:
+        read_expression(p)
+    assert (e.value.line, e.value.column) == (2, "S1")

@@ -15,7 +15,8 @@ from refractor.io._source import read_bytes
 from refractor.errors import DataWarning
 from refractor.io._genes import current_symbols
 from refractor.io._expression_formats import ENSEMBL_GENE, ENSEMBL_TX, Layout, detect
-from refractor.io._table import MISSING, Table, _split_prefix, is_missing, read_table, sniff_delimiter, stripped
+from refractor.io._table import (MISSING, Table, _split_prefix, is_missing, number_hint, read_table, sniff_delimiter,
+                                 stripped)
 
 
 def peek_header(data: bytes, *, skip_lines: int = 0, comment: str | None = "#", delimiter: str | None = "\t") -> list[str]:
@@ -57,7 +58,8 @@ def _matrix(tab: Table, value_cols: list[str], what: str, lo: float | None, hi: 
 
     use = np.ones(num.shape, dtype=bool) if rows is None else np.repeat(rows, ncol)
     if flat is not None and (np.isnan(num) & ~missing & use).any():
-        raise fail(np.isnan(num) & ~missing & use, "is not a number")
+        bad = np.isnan(num) & ~missing & use
+        raise fail(bad, "is not a number" + number_hint(flat.iloc[int(np.flatnonzero(bad)[0])]))
     if not allow_missing and (missing & use).any():
         raise fail(missing & use, "is missing (NA/NaN not allowed)")
     if (np.isinf(num) & use).any():

@@ -109,7 +109,7 @@ def read_samplesheet(
             v = cells.get(k, "")
             if v:
                 if v not in resolved:
-                    p = Path(v)
+                    p = Path(v).expanduser()  # "~/data/x.maf" as a shell would read it
                     p = p if p.is_absolute() else base / p
                     check_input_file(p, what=f"{k} file", where=dict(path=spath, line=lineno, column=k))
                     resolved[v] = p.resolve()

@@ -6,6 +6,7 @@ unknown build) can name the file, line and column.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -265,6 +266,17 @@ def read_table(
     return out
 
 
+def number_hint(text) -> str:
+    """Why a cell that looks numeric is not: a decimal comma (``12,5``, spreadsheets in many
+    locales) or a thousands separator (``1,234.5``)."""
+    t = str(text).strip()
+    if re.fullmatch(r"-?\d+,\d+", t):
+        return " (decimal comma? write numbers with '.')"
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", t):
+        return " (thousands separator? write numbers without ',')"
+    return ""
+
+
 def sniff_delimiter(data: bytes, *, skip_lines: int = 0, comment: str | None = "#") -> tuple[str, bool]:
     """``(delimiter, quoted)`` of a delimited text from its header line.
 
@@ -335,7 +347,8 @@ def to_float(
             num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             bad = np.isnan(num) & ~missing
             i = int(np.flatnonzero(bad)[0]) if bad.any() else 0
-            raise tab.error(f"{what}: {c[i].as_py()!r} is not a number", row=i, column=col) from None
+            raise tab.error(f"{what}: {c[i].as_py()!r} is not a number{number_hint(c[i].as_py())}", row=i,
+                            column=col) from None
         text = c
 
     def shown(i: int) -> str:
@@ -380,4 +393,4 @@ def require_nonempty(tab: Table, col: str, *, what: str) -> None:
         raise tab.error(f"{what} is empty", row=i, column=col)
 
 
-__all__ = ["Table", "read_table", "sniff_delimiter", "resolve_columns", "to_float", "to_int", "require_nonempty", "is_missing", "stripped", "MISSING"]
+__all__ = ["Table", "read_table", "sniff_delimiter", "number_hint", "resolve_columns", "to_float", "to_int", "require_nonempty", "is_missing", "stripped", "MISSING"]
