@@ -157,7 +157,7 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
         elif col == "junctions":
             add(col, p, read_junctions(p, sample=rs[0].sample, build=final), rs)
         elif col == "psi":
-            add(col, p, read_psi(p), rs)
+            add(col, p, read_psi(p, build=final), rs)
         elif col == "expression":
             add(col, p, read_expression(p, limits=limits), rs)
         elif col == "methylation":

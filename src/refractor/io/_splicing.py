@@ -107,12 +107,19 @@ PSI_COLUMNS = {
 }
 
 
-def read_psi(path: str | Path) -> pd.DataFrame:
+def read_psi(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
     """A PSI table (``sample gene event psi`` [``reads``]) -> cohort ``splicing`` table.
 
     ``psi`` must be a number in [0, 1] (NA is an error: leave the row out instead);
-    ``reads`` optional non-negative integer.
+    ``reads`` optional non-negative integer. An rMATS ``SE.MATS.JC.txt`` file is recognised by
+    its header and read by :func:`refractor.io._rmats.read_rmats` (coordinates on ``build``).
     """
+    from refractor.io._expression import peek_header
+    from refractor.io._rmats import is_rmats, read_rmats
+    from refractor.io._source import read_bytes
+
+    if is_rmats(peek_header(read_bytes(path), delimiter=None)):
+        return read_rmats(path, build=build)
     tab = read_table(path, columns=PSI_COLUMNS, required={"sample", "gene", "event", "psi"}, delimiter=None)
     for c in ("sample", "gene", "event"):
         require_nonempty(tab, c, what=c)
