@@ -1,6 +1,4 @@
 """STAR junctions -> CRBN exon-10 skipping PSI; PSI tables."""
-import math
-
 import pytest
 
 from refractor.errors import InputError
