@@ -205,3 +205,18 @@ def test_mutect2_two_tumours_one_normal(real, tmp_path):
     with pytest.raises(InputError, match="none declared the tumour|not found"):
         cohort_from_flags(sample="PT7", disease="MM", vcf=p)
     assert set(cohort_from_flags(sample="PT7_rel", disease="MM", vcf=p).variants["sample"]) == {"PT7_rel"}
+
+
+def test_vep_without_symbol_maps_ensembl_gene(tmp_path):
+    """VEP run without --symbol writes only Gene (ENSG): mapped to the HGNC symbol of the shipped
+    table (ENSG00000113851 is CRBN there)."""
+    p = tmp_path / "nosym.vcf"
+    p.write_text(
+        "##fileformat=VCFv4.2\n##reference=GRCh38\n"
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from Ensembl VEP. '
+        'Format: Allele|Consequence|IMPACT|Gene|Feature|HGVSp">\n'
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+        "chr3\t3152500\t.\tG\tA\t50\tPASS\tCSQ=A|stop_gained|HIGH|ENSG00000113851|ENST00000231948|"
+        "ENSP00000231948.4:p.Arg213Ter\tGT\t0/1\n")
+    assert [r[:4] for r in _rows(read_vcf(p))] == [("S1", "CRBN", "nonsense", "p.R213*")]

@@ -211,11 +211,16 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
     key, fields = annotation_fields(vcf, spath)
     idx = {f: i for i, f in enumerate(fields)}
     gene_f = idx.get("SYMBOL", idx.get("Gene_Name"))
+    ens = None
+    if gene_f is None and "Gene" in idx:  # VEP without --symbol: Ensembl gene ids, mapped to symbols
+        from refractor.reference import ensembl_gene_symbols
+
+        gene_f, ens = idx["Gene"], ensembl_gene_symbols()
     cons_f = idx.get("Consequence", idx.get("Annotation"))
     prot_f = idx.get("HGVSp", idx.get("HGVS.p"))
     tx_f = idx.get("Feature", idx.get("Feature_ID"))
     if gene_f is None or cons_f is None:
-        raise InputError(f"INFO/{key} lacks a gene (SYMBOL/Gene_Name) or consequence field", path=spath)
+        raise InputError(f"INFO/{key} lacks a gene (SYMBOL/Gene_Name/Gene) or consequence field", path=spath)
     try:
         ad_alt_only = vcf.get_header_type("AD").get("Number") == "1" and "RD" in {
             h.split("ID=")[1].split(",")[0] for h in header_lines if h.startswith("##FORMAT=<ID=")}
@@ -248,6 +253,8 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
                     continue  # spanning deletion / gVCF placeholder: not an allele of this record
                 e, why = _pick(_for_allele(entries, idx, alt, rec.REF, a, len(alts)), idx, key)
                 gene, cons = e[gene_f].strip(), so_consequence(e[cons_f])
+                if ens is not None:
+                    gene = ens.get(gene.split(".")[0], gene)
                 if not gene or gene == "-":
                     no_gene += 1  # intergenic / regulatory annotation: no gene a rule could name
                     continue
