@@ -68,3 +68,10 @@ def test_no_value_column_is_clear(tmp_path):
     p.write_text("ID\tchrom\tloc.start\tloc.end\nA\t3\t1\t100\n")
     with pytest.raises(InputError, match="no copy-number column"):
         read_segments(p)
+
+
+def test_r_write_table_default_space_separated(tmp_path):
+    """R write.table(seg) with its defaults: space-separated, strings quoted (a sample id with a space)."""
+    p = tmp_path / "seg.txt"
+    p.write_text('"ID" "chrom" "loc.start" "loc.end" "num.mark" "seg.mean"\n"PT 13" "3" 3000001 3200000 40 -0.6\n')
+    assert _vals(read_segments(p, genes=["CRBN"])) == {("PT 13", "CRBN"): -0.6}

@@ -281,14 +281,15 @@ def sniff_delimiter(data: bytes, *, skip_lines: int = 0, comment: str | None = "
     """``(delimiter, quoted)`` of a delimited text from its header line.
 
     Tab if the header holds one, else comma (CSV saved by Excel or R's ``write.csv``), else
-    semicolon (Excel in locales whose decimal mark is a comma). ``quoted``: double quotes are
+    semicolon (Excel in locales whose decimal mark is a comma), else a single space (R
+    ``write.table``'s default). ``quoted``: double quotes are
     parsed (always for CSV; for TSV when the header's names are quoted, R ``write.table``'s default).
     """
     pos, _ = _split_prefix(data, skip_lines, comment)
     nl = data.find(b"\n", pos)
     head = data[pos: len(data) if nl < 0 else nl]
-    for d in (b"\t", b",", b";"):
-        if d in head:  # CSV cells may be quoted wherever they hold the delimiter: always parse quotes
+    for d in (b"\t", b",", b";", b" "):  # " ": R write.table's default separator, last resort
+        if d in head.strip():  # CSV cells may be quoted wherever they hold the delimiter: always parse quotes
             return d.decode(), d != b"\t" or head.lstrip().startswith(b'"') or (d + b'"') in head
     return "\t", head.lstrip().startswith(b'"')
 
