@@ -33,3 +33,16 @@ def test_decimal_comma_is_named(tmp_path):
     with pytest.raises(InputError, match="decimal comma") as e:
         read_expression(p)
     assert (e.value.line, e.value.column) == (2, "S1")
+
+
+def test_r_mangled_column_names_match(tmp_path):
+    """A matrix written from an R data.frame has check.names ids: TCGA-AB-2802 -> TCGA.AB.2802,
+    2803 -> X2803; the samplesheet's ids still find their columns."""
+    from refractor.io import read_samplesheet
+
+    e = tmp_path / "tpm.tsv"
+    e.write_text("gene\tTCGA.AB.2802\tX2803\nCRBN\t20.5\t3.5\n")
+    p = tmp_path / "s.csv"
+    p.write_text(f"sample,disease,expression\nTCGA-AB-2802,AML,{e}\n2803,AML,{e}\n")
+    c = read_samplesheet(p)
+    assert dict(zip(c.expression["sample"], c.expression["value"])) == {"TCGA-AB-2802": 20.5, "2803": 3.5}

@@ -2,6 +2,7 @@
 resolve the genome build, record which data kinds were assessed for which sample."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,14 +40,25 @@ def _where(row, col: str, path: Path) -> dict:
     return dict(path=str(path))
 
 
+def _r_name(sample: str) -> str:
+    """What R's ``make.names`` (``check.names=TRUE`` of read.table / data.frame) makes of an id."""
+    name = re.sub(r"[^A-Za-z0-9._]", ".", sample)
+    return "X" + name if not re.match(r"[A-Za-z]|\.(?![0-9])", name) else name
+
+
 def _barcode_prefixes(rows: list, file_samples: list[str], fset: set, col: str, path: Path) -> dict[str, str]:
-    """File sample -> samplesheet id where the id is a hyphen-delimited prefix of exactly one of the
+    """File sample -> samplesheet id where the file writes the id as R's ``make.names`` does, or the
+    id is a hyphen-delimited prefix of exactly one of the
     file's ids: a samplesheet naming TCGA patients or samples (``TCGA-AB-2802``) finds the aliquot
     barcodes a GDC/TCGA file uses (``TCGA-AB-2802-03A-01W-0722-08``). Two candidates (primary and
     relapse aliquots) are an error, never a choice."""
     out: dict[str, str] = {}
     for r in rows:
         if r.sample in fset:
+            continue
+        rn = [f for f in file_samples if f == _r_name(r.sample) and f not in out]
+        if len(rn) == 1:  # R's check.names turned "TCGA-AB-2802" into "TCGA.AB.2802" (or "7" into "X7")
+            out[rn[0]] = r.sample
             continue
         cands = [f for f in file_samples if f.startswith(r.sample + "-") and f not in out]
         if len(cands) > 1:
