@@ -157,7 +157,7 @@ class _Record:
         if key not in self._cache:
             try:
                 self._cache[key] = self.rec.format(key) if key in self.keys else None
-            except (KeyError, Exception):  # a FORMAT key cyvcf2 cannot convert: not usable
+            except Exception:  # noqa: BLE001 - a FORMAT field cyvcf2 cannot convert is not usable
                 self._cache[key] = None
         return self._cache[key]
 
