@@ -52,3 +52,19 @@ def test_laml_cohort(tmp_path):
     assert set(c.samples["subtype"].dropna()) <= {"M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7"}
     assert c.copy_number.groupby("gene")["sample"].nunique().to_dict() == {g: 184 for g in GENES}
     assert len(c.variants) == 2207 and c.variants["sample"].nunique() == 193
+
+
+def test_apl_flt3_itd_rows_are_flt3_inframe_insertions():
+    """maftools' APL example MAF names FLT3 internal tandem duplications gene "FLT3_ITD", class
+    "ITD". An ITD is an in-frame duplication (the KB's flt3-itd biomarker reads FLT3 inframe_indel);
+    read as gene "FLT3_ITD" / consequence "other" they would never reach that rule."""
+    import gzip
+
+    path = LAML / "APL_primary.maf.gz"
+    raw = gzip.decompress(path.read_bytes()).decode().replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    n_itd = sum(1 for ln in raw if ln.split("\t")[6:7] == ["ITD"])
+    assert n_itd > 0
+    m = read_maf(path)
+    assert m.attrs["build"] == "GRCh37"  # NCBI_Build hg19
+    flt3 = m[(m["gene"] == "FLT3") & (m["consequence"] == "inframe_indel")]
+    assert len(flt3) == n_itd and "FLT3_ITD" not in set(m["gene"])

@@ -48,6 +48,10 @@ MAF_CLASSES.update({
     "Start_Codon_DNP": "start_lost", "Start_Codon_ONP": "start_lost",
     "Stop_Codon_Del": "stop_lost", "Stop_Codon_Ins": "stop_lost",
     "Nonstop": "stop_lost",
+    # AML MAFs from targeted FLT3 assays (e.g. maftools' APL primary/relapse example) classify
+    # FLT3 internal tandem duplications as "ITD": in-frame duplications of the juxtamembrane
+    # domain (the KB's flt3-itd biomarker, "in-frame insertion")
+    "ITD": "inframe_indel",
 })
 # When one annotation lists several terms ("missense_variant&splice_region_variant") the most
 # severe wins, in this order.

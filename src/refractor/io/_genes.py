@@ -24,6 +24,15 @@ def _tables() -> tuple[frozenset, dict[str, str]]:
     return frozenset(gt["gene"]), dict(zip(ids[ok], gt["gene"][ok]))
 
 
+def strip_event_suffix(symbols) -> np.ndarray:
+    """``FLT3_ITD`` / ``FLT3-ITD`` -> ``FLT3`` where the part before the suffix is a shipped symbol
+    (some AML MAFs name the FLT3 internal tandem duplication as a pseudo-gene)."""
+    known, _ = _tables()
+    sym = pd.Series(np.asarray(symbols, dtype=object)).astype(str)
+    base = sym.str.replace(r"[_-](ITD|TKD)$", "", regex=True)
+    return np.where(~sym.isin(known) & base.isin(known), base, sym).astype(object)
+
+
 def current_symbols(symbols, entrez) -> tuple[np.ndarray, dict[str, str]]:
     """``symbols`` with outdated ones replaced through their NCBI Gene id (``entrez``, same length;
     blank/0 = none), and the ``{old: new}`` replacements made."""
@@ -38,4 +47,4 @@ def current_symbols(symbols, entrez) -> tuple[np.ndarray, dict[str, str]]:
     return out.to_numpy(dtype=object), renamed
 
 
-__all__ = ["current_symbols"]
+__all__ = ["current_symbols", "strip_event_suffix"]

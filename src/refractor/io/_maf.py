@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._atomic import atomic_write
-from refractor.io._genes import current_symbols
+from refractor.io._genes import current_symbols, strip_event_suffix
 from refractor.io._consequence import maf_consequence, normalise_protein_changes
 from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
@@ -101,7 +101,7 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
     declared = _declared_build(tab, build)
     sample = stripped(tab, "sample")
     n = len(tab)
-    genes, renamed = stripped(tab, "gene"), {}
+    genes, renamed = pa.array(strip_event_suffix(stripped(tab, "gene").to_pylist()), pa.string()), {}
     if tab.has("entrez"):
         sym, renamed = current_symbols(genes.to_pylist(), stripped(tab, "entrez").to_pylist())
         genes = pa.array(sym, pa.string())
