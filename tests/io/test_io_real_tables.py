@@ -46,3 +46,26 @@ def test_r_mangled_column_names_match(tmp_path):
     p.write_text(f"sample,disease,expression\nTCGA-AB-2802,AML,{e}\n2803,AML,{e}\n")
     c = read_samplesheet(p)
     assert dict(zip(c.expression["sample"], c.expression["value"])) == {"TCGA-AB-2802": 20.5, "2803": 3.5}
+
+
+def test_r_write_table_row_names_without_header_cell(tmp_path):
+    """R write.table(m, sep="\\t", quote=FALSE) writes no header cell above the row names: the
+    header has one field fewer than the rows. The first column is then the genes."""
+    from refractor.io import read_expression
+
+    p = tmp_path / "tpm.txt"
+    p.write_text("PT1\tPT2\nCRBN\t20.5\t3.5\nBCL2\t61\t12\n")
+    e = read_expression(p)
+    assert e.attrs["samples"] == ["PT1", "PT2"]
+    assert dict(zip(zip(e["sample"], e["gene"]), e["value"]))[("PT2", "CRBN")] == 3.5
+
+
+def test_r_scientific_notation_positions(tmp_path):
+    """R writes 3000000 as 3e+06 unless told otherwise: still the integer position 3,000,000."""
+    import pytest
+
+    from refractor.io import read_segments
+
+    p = tmp_path / "seg.txt"
+    p.write_text("ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nS1\t3\t3e+06\t3.2e+06\t40\t-0.9\n")
+    assert read_segments(p, genes=["CRBN"])["log2_ratio"].tolist() == pytest.approx([-0.9])

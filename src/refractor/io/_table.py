@@ -200,6 +200,8 @@ def read_table(
             header = [h[1:-1] if len(h) >= 2 and h[0] == h[-1] == '"' else h for h in header]
         header_line: int | None = line
         body_start, first_data = end + 1, line + 1
+        if _row_names_column(data, body_start, comment, delimiter, quote) == len(header) + 1:
+            header = [""] + header  # R write.table(row.names=TRUE): no header cell for the row names
     else:
         header, header_line, body_start, first_data = list(names), None, pos, line
     if len(header) > limits.max_columns:
@@ -264,6 +266,24 @@ def read_table(
     out = Table(spath, header, tab, header_line, first_data, line_numbers, actual)
     _check_cell_length(out, limits)
     return out
+
+
+def _row_names_column(data: bytes, start: int, comment: str | None, delimiter: str, quote: bool) -> int:
+    """Number of fields on the first data line after ``start`` (0 if none)."""
+    import csv
+
+    pos, n = start, len(data)
+    while pos < n:
+        nl = data.find(b"\n", pos)
+        end = n if nl < 0 else nl
+        text = data[pos:end]
+        if text.strip() and not (comment and text.startswith(comment.encode())):
+            line = text.decode("utf-8", "replace")
+            if quote:
+                return len(next(csv.reader([line], delimiter=delimiter)))
+            return line.count(delimiter) + 1
+        pos = end + 1
+    return 0
 
 
 def number_hint(text) -> str:
