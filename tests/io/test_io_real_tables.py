@@ -69,3 +69,18 @@ def test_r_scientific_notation_positions(tmp_path):
     p = tmp_path / "seg.txt"
     p.write_text("ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nS1\t3\t3e+06\t3.2e+06\t40\t-0.9\n")
     assert read_segments(p, genes=["CRBN"])["log2_ratio"].tolist() == pytest.approx([-0.9])
+
+
+def test_maf_trailing_tab_is_not_taken_for_row_names(tmp_path):
+    """Row-name detection is for matrices only: a MAF row with an extra field stays an error naming
+    the line, never a silent shift of every column."""
+    import pytest
+
+    from refractor.errors import InputError
+    from refractor.io import read_maf
+
+    p = tmp_path / "x.maf"
+    p.write_text("Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\nX\tCRBN\tMissense_Mutation\tS1\n")
+    with pytest.raises(InputError, match="expected 3 fields, found 4") as e:
+        read_maf(p)
+    assert e.value.line == 2

@@ -181,7 +181,8 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.D
         first = _first_cell(data, delim)
         lay = detect(head, first, path, None)
         floats = lay.value_cols + ([lay.length_col] if lay.length_col else [])
-        tab = read_table(path, data=data, delimiter=None, all_columns=True, float_columns=floats, limits=limits)
+        tab = read_table(path, data=data, delimiter=None, all_columns=True, float_columns=floats, limits=limits,
+                         row_names=True)
         lay = detect(tab.header, first, path, tab.header_line)
     ids = pd.Series(stripped(tab, lay.gene_col).to_pylist(), dtype=object)
     keep = np.ones(len(tab), dtype=bool)

@@ -156,6 +156,7 @@ def read_table(
     data: bytes | None = None,
     float_columns: list[str] | None = None,
     limits: IOLimits | None = None,
+    row_names: bool = False,
 ) -> Table:
     """Read a delimited text file into a :class:`Table` of string columns.
 
@@ -179,6 +180,10 @@ def read_table(
     float_columns
         Header names to parse directly as float64 (missing tokens -> null). If any cell
         fails to parse, the table is re-read as text so the caller can locate the bad cell.
+    row_names
+        A matrix whose first data line has one field more than the header is R ``write.table``
+        output with row names: the header gains an unnamed first column. (A trailing delimiter,
+        an empty last field, is not taken for that.)
     limits
         Caps on size, columns and cell length (default: :func:`~refractor.io._limits.resolve_limits`).
     """
@@ -200,7 +205,7 @@ def read_table(
             header = [h[1:-1] if len(h) >= 2 and h[0] == h[-1] == '"' else h for h in header]
         header_line: int | None = line
         body_start, first_data = end + 1, line + 1
-        if _row_names_column(data, body_start, comment, delimiter, quote) == len(header) + 1:
+        if row_names and _row_names_column(data, body_start, comment, delimiter, quote) == len(header) + 1:
             header = [""] + header  # R write.table(row.names=TRUE): no header cell for the row names
     else:
         header, header_line, body_start, first_data = list(names), None, pos, line
@@ -279,6 +284,8 @@ def _row_names_column(data: bytes, start: int, comment: str | None, delimiter: s
         text = data[pos:end]
         if text.strip() and not (comment and text.startswith(comment.encode())):
             line = text.decode("utf-8", "replace")
+            if line.endswith(delimiter):
+                return 0  # a trailing delimiter, not a row-names column
             if quote:
                 return len(next(csv.reader([line], delimiter=delimiter)))
             return line.count(delimiter) + 1
