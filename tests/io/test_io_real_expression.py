@@ -128,3 +128,17 @@ def test_single_sample_file_takes_samplesheet_id(real, tmp_path):
 def test_cbioportal_old_symbol_renamed_through_entrez(real):
     e = read_expression(real / "cbioportal_old_symbols.txt")
     assert set(e["gene"]) == {"SRSF2", "CRBN"} and e.attrs["renamed_genes"] == {"SFRS2": "SRSF2"}
+
+
+@pytest.mark.parametrize("ids, why", [
+    ([f"{200000 + i}_s_at" for i in range(30)], "microarray probe ids"),
+    ([str(1000 + i) for i in range(30)], "NCBI Gene ids"),
+    ([f"Gm{1000 + i}" for i in range(30)], "not HGNC symbols"),
+])
+def test_rows_that_are_not_genes_are_refused(tmp_path, ids, why):
+    """A matrix keyed by probe sets, Entrez numbers or another species' genes would match no KB
+    gene and read as "measured, nothing found"; it is refused instead."""
+    p = tmp_path / "m.tsv"
+    p.write_text("ID_REF\tS1\n" + "".join(f"{x}\t{i + 1}.5\n" for i, x in enumerate(ids)))
+    with pytest.raises(InputError, match=why):
+        read_expression(p)

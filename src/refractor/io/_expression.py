@@ -1,6 +1,7 @@
 """Expression (TPM) from matrices and quantifier outputs; layouts in :mod:`._expression_formats`."""
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -149,6 +150,31 @@ def _check_tpm(mat: np.ndarray, genes: np.ndarray, samples: list[str], tab: Tabl
                                   "is rarely integral, so check these are TPM and not read counts"), stacklevel=3)
 
 
+_PROBE_ID = re.compile(r"^(\d+(_[a-z]+)*_at|AFFX-.*|ILMN_\d+|A_\d+_P\d+)$")
+
+
+def _check_known_genes(genes: np.ndarray, tab: Table, col: str) -> None:
+    """Rows keyed by something other than genes (array probe sets, Entrez numbers, another species)
+    would match no knowledge-base gene and read as "measured, nothing found": refuse them."""
+    from refractor.io._genes import known_symbols
+
+    if len(genes) < 20:
+        return
+    names = pd.Series(genes, dtype=object).astype(str)
+    known = names.isin(known_symbols())
+    if known.mean() >= 0.01:  # a full GENCODE matrix is ~1/3 protein-coding genes; probe ids match none
+        return
+    first = names.iloc[0]
+    if names.str.match(_PROBE_ID.pattern).mean() > 0.5:
+        why = "microarray probe ids (Affymetrix *_at, Illumina ILMN_, Agilent A_..._P...): collapse to gene symbols"
+    elif names.str.fullmatch(r"\d+").mean() > 0.5:
+        why = "numbers (NCBI Gene ids?): give HGNC symbols or Ensembl gene ids"
+    else:
+        why = "not HGNC symbols or Ensembl gene ids of the shipped human gene table"
+    raise InputError(f"only {int(known.sum()):,} of {len(names):,} gene names (e.g. {first!r}) are known human genes; "
+                     f"they look like {why}", path=tab.path, line=tab.header_line, column=col)
+
+
 def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.DataFrame:
     """Read expression into the cohort ``expression`` table (long format, TPM).
 
@@ -231,6 +257,7 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.D
             raise InputError(f"duplicated gene {rows.iloc[i]!r}", path=tab.path, line=tab.line(int(np.flatnonzero(keep)[i])),
                              column=lay.gene_col)
         genes_arr = genes
+    _check_known_genes(genes_arr, tab, lay.gene_col)
     if lay.unit != "counts":
         _check_tpm(mat, genes_arr, lay.samples, tab, lay.value_cols, lay.kind)
     out = long_table(lay.samples, genes_arr, mat, feature_col="gene", value_col="value")

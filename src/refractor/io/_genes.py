@@ -24,6 +24,11 @@ def _tables() -> tuple[frozenset, dict[str, str]]:
     return frozenset(gt["gene"]), dict(zip(ids[ok], gt["gene"][ok]))
 
 
+def known_symbols() -> frozenset:
+    """Every HGNC symbol of the shipped gene tables (GRCh38 and GRCh37)."""
+    return _tables()[0]
+
+
 def strip_event_suffix(symbols) -> np.ndarray:
     """``FLT3_ITD`` / ``FLT3-ITD`` -> ``FLT3`` where the part before the suffix is a shipped symbol
     (some AML MAFs name the FLT3 internal tandem duplication as a pseudo-gene)."""
@@ -47,4 +52,4 @@ def current_symbols(symbols, entrez) -> tuple[np.ndarray, dict[str, str]]:
     return out.to_numpy(dtype=object), renamed
 
 
-__all__ = ["current_symbols", "strip_event_suffix"]
+__all__ = ["current_symbols", "strip_event_suffix", "known_symbols"]
