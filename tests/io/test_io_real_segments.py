@@ -75,3 +75,13 @@ def test_r_write_table_default_space_separated(tmp_path):
     p = tmp_path / "seg.txt"
     p.write_text('"ID" "chrom" "loc.start" "loc.end" "num.mark" "seg.mean"\n"PT 13" "3" 3000001 3200000 40 -0.6\n')
     assert _vals(read_segments(p, genes=["CRBN"])) == {("PT 13", "CRBN"): -0.6}
+
+
+def test_refseq_accession_chromosomes_refused(tmp_path):
+    """Chromosomes named by RefSeq accession match no gene of the shipped tables: an error, not a
+    sample with no copy-number row (which would read as 'no deletion')."""
+    p = tmp_path / "x.seg"
+    p.write_text("ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nS1\tNC_000003.12\t3000001\t3200000\t40\t-1\n")
+    with pytest.raises(InputError, match="no segment is on a human primary chromosome") as e:
+        read_segments(p)
+    assert e.value.line == 2

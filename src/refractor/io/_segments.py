@@ -16,7 +16,7 @@ from refractor.errors import DataWarning
 from refractor.io._expression import peek_header
 from refractor.io._source import read_bytes
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
-from refractor.io._coords import check_within_chromosomes
+from refractor.io._coords import check_within_chromosomes, require_primary_chromosomes
 from refractor.reference import DEFAULT_BUILD, agree, chrom_sizes, gene_table, normalise_chrom, resolve_build
 from refractor.reference._builds import CHROM_ORDER
 
@@ -132,6 +132,7 @@ def read_segment_table(path: str | Path, *, build: str | None = None, limits: IO
                                   f"genome (sample ploidy not taken into account; 0 copies -> {ZERO_COPY_LOG2:g})"),
                       stacklevel=3)
     chrom = normalise_chrom(tab.df["chrom"].str.strip()).to_numpy()
+    require_primary_chromosomes(tab, chrom, column="chrom", what="segment")
     if build is not None:
         check_within_chromosomes(tab, chrom, end, resolve_build(build, path=path), column="end", what="segment end")
     out = pd.DataFrame({"sample": samples, "chrom": chrom, "start": start, "end": end, "value": value,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from refractor.errors import InputError
-from refractor.io._coords import check_within_chromosomes
+from refractor.io._coords import check_within_chromosomes, require_primary_chromosomes
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
 from refractor.reference import exon_skipping_junctions, normalise_chrom, resolve_build
 
@@ -58,6 +58,7 @@ def read_junctions(
         i = int(np.flatnonzero(end < start)[0])
         raise tab.error("intron end before intron start", row=i, column="intron_end")
     chrom = normalise_chrom(tab.df["chrom"].str.strip()).to_numpy(dtype=object)
+    require_primary_chromosomes(tab, chrom, column="chrom", what="junction")
     check_within_chromosomes(tab, chrom, end, b, column="intron_end", what="intron end (column 3)")
     lines = tab.lines()
 
