@@ -220,3 +220,15 @@ def test_vep_without_symbol_maps_ensembl_gene(tmp_path):
         "chr3\t3152500\t.\tG\tA\t50\tPASS\tCSQ=A|stop_gained|HIGH|ENSG00000113851|ENST00000231948|"
         "ENSP00000231948.4:p.Arg213Ter\tGT\t0/1\n")
     assert [r[:4] for r in _rows(read_vcf(p))] == [("S1", "CRBN", "nonsense", "p.R213*")]
+
+
+def test_all_records_filtered_warns(real, tmp_path):
+    """A VCF whose every record failed the caller's filters gives no variant; that is said, since
+    the sample then reads as carrying none."""
+    from refractor.errors import DataWarning
+
+    text = (real / "mutect2_tumor_normal.vep.vcf").read_text().replace("\t.\tPASS\t", "\t.\tweak_evidence\t")
+    p = tmp_path / "f.vcf"
+    p.write_text(text)
+    with pytest.warns(DataWarning, match="all 4 records have a FILTER"):
+        assert len(read_vcf(p)) == 0

@@ -1,12 +1,13 @@
 """VEP (``CSQ``) or SnpEff (``ANN``) annotated VCF, single- or multi-sample, read with cyvcf2."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from refractor.errors import InputError
+from refractor.errors import DataWarning, InputError
 from refractor.io._consequence import short_protein_change, so_consequence, term_rank
 from refractor.io._limits import IOLimits, resolve_limits
 from refractor.io._source import check_input_file, read_bytes
@@ -231,13 +232,15 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
         raise InputError("sites-only VCF (no sample columns): name the sample it belongs to", path=spath)
     read_cols = [(si, s) for si, s in enumerate(samples) if s not in normals]
     out_s, out_g, out_c, out_p, out_v, out_src, picked = [], [], [], [], [], [], []
-    no_gene = 0
+    no_gene = n_records = n_pass = 0
     line = len(header_lines)
     try:
         for rec in vcf:
             line += 1
-            if pass_only and rec.FILTER not in (None, "PASS"):
+            n_records += 1
+            if pass_only and rec.FILTER is not None and rec.FILTER.upper() != "PASS":
                 continue
+            n_pass += 1
             raw = rec.INFO.get(key)
             if raw is None:
                 continue
@@ -282,6 +285,9 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
         raise
     except Exception as exc:
         raise InputError(f"cannot parse VCF record ({exc})", path=spath, line=line + 1) from None
+    if n_records and not n_pass:
+        warnings.warn(DataWarning(f"{spath}: all {n_records:,} records have a FILTER other than PASS and were left out; "
+                                  "the sample reads as having no variant"), stacklevel=3)
     out = pd.DataFrame(
         {"sample": out_s, "gene": out_g, "consequence": out_c, "protein_change": out_p,
          "vaf": np.asarray(out_v, dtype=float), "source": out_src}
