@@ -84,3 +84,16 @@ def test_maf_trailing_tab_is_not_taken_for_row_names(tmp_path):
     with pytest.raises(InputError, match="expected 3 fields, found 4") as e:
         read_maf(p)
     assert e.value.line == 2
+
+
+def test_reader_warnings_are_kept_on_the_cohort(data):
+    """A caveat raised while reading (featureCounts counts converted to TPM) is still a warning, and
+    the cohort keeps its text so that a report can show it."""
+    import pytest
+
+    from refractor.errors import DataWarning
+    from refractor.io import cohort_from_flags
+
+    with pytest.warns(DataWarning, match="converted to TPM"):
+        c = cohort_from_flags(sample="PT5", disease="MM", expression=data / "real" / "featureCounts.txt")
+    assert any("converted to TPM" in w for w in c.read_warnings)

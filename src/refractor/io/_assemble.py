@@ -3,12 +3,14 @@ resolve the genome build, record which data kinds were assessed for which sample
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from refractor.errors import InputError
+from refractor.errors import DataWarning, InputError
 from refractor.io._clinical import read_clinical
 from refractor.io._expression import read_expression
 from refractor.io._limits import IOLimits
@@ -123,7 +125,24 @@ def _resolve_build(explicit: str | None, declared: list[tuple[str, str, Path]], 
 
 def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
              limits: IOLimits | None = None) -> Cohort:
-    """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``)."""
+    """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``).
+
+    The readers' :class:`~refractor.errors.DataWarning` s (data used with a caveat) are raised as
+    usual and also kept, as text, in ``Cohort.read_warnings`` so that a report can carry them.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)  # others keep the caller's filters
+        cohort = _assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
+    notes = []
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            notes.append(str(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return replace(cohort, read_warnings=tuple(dict.fromkeys(notes))) if notes else cohort
+
+
+def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
+              limits: IOLimits | None = None) -> Cohort:
     explicit = resolve_build(build, default=None)
     groups: dict[tuple[str, Path], list] = {}
     for r in rows:

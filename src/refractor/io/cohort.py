@@ -98,6 +98,9 @@ class Cohort:
     #: "line": 3, "column": "refractory_agents"}}}``; the names stay as written in ``samples``
     #: and are resolved by the knowledge base when the cohort is interpreted
     origin: dict = field(default_factory=dict, compare=False, repr=False)
+    #: the readers' DataWarning messages (data used with a caveat: counts converted to TPM, absolute
+    #: copy number read against a diploid genome, every VCF record filtered ...), for reports
+    read_warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def sample_ids(self) -> list[str]:
