@@ -122,6 +122,10 @@ def _read_wide(path, data: bytes, header: list[str]) -> pd.DataFrame:
     genes = (pd.Series(stripped(tab, names[gene_i]).to_pylist(), dtype=object) if gene_i is not None else None)
     regions = (pd.Series(stripped(tab, names[region_i]).to_pylist(), dtype=object) if region_i is not None else None)
     out = _annotate(out, feats, genes, regions)
+    if len(out) and out["gene"].isna().all():
+        warnings.warn(DataWarning(f"{path}: no probe carries a gene annotation, so gene-level methylation rules "
+                                  "cannot read this file (only rules naming a feature id can); add the Illumina "
+                                  "manifest's UCSC_RefGene_Name and UCSC_RefGene_Group columns"), stacklevel=3)
     out.attrs.update(samples=samples, path=str(path))
     return out
 
