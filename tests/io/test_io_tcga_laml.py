@@ -68,3 +68,23 @@ def test_apl_flt3_itd_rows_are_flt3_inframe_insertions():
     assert m.attrs["build"] == "GRCh37"  # NCBI_Build hg19
     flt3 = m[(m["gene"] == "FLT3") & (m["consequence"] == "inframe_indel")]
     assert len(flt3) == n_itd and "FLT3_ITD" not in set(m["gene"])
+
+
+def test_laml_samplesheet_without_build_uses_grch37_coordinates(tmp_path):
+    """No --build and no build column: the MAF's NCBI_Build 37 makes the run GRCh37, and the CBS
+    segments are laid over the GRCh37 gene spans (the values equal a GRCh37 reading of the file;
+    a GRCh38 reading is not even possible)."""
+    seg = LAML / "LAML_CBS_segments.tsv.gz"
+    maf_samples = read_maf(LAML / "tcga_laml.maf.gz").attrs["samples"]
+    seg_samples = set(read_segments(seg, build="GRCh37", genes=["CRBN"]).attrs["samples"])
+    both = [s for s in maf_samples if s in seg_samples]
+    p = tmp_path / "laml.csv"
+    p.write_text("sample,disease,maf,seg\n" + "".join(f"{s},AML,{LAML / 'tcga_laml.maf.gz'},{seg}\n" for s in both))
+    c = read_samplesheet(p, genes=GENES)
+    assert c.build == "GRCh37"
+    got = c.copy_number.set_index(["sample", "gene"])["log2_ratio"]
+    g37 = read_segments(seg, build="GRCh37", genes=GENES).set_index(["sample", "gene"])["log2_ratio"]
+    assert got.sort_index().equals(g37.loc[got.index].sort_index())
+    # read as GRCh38 the file is impossible: a chr2 segment ends past GRCh38's chr2 (UCSC chrom.sizes)
+    with pytest.raises(InputError, match="beyond the end of chr2"):
+        read_segments(seg, build="GRCh38", genes=GENES)
