@@ -139,7 +139,8 @@ def _check_tpm(mat: np.ndarray, genes: np.ndarray, samples: list[str], tab: Tabl
     if over.any():
         j = int(np.flatnonzero(over)[0])
         raise InputError(f"values of sample {samples[j]!r} sum to {sums[j]:,.0f}, but TPM sums to at most 1,000,000 "
-                         "per sample: these are not TPM (read counts? FPKM/RPKM?); give TPM (salmon, RSEM, kallisto) "
+                         "per sample: these are not TPM (read counts? FPKM/RPKM? cBioPortal's RSEM normalized counts?); "
+                         "give TPM (salmon, RSEM, kallisto) "
                          "or featureCounts output with its Length column", path=tab.path, line=tab.header_line,
                          column=cols[j])
     if len(genes) >= 500 and mat.size and np.nanmax(mat) < 25:
