@@ -97,3 +97,16 @@ def test_reader_warnings_are_kept_on_the_cohort(data):
     with pytest.warns(DataWarning, match="converted to TPM"):
         c = cohort_from_flags(sample="PT5", disease="MM", expression=data / "real" / "featureCounts.txt")
     assert any("converted to TPM" in w for w in c.read_warnings)
+
+
+def test_unicode_and_spaced_sample_ids(tmp_path):
+    """Ids as clinics write them (accents, spaces) survive the samplesheet and the MAF unchanged."""
+    from refractor.io import read_samplesheet
+
+    maf = tmp_path / "c.maf"
+    maf.write_text("Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\nCRBN\tNonsense_Mutation\tPatiënt 07 (relapse)\n",
+                   encoding="utf-8")
+    p = tmp_path / "s.csv"
+    p.write_text(f'sample,disease,maf\n"Patiënt 07 (relapse)",MM,{maf}\n', encoding="utf-8")
+    c = read_samplesheet(p)
+    assert c.sample_ids == ["Patiënt 07 (relapse)"] and c.variants["sample"].tolist() == ["Patiënt 07 (relapse)"]
