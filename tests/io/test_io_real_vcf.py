@@ -232,3 +232,21 @@ def test_all_records_filtered_warns(real, tmp_path):
     p.write_text(text)
     with pytest.warns(DataWarning, match="all 4 records have a FILTER"):
         assert len(read_vcf(p)) == 0
+
+
+def test_vcf_sample_column_names_the_tumour(real, tmp_path):
+    """An undeclared two-column VCF for patient PT1: the samplesheet's vcf_sample names the column
+    (LIB-0001), and the report keeps the patient id."""
+    p = real / "vep_flag_pick_two_samples.vcf"
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(f"sample,disease,vcf,vcf_sample\nPT1,MM,{p},LIB-0001\n")
+    c = read_samplesheet(sheet)
+    assert c.variants["sample"].tolist() == ["PT1"] and c.variants["gene"].tolist() == ["CRBN"]
+    assert cohort_from_flags(sample="PT1", disease="MM", vcf=p, vcf_sample="LIB-0002").variants.empty
+    sheet.write_text(f"sample,disease,vcf,vcf_sample\nPT1,MM,{p},LIB-0009\n")
+    with pytest.raises(InputError, match="not a sample column") as e:
+        read_samplesheet(sheet)
+    assert (e.value.line, e.value.column) == (2, "vcf_sample")
+    m = real / "mutect2_tumor_normal.vep.vcf"
+    with pytest.raises(InputError, match="is the normal"):
+        cohort_from_flags(sample="PT7", disease="MM", vcf=m, vcf_sample="PT7_normal")

@@ -82,7 +82,20 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
             raise InputError(f"sample {r.sample!r} is the normal (matched germline) column of {col} file {path} "
                              f"({df.attrs.get('roles_from')}); name the tumour column "
                              f"({', '.join(file_samples)}) instead", **_where(r, col, path))
-    rename = _barcode_prefixes(rows, file_samples, fset, col, path)
+    rename = {}
+    if col == "vcf":  # the samplesheet's vcf_sample names the row's VCF column explicitly
+        for r in rows:
+            named = r.extra.get("vcf_sample")
+            if named:
+                if named in normals:
+                    raise InputError(f"vcf_sample {named!r} is the normal (matched germline) column of {path} "
+                                     f"({df.attrs.get('roles_from')})", **_where(r, "vcf_sample", path))
+                if named not in fset:
+                    raise InputError(f"vcf_sample {named!r} is not a sample column of {path} (it has: "
+                                     f"{', '.join(file_samples) or 'none'})", **_where(r, "vcf_sample", path))
+                rename[named] = r.sample
+    rename.update({k: v for k, v in _barcode_prefixes(rows, file_samples, fset, col, path).items()
+                   if k not in rename and v not in rename.values()})
     if rename:
         df = df.assign(sample=df["sample"].replace(rename))
         file_samples = [rename.get(s, s) for s in file_samples]

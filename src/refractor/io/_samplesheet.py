@@ -22,7 +22,9 @@ from refractor.reference import resolve_build
 PATH_COLUMNS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
 #: ``purity``: optional tumour-cell fraction of the sample (0-1], used for the clonal fraction
 #: of variants (refractor.interpret._clonality); empty = not given
-SHEET_COLUMNS = ("sample", "disease", "build", "purity") + PATH_COLUMNS
+#: ``vcf_sample``: optional name of this row's column in its VCF, when it differs from ``sample``
+#: and the VCF does not declare its tumour (e.g. ``LIB-0001`` in a two-column VCF for sample ``PT1``)
+SHEET_COLUMNS = ("sample", "disease", "build", "purity", "vcf_sample") + PATH_COLUMNS
 
 
 @dataclass
@@ -125,6 +127,8 @@ def read_samplesheet(
                 raise InputError(f"purity must be a number in (0, 1], got {cells['purity']!r}",
                                  path=spath, line=lineno, column="purity")
             extra["purity"] = pur
+        if cells.get("vcf_sample", ""):
+            extra["vcf_sample"] = cells["vcf_sample"]
         rows.append(Row(sample, cells["disease"] or None, paths, rb, lineno, spath,
                         extra))
     if header is None:
@@ -187,8 +191,12 @@ def cohort_from_flags(
     clinical_columns: dict[str, str] | None = None,
     flags: dict[str, str] | None = None,
     limits: IOLimits | None = None,
+    vcf_sample: str | None = None,
 ) -> "Cohort":  # noqa: F821
     """A one-sample :class:`~refractor.io.cohort.Cohort` from individual files and values.
+
+    ``vcf_sample`` names the VCF column that is this sample when the VCF has several and does not
+    declare its tumour (the samplesheet's ``vcf_sample`` column).
 
     Files may be cohort-wide (filtered to ``sample``) or single-sample (a file holding exactly
     one other sample id is taken to be this sample). ``refractory``/``prior`` (agent names),
@@ -221,6 +229,8 @@ def cohort_from_flags(
         extra["subtype"] = subtype
     if line is not None:
         extra["line"] = check_line(line, column=labels["line"])
+    if vcf_sample:
+        extra["vcf_sample"] = str(vcf_sample).strip()
     row = Row(sample, disease, paths, None, None, None, extra, where)
     return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
 
