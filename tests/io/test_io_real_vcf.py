@@ -250,3 +250,17 @@ def test_vcf_sample_column_names_the_tumour(real, tmp_path):
     m = real / "mutect2_tumor_normal.vep.vcf"
     with pytest.raises(InputError, match="is the normal"):
         cohort_from_flags(sample="PT7", disease="MM", vcf=m, vcf_sample="PT7_normal")
+
+
+def test_read_counts_kept_for_the_ccf_interval(real):
+    """The tumour's ALT reads and depth travel with each variant (the interpreter's CCF interval):
+    Mutect2 AD 64,21 -> 21 of 85 (its VAF stays the caller's AF, 0.247); Strelka2 tier 1 TU 39,
+    CU 58 -> 39 of 97; VarScan2 AD 30, RD 70 -> 30 of 100."""
+    m = read_vcf(real / "mutect2_tumor_normal.vep.vcf")
+    assert (m["alt_count"].iloc[0], m["depth"].iloc[0], m["vaf"].iloc[0]) == (21, 85, 0.247)
+    s = read_vcf(real / "strelka2_somatic.snvs_indels.snpeff.vcf")
+    assert list(zip(s["alt_count"], s["depth"])) == [(39, 97), (20, 80)]
+    v = read_vcf(real / "varscan2_somatic.vep.vcf")
+    assert (v["alt_count"].iloc[0], v["depth"].iloc[0]) == (30, 100)
+    c = cohort_from_flags(sample="PT7", disease="MM", vcf=real / "mutect2_tumor_normal.vep.vcf")
+    assert c.variants["depth"].tolist()[:2] == [85, 60]

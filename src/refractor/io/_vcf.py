@@ -99,7 +99,8 @@ def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None =
     recognised: :mod:`refractor.io._vcf_header`); ``attrs["samples"]`` lists the other columns,
     ``attrs["tumor_sample"]``/``attrs["normal_samples"]`` what the header declared. A sample
     carries an ALT allele when its genotype (GT) holds it; callers that write no GT (Strelka2
-    somatic) have the variant in the tumour column. ``vaf`` per sample, from the first of:
+    somatic) have the variant in the tumour column. ``alt_count``/``depth`` (optional columns,
+    NaN when the caller gives no counts) and ``vaf`` per sample, the fraction from the first of:
     FORMAT/AF (Mutect2, VarDict, SnpEff-era callers); FORMAT/AD with Number=R (alt / sum of
     depths); VarScan2 AD (alt, Number=1) / (AD + RD); Strelka2 tier-1 counts (SNV: ``{ALT}U`` /
     (``{REF}U`` + ``{ALT}U``), indel: TIR / (TIR + TAR), per the Strelka2 user guide); FreeBayes
@@ -171,11 +172,13 @@ def _count(arr, si: int, j: int) -> float:
     return float(v) if v >= 0 else np.nan
 
 
-def _vaf(r: _Record, si: int, a: int, ref: str, alt: str, s: str, spath: str, line: int) -> float:
-    """Allele fraction of ALT ``a`` (1-based) in sample column ``si`` (see :func:`read_vcf`)."""
-    af = r.get("AF")
-    if af is not None and af.ndim == 2 and af.shape[1] >= a and not np.isnan(af[si, a - 1]):
-        return float(af[si, a - 1])
+def _vaf(r: _Record, si: int, a: int, ref: str, alt: str, s: str, spath: str, line: int
+         ) -> tuple[float, float, float]:
+    """``(allele fraction, ALT reads, depth)`` of ALT ``a`` (1-based) in sample column ``si`` (see
+    :func:`read_vcf`). The fraction is FORMAT/AF where given, else ALT reads / depth; the counts
+    come from the first of AD (Number=R), VarScan2 AD/RD, Strelka2 tier-1 counts, FreeBayes AO/RO
+    (NaN when none)."""
+    alt_n, depth = np.nan, np.nan
     ad = r.get("AD")
     if ad is not None and not r.ad_alt_only and ad.ndim == 2 and ad.shape[1] > a:
         raw_ad = ad[si]
@@ -185,22 +188,27 @@ def _vaf(r: _Record, si: int, a: int, ref: str, alt: str, s: str, spath: str, li
                              path=spath, line=line)
         row = raw_ad.astype(float)
         row[raw_ad < 0] = np.nan  # missing ('.')
-        tot = np.nansum(row)
-        return row[a] / tot if tot > 0 else np.nan
-    pairs = []
-    if r.ad_alt_only and ad is not None:  # VarScan2: AD = alt depth, RD = ref depth
-        pairs.append((_count(ad, si, 0), _count(r.get("RD"), si, 0)))
-    if len(ref) == 1 and len(alt) == 1 and ref.upper() in "ACGT" and alt.upper() in "ACGT":
-        pairs.append((_count(r.get(alt.upper() + "U"), si, 0), _count(r.get(ref.upper() + "U"), si, 0)))
-    pairs.append((_count(r.get("TIR"), si, 0), _count(r.get("TAR"), si, 0)))  # Strelka2 indel tier 1
-    ao = r.get("AO")
-    if ao is not None and ao.ndim == 2 and ao.shape[1] >= a:
-        alts = np.array([_count(ao, si, j) for j in range(ao.shape[1])])
-        pairs.append((alts[a - 1], _count(r.get("RO"), si, 0) + np.nansum(alts) - alts[a - 1]))
-    for alt_n, ref_n in pairs:
-        if not (np.isnan(alt_n) or np.isnan(ref_n)):
-            return alt_n / (alt_n + ref_n) if alt_n + ref_n > 0 else np.nan
-    return np.nan
+        if not np.isnan(row[a]):
+            alt_n, depth = row[a], np.nansum(row)
+    else:
+        pairs = []
+        if r.ad_alt_only and ad is not None:  # VarScan2: AD = alt depth, RD = ref depth
+            pairs.append((_count(ad, si, 0), _count(r.get("RD"), si, 0)))
+        if len(ref) == 1 and len(alt) == 1 and ref.upper() in "ACGT" and alt.upper() in "ACGT":
+            pairs.append((_count(r.get(alt.upper() + "U"), si, 0), _count(r.get(ref.upper() + "U"), si, 0)))
+        pairs.append((_count(r.get("TIR"), si, 0), _count(r.get("TAR"), si, 0)))  # Strelka2 indel tier 1
+        ao = r.get("AO")
+        if ao is not None and ao.ndim == 2 and ao.shape[1] >= a:
+            alts = np.array([_count(ao, si, j) for j in range(ao.shape[1])])
+            pairs.append((alts[a - 1], _count(r.get("RO"), si, 0) + np.nansum(alts) - alts[a - 1]))
+        for an, rn in pairs:
+            if not (np.isnan(an) or np.isnan(rn)):
+                alt_n, depth = an, an + rn
+                break
+    af = r.get("AF")
+    if af is not None and af.ndim == 2 and af.shape[1] >= a and not np.isnan(af[si, a - 1]):
+        return float(af[si, a - 1]), alt_n, depth
+    return (alt_n / depth if depth > 0 else np.nan), alt_n, depth
 
 
 def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_only: bool, normals: set[str]
@@ -232,6 +240,7 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
         raise InputError("sites-only VCF (no sample columns): name the sample it belongs to", path=spath)
     read_cols = [(si, s) for si, s in enumerate(samples) if s not in normals]
     out_s, out_g, out_c, out_p, out_v, out_src, picked = [], [], [], [], [], [], []
+    out_a, out_d = [], []
     no_gene = n_records = n_pass = 0
     line = len(header_lines)
     try:
@@ -263,10 +272,11 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
                     continue
                 prot = short_protein_change(e[prot_f]) if prot_f is not None else ""
                 carriers, vafs = ([sample], [np.nan]) if not samples else ([], [])
+                counts = [(np.nan, np.nan)] * len(carriers)
                 for si, s in read_cols:
                     if has_gt and a not in gts[si][:-1]:
                         continue
-                    v = _vaf(r, si, a, rec.REF, alt, s, spath, line)
+                    v, an, dp = _vaf(r, si, a, rec.REF, alt, s, spath, line)
                     if not (np.isnan(v) or 0.0 <= v <= 1.0):
                         raise InputError(f"allele fraction {v:g} for sample {s} is outside [0, 1]", path=spath, line=line)
                     if not has_gt and len(read_cols) > 1 and not v > 0:
@@ -276,9 +286,11 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
                         continue
                     carriers.append(s)
                     vafs.append(v)
+                    counts.append((an, dp))
                 tx = e[tx_f] if tx_f is not None else ""
-                for s, v in zip(carriers, vafs):
+                for s, v, (an, dp) in zip(carriers, vafs, counts):
                     out_s.append(s), out_g.append(gene), out_c.append(cons), out_p.append(prot), out_v.append(v)
+                    out_a.append(an), out_d.append(dp)
                     out_src.append(f"{spath}:{line}")
                     picked.append(f"{tx} ({why})" if tx else why)
     except InputError:
@@ -290,7 +302,8 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
                                   "the sample reads as having no variant"), stacklevel=3)
     out = pd.DataFrame(
         {"sample": out_s, "gene": out_g, "consequence": out_c, "protein_change": out_p,
-         "vaf": np.asarray(out_v, dtype=float), "source": out_src}
+         "vaf": np.asarray(out_v, dtype=float), "source": out_src,
+         "alt_count": np.asarray(out_a, dtype=float), "depth": np.asarray(out_d, dtype=float)}
     )
     out.attrs.update(samples=[s for _, s in read_cols] or [sample], path=spath, annotation=picked,
                      alleles_without_gene=no_gene)
