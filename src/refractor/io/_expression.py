@@ -16,8 +16,8 @@ from refractor.io._source import read_bytes
 from refractor.errors import DataWarning
 from refractor.io._genes import current_symbols
 from refractor.io._expression_formats import ENSEMBL_GENE, ENSEMBL_TX, Layout, detect
-from refractor.io._table import (MISSING, Table, _split_prefix, is_missing, number_hint, read_table, sniff_delimiter,
-                                 stripped)
+from refractor.io._dialect import number_hint, sniff_delimiter, split_prefix
+from refractor.io._table import MISSING, Table, is_missing, read_table, stripped
 
 
 def peek_header(data: bytes, *, skip_lines: int = 0, comment: str | None = "#", delimiter: str | None = "\t") -> list[str]:
@@ -27,7 +27,7 @@ def peek_header(data: bytes, *, skip_lines: int = 0, comment: str | None = "#", 
         delimiter, quote = sniff_delimiter(data, skip_lines=skip_lines, comment=comment)
         return [h[1:-1] if quote and len(h) >= 2 and h[0] == h[-1] == '"' else h
                 for h in peek_header(data, skip_lines=skip_lines, comment=comment, delimiter=delimiter)]
-    pos, _ = _split_prefix(data, skip_lines, comment)
+    pos, _ = split_prefix(data, skip_lines, comment)
     nl = data.find(b"\n", pos)
     return [h.strip() for h in data[pos: len(data) if nl < 0 else nl].decode("utf-8").split(delimiter)]
 

@@ -10,7 +10,8 @@ import pandas as pd
 from refractor.io._expression import _matrix, long_table, peek_header
 from refractor.io._source import read_bytes
 from refractor.errors import DataWarning, InputError
-from refractor.io._table import _split_prefix, is_missing, read_table, require_nonempty, stripped, to_float
+from refractor.io._dialect import split_prefix
+from refractor.io._table import is_missing, read_table, require_nonempty, stripped, to_float
 
 #: header names of the optional region annotation column (Illumina manifests call it
 #: ``UCSC_RefGene_Group``: TSS1500, TSS200, 5'UTR, 1stExon, Body, 3'UTR; plain ``promoter`` /
@@ -94,7 +95,7 @@ def _read_wide(path, data: bytes, header: list[str]) -> pd.DataFrame:
                  or "p_value" in h.lower()]
     sample_cols = [h for i, h in enumerate(header) if i > 0 and lower[i] not in ANNOTATION_HEADERS
                    and h not in detection]
-    _, hline = _split_prefix(data, 0, "#")
+    _, hline = split_prefix(data, 0, "#")
     names = list(header)
     if len(set(names)) != len(names):  # GEO series matrices repeat "Detection Pval" after each sample
         seen: dict[str, int] = {}

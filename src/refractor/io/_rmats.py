@@ -25,7 +25,8 @@ import pandas as pd
 
 from refractor.errors import InputError
 from refractor.io._source import read_bytes
-from refractor.io._table import _split_prefix, read_table, require_nonempty, to_int
+from refractor.io._dialect import split_prefix
+from refractor.io._table import read_table, require_nonempty, to_int
 from refractor.reference import exons, normalise_chrom, resolve_build
 
 RMATS_COLUMNS = ("chr", "exonStart_0base", "exonEnd", "upstreamES", "upstreamEE", "downstreamES", "downstreamEE",
@@ -65,7 +66,7 @@ def read_rmats(path: str | Path, *, build: str | None = None, events: Sequence[t
     b = resolve_build(build, path=path)
     events = DEFAULT_EVENTS if events is None else events
     data = read_bytes(path)
-    _, hline = _split_prefix(data, 0, "#")
+    _, hline = split_prefix(data, 0, "#")
     first = data.split(b"\n", hline)[hline - 1].decode("utf-8").rstrip("\r").split("\t")
     names = [f"{h}.{i}" if h in first[:i] else h for i, h in enumerate(first)]  # rMATS repeats "ID"
     missing = [c for c in RMATS_COLUMNS if c not in names]

@@ -358,4 +358,4 @@ def require_nonempty(tab: Table, col: str, *, what: str) -> None:
         raise tab.error(f"{what} is empty", row=i, column=col)
 
 
-__all__ = ["Table", "read_table", "sniff_delimiter", "number_hint", "resolve_columns", "to_float", "to_int", "require_nonempty", "is_missing", "stripped", "MISSING"]
+__all__ = ["Table", "read_table", "resolve_columns", "to_float", "to_int", "require_nonempty", "is_missing", "stripped", "MISSING"]
