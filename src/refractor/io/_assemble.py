@@ -94,8 +94,9 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
                     raise InputError(f"vcf_sample {named!r} is not a sample column of {path} (it has: "
                                      f"{', '.join(file_samples) or 'none'})", **_where(r, "vcf_sample", path))
                 rename[named] = r.sample
-    rename.update({k: v for k, v in _barcode_prefixes(rows, file_samples, fset, col, path).items()
-                   if k not in rename and v not in rename.values()})
+    pending = [r for r in rows if r.sample not in rename.values()]
+    rename.update({k: v for k, v in _barcode_prefixes(pending, file_samples, fset, col, path).items()
+                   if k not in rename})
     if rename:
         df = df.assign(sample=df["sample"].replace(rename))
         file_samples = [rename.get(s, s) for s in file_samples]
