@@ -279,3 +279,25 @@ def test_inside_a_pool_worker_the_pass_runs_in_process(result, tmp_path):
     finally:
         _DAEMON_JOB.clear()
     assert names == ["A.json", "B_x.json", "C.json"]
+
+
+def test_progress_moves_with_chunked_writing():
+    """With worker processes the writer reports progress per chunk (834, 1668, ... samples of
+    10,000): the bar moves at each report, not only at the end."""
+    import refractor.cli._profile as prof
+
+    class Recorder:
+        def __init__(self):
+            self.completed = []
+
+        def update(self, task, completed=None, **kw):
+            if completed:
+                self.completed.append(completed)
+
+    bar = prof._Bar(False)
+    bar._p = Recorder()
+    bar.phase("writing", 10_000)
+    for done in range(834, 10_000, 834):
+        bar.advance(done)
+    bar.advance(10_000)
+    assert bar._p.completed == list(range(834, 10_000, 834)) + [10_000]

@@ -79,6 +79,7 @@ class _Bar:
         self.show = show
         self._p = self._task = None
         self.n = 0
+        self._shown = 0
 
     def __enter__(self) -> "_Bar":
         if self.show:
@@ -97,12 +98,16 @@ class _Bar:
 
     def phase(self, name: str, total: int | None = None) -> None:
         self.n = total or 0
+        self._shown = 0
         if self._p is not None:
             self._p.update(self._task, description=name, total=total,
                            completed=0)
 
     def advance(self, done: int) -> None:
-        if self._p is not None and (done % 50 == 0 or done == self.n):
+        # redrawn every 50 samples at most (writing reports per sample in one process, per
+        # chunk of hundreds of samples with worker processes)
+        if self._p is not None and (done - self._shown >= 50 or done == self.n or done < self._shown):
+            self._shown = done
             self._p.update(self._task, completed=done)
 
 
