@@ -10,8 +10,6 @@ so the floating-point sums are identical.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import replace
-
 import numpy as np
 
 from refractor.interpret._clonality import (
@@ -154,6 +152,13 @@ def _resolution(obs: tuple[Observation, ...]) -> str | None:
     return "; ".join(r) if r else None
 
 
+def _mech_value(f: float, cc: float | None, w: float, c: MechanismCall, ccf) -> tuple[float, float]:
+    """Contribution of a fired mechanism of weight ``w`` whose clonal fraction is ``ccf``, and
+    its clonal factor (the one formula of :func:`_member` and :func:`_score_at`)."""
+    cf = clonal_factor(ccf, cc)
+    return w * (1.0 if c.status == "detected" else f) * cf, cf
+
+
 def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
     f = view.scoring.possible_factor
     if isinstance(t, MechanismTerm):
@@ -161,18 +166,18 @@ def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
         if c is None or c.status not in FIRING:
             return None
         w = ov.get(t.mechanism, t.weight)
-        cf = clonal_factor(c.clonal_fraction, clonal_ccf(view))
-        contribution = w * (1.0 if c.status == "detected" else f) * cf
+        cc = clonal_ccf(view)
+        contribution, cf = _mech_value(f, cc, w, c, c.clonal_fraction)
         comment = t.comment
         if cf < 1.0:
             comment = ((comment + "; ") if comment else "") + (
-                f"subclonal: CCF {c.clonal_fraction:.2f} < {clonal_ccf(view):g}, weight x {cf:.2f}")
+                f"subclonal: CCF {c.clonal_fraction:.2f} < {cc:g}, weight x {cf:.2f}")
         iv = call_interval(c)
-        if iv is not None and interval_class(iv[0], iv[1], clonal_ccf(view)) == "uncertain":
+        if iv is not None and interval_class(iv[0], iv[1], cc) == "uncertain":
             comment = ((comment + "; ") if comment else "") + (
                 f"clonality uncertain: CCF 95% interval {iv[0]:.2f}-{iv[1]:.2f} (read counts) "
-                f"spans clonal_ccf {clonal_ccf(view):g}, weight x {clonal_factor(iv[0], clonal_ccf(view)):.2f}"
-                f"-{clonal_factor(iv[1], clonal_ccf(view)):.2f}")
+                f"spans clonal_ccf {cc:g}, weight x {clonal_factor(iv[0], cc):.2f}"
+                f"-{clonal_factor(iv[1], cc):.2f}")
         return TraceTerm(rule.id, "mechanism", w, contribution, (t.mechanism,), c.status,
                          _resolution(c.observations), c.observations, comment, cf)
     agents = view.agent_set(tuple(t.agents), tuple(t.agent_classes))
@@ -203,7 +208,10 @@ def _plan(view: KBView, agent: str) -> tuple:
                     mechs.update(m.all)
                 elif isinstance(m, HistoryTerm):
                     hist.append((m.history, view.agent_set(tuple(m.agents), tuple(m.agent_classes))))
-            out.append((rule, t, ov, frozenset(mechs), tuple(hist)))
+            # (id(t), overrides) names the term's trace for one sample: agents whose rules share
+            # the term share its trace record (see ``_trace``'s ``terms`` memo)
+            out.append((rule, t, ov, frozenset(mechs), tuple(hist),
+                        (id(t), tuple(sorted(ov.items())))))
     return tuple(out)
 
 
@@ -227,7 +235,8 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
     history term fired; clinical history that fired nothing assesses nothing. Without
     ``assessed`` any evaluated mechanism counts. ``hist_assessed`` is kept for callers.
     ``memo`` (optional, one dict per sample) shares the trace between agents scored by the
-    same rules with the same overrides (e.g. every agent of a class rule).
+    same rules with the same overrides (e.g. every agent of a class rule), and each term's
+    trace record between agents whose rules share the term (records are immutable).
     """
     if not view.rules_for(agent):
         return no_knowledge_call(view, agent, view.version)
@@ -241,10 +250,17 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
         key = _plan_key(view, agent)
         hit = memo.get(key)
         if hit is None:
-            tr, sc = _trace(view, agent, calls, sets, firing)
+            terms = memo.get(_TERMS)
+            if terms is None:
+                terms = memo[_TERMS] = {}
+            tr, sc = _trace(view, agent, calls, sets, firing, terms)
             hit = memo[key] = (tr, sc, _clonal_span(view, agent, tr, calls, sets, firing))
         trace, score, span = hit
     return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span)
+
+
+#: key of the per-sample term memo inside ``score_agent``'s ``memo`` (cannot equal a plan key)
+_TERMS = object()
 
 
 def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing):
@@ -253,7 +269,8 @@ def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing):
     no lesion's interval moves its clonal factor (the reads are decisive, or unknown).
 
     Every fired mechanism with an interval is set to its lower (then upper) end together; the
-    score is recomputed by the same :func:`_trace`, so MAX groups and ALL terms are honoured.
+    score is recomputed by :func:`_score_at` (the arithmetic of :func:`_trace` without the
+    trace records), so MAX groups and ALL terms are honoured.
     """
     cc = clonal_ccf(view)
     if cc is None:
@@ -268,54 +285,109 @@ def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing):
         return None
     ends = []
     for k in (1, 2):
-        alt = dict(calls)
-        for m, lo, hi in moved:
-            alt[m] = replace(calls[m], clonal_fraction=(lo, hi)[k - 1])
-        ends.append(level_of(view, _trace(view, agent, alt, sets, firing)[1]))
+        ccf = {m: (lo, hi)[k - 1] for m, lo, hi in moved}
+        ends.append(level_of(view, _score_at(view, agent, calls, sets, firing, ccf)))
     return ends[0], ends[1], moved
 
 
-def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict[str, frozenset],
-           firing: frozenset[str]) -> tuple[tuple[TraceTerm, ...], float]:
-    """The terms of the agent's rules that fired (rule order) and the summed score."""
+def _score_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
+              sets: dict[str, frozenset], firing: frozenset[str], ccf: dict[str, float]) -> float:
+    """The score :func:`_trace` gives when the mechanisms in ``ccf`` have those clonal
+    fractions instead of their calls' (same terms, same order, same arithmetic: the same
+    floating-point sum)."""
     f = view.scoring.possible_factor
-    trace: list[TraceTerm] = []
+    cc = clonal_ccf(view)
+
+    def value(m, ov):
+        if isinstance(m, MechanismTerm):
+            c = calls.get(m.mechanism)
+            if c is None or c.status not in FIRING:
+                return None
+            return _mech_value(f, cc, ov.get(m.mechanism, m.weight), c,
+                               ccf.get(m.mechanism, c.clonal_fraction))[0]
+        return m.weight if sets[m.history] & view.agent_set(tuple(m.agents),
+                                                            tuple(m.agent_classes)) else None
+
     score = 0.0
-    for rule, t, ov, tmechs, thist in _plan(view, agent):
+    for rule, t, ov, tmechs, thist, _ in _plan(view, agent):
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
-            continue  # nothing this term looks at fired: it cannot add to the score or trace
-        tt = None
+            continue
+        x = None
         if isinstance(t, MaxTerm):
-            fired = [x for x in (_member(view, rule, m, ov, calls, sets) for m in t.max) if x]
-            if fired:
-                best = fired[0]
-                for x in fired[1:]:
-                    if x.contribution > best.contribution:
-                        best = x
-                others = [", ".join(x.mechanisms) or x.status for x in fired if x is not best]
-                note = (t.comment or "largest of alternatives on one axis")
-                if others:
-                    note += f" (also firing, not added: {'; '.join(others)})"
-                tt = TraceTerm(rule.id, "max", best.weight, best.contribution, best.mechanisms,
-                               best.status, best.resolution, best.observations,
-                               note if best.comment is None else f"{best.comment}; {note}",
-                               best.clonal_factor)
+            for m in t.max:  # the first largest, as in _trace
+                v = value(m, ov)
+                if v is not None and (x is None or v > x):
+                    x = v
         elif isinstance(t, AllTerm):
             cs = [calls.get(m) for m in t.all]
             if all(c is not None and c.status in FIRING for c in cs):
                 detected = all(c.status == "detected" for c in cs)
-                obs = tuple(o for c in cs for o in c.observations)
-                # the combination exists at most in the smaller of the two clones
-                cf = min(clonal_factor(c.clonal_fraction, clonal_ccf(view)) for c in cs)
-                tt = TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f) * cf,
-                               tuple(t.all), "detected" if detected else "possible",
-                               _resolution(obs), obs, t.comment, cf)
+                cf = min(clonal_factor(ccf.get(m, c.clonal_fraction), cc)
+                         for m, c in zip(t.all, cs))
+                x = t.weight * (1.0 if detected else f) * cf
         else:
-            tt = _member(view, rule, t, ov, calls, sets)
+            x = value(t, ov)
+        if x is not None:
+            score = score + x
+    return score
+
+
+def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict[str, frozenset],
+           firing: frozenset[str], terms: dict | None = None
+           ) -> tuple[tuple[TraceTerm, ...], float]:
+    """The terms of the agent's rules that fired (rule order) and the summed score.
+
+    ``terms`` (optional, one dict per sample): each term's record (or None) by term and
+    overrides, shared with the other agents whose rules hold the term."""
+    trace: list[TraceTerm] = []
+    score = 0.0
+    for rule, t, ov, tmechs, thist, tkey in _plan(view, agent):
+        if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
+            continue  # nothing this term looks at fired: it cannot add to the score or trace
+        if terms is None:
+            tt = _term(view, rule, t, ov, calls, sets)
+        else:
+            try:
+                tt = terms[tkey]
+            except KeyError:
+                tt = terms[tkey] = _term(view, rule, t, ov, calls, sets)
         if tt is not None:
             trace.append(tt)
             score = score + tt.contribution
     return tuple(trace), score
+
+
+def _term(view, rule, t, ov, calls, sets) -> TraceTerm | None:
+    """The trace record of one fired term of ``rule`` (None when it did not fire)."""
+    if isinstance(t, MaxTerm):
+        fired = [x for x in (_member(view, rule, m, ov, calls, sets) for m in t.max) if x]
+        if not fired:
+            return None
+        best = fired[0]
+        for x in fired[1:]:
+            if x.contribution > best.contribution:
+                best = x
+        others = [", ".join(x.mechanisms) or x.status for x in fired if x is not best]
+        note = (t.comment or "largest of alternatives on one axis")
+        if others:
+            note += f" (also firing, not added: {'; '.join(others)})"
+        return TraceTerm(rule.id, "max", best.weight, best.contribution, best.mechanisms,
+                         best.status, best.resolution, best.observations,
+                         note if best.comment is None else f"{best.comment}; {note}",
+                         best.clonal_factor)
+    if isinstance(t, AllTerm):
+        cs = [calls.get(m) for m in t.all]
+        if not all(c is not None and c.status in FIRING for c in cs):
+            return None
+        f = view.scoring.possible_factor
+        detected = all(c.status == "detected" for c in cs)
+        obs = tuple(o for c in cs for o in c.observations)
+        # the combination exists at most in the smaller of the two clones
+        cf = min(clonal_factor(c.clonal_fraction, clonal_ccf(view)) for c in cs)
+        return TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f) * cf,
+                         tuple(t.all), "detected" if detected else "possible",
+                         _resolution(obs), obs, t.comment, cf)
+    return _member(view, rule, t, ov, calls, sets)
 
 
 def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
