@@ -159,27 +159,45 @@ def _mech_value(f: float, cc: float | None, w: float, c: MechanismCall, ccf) -> 
     return w * (1.0 if c.status == "detected" else f) * cf, cf
 
 
-def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
-    f = view.scoring.possible_factor
+def _call_bits(view: KBView, c: MechanismCall) -> tuple:
+    """What a fired call puts into every trace term scoring it: its clonal factor, the texts
+    appended to the term's comment (subclonal; clonality uncertain) and its resolution."""
+    cc = clonal_ccf(view)
+    cf = clonal_factor(c.clonal_fraction, cc)
+    extra = []
+    if cf < 1.0:
+        extra.append(f"subclonal: CCF {c.clonal_fraction:.2f} < {cc:g}, weight x {cf:.2f}")
+    iv = call_interval(c)
+    if iv is not None and interval_class(iv[0], iv[1], cc) == "uncertain":
+        extra.append(
+            f"clonality uncertain: CCF 95% interval {iv[0]:.2f}-{iv[1]:.2f} (read counts) "
+            f"spans clonal_ccf {cc:g}, weight x {clonal_factor(iv[0], cc):.2f}"
+            f"-{clonal_factor(iv[1], cc):.2f}")
+    return cf, "; ".join(extra), _resolution(c.observations)
+
+
+def _member(view, rule, t, ov, calls, sets, bits: dict | None = None) -> TraceTerm | None:
+    """The trace record of one fired member term (mechanism or history), or None.
+    ``bits`` (optional, one dict per sample): :func:`_call_bits` by mechanism."""
     if isinstance(t, MechanismTerm):
         c = calls.get(t.mechanism)
         if c is None or c.status not in FIRING:
             return None
         w = ov.get(t.mechanism, t.weight)
-        cc = clonal_ccf(view)
-        contribution, cf = _mech_value(f, cc, w, c, c.clonal_fraction)
+        if bits is None:
+            cf, extra, resolution = _call_bits(view, c)
+        else:
+            got = bits.get(t.mechanism)
+            if got is None:
+                got = bits[t.mechanism] = _call_bits(view, c)
+            cf, extra, resolution = got
+        # the same product as _mech_value (cf is the call's clonal factor)
+        contribution = w * (1.0 if c.status == "detected" else view.scoring.possible_factor) * cf
         comment = t.comment
-        if cf < 1.0:
-            comment = ((comment + "; ") if comment else "") + (
-                f"subclonal: CCF {c.clonal_fraction:.2f} < {cc:g}, weight x {cf:.2f}")
-        iv = call_interval(c)
-        if iv is not None and interval_class(iv[0], iv[1], cc) == "uncertain":
-            comment = ((comment + "; ") if comment else "") + (
-                f"clonality uncertain: CCF 95% interval {iv[0]:.2f}-{iv[1]:.2f} (read counts) "
-                f"spans clonal_ccf {cc:g}, weight x {clonal_factor(iv[0], cc):.2f}"
-                f"-{clonal_factor(iv[1], cc):.2f}")
+        if extra:
+            comment = ((comment + "; ") if comment else "") + extra
         return TraceTerm(rule.id, "mechanism", w, contribution, (t.mechanism,), c.status,
-                         _resolution(c.observations), c.observations, comment, cf)
+                         resolution, c.observations, comment, cf)
     agents = view.agent_set(tuple(t.agents), tuple(t.agent_classes))
     hit = sets[t.history] & agents
     if not hit:
@@ -253,7 +271,8 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
             terms = memo.get(_TERMS)
             if terms is None:
                 terms = memo[_TERMS] = {}
-            tr, sc = _trace(view, agent, calls, sets, firing, terms)
+                memo[_CALLS] = {}
+            tr, sc = _trace(view, agent, calls, sets, firing, terms, memo.get(_CALLS))
             hit = memo[key] = (tr, sc, _clonal_span(view, agent, tr, calls, sets, firing))
         trace, score, span = hit
     return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span)
@@ -261,6 +280,8 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
 
 #: key of the per-sample term memo inside ``score_agent``'s ``memo`` (cannot equal a plan key)
 _TERMS = object()
+#: key of the per-sample memo of :func:`_call_bits` (by mechanism) inside the same ``memo``
+_CALLS = object()
 
 
 def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing):
@@ -333,7 +354,7 @@ def _score_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
 
 
 def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict[str, frozenset],
-           firing: frozenset[str], terms: dict | None = None
+           firing: frozenset[str], terms: dict | None = None, bits: dict | None = None
            ) -> tuple[tuple[TraceTerm, ...], float]:
     """The terms of the agent's rules that fired (rule order) and the summed score.
 
@@ -345,22 +366,22 @@ def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue  # nothing this term looks at fired: it cannot add to the score or trace
         if terms is None:
-            tt = _term(view, rule, t, ov, calls, sets)
+            tt = _term(view, rule, t, ov, calls, sets, bits)
         else:
             try:
                 tt = terms[tkey]
             except KeyError:
-                tt = terms[tkey] = _term(view, rule, t, ov, calls, sets)
+                tt = terms[tkey] = _term(view, rule, t, ov, calls, sets, bits)
         if tt is not None:
             trace.append(tt)
             score = score + tt.contribution
     return tuple(trace), score
 
 
-def _term(view, rule, t, ov, calls, sets) -> TraceTerm | None:
+def _term(view, rule, t, ov, calls, sets, bits=None) -> TraceTerm | None:
     """The trace record of one fired term of ``rule`` (None when it did not fire)."""
     if isinstance(t, MaxTerm):
-        fired = [x for x in (_member(view, rule, m, ov, calls, sets) for m in t.max) if x]
+        fired = [x for x in (_member(view, rule, m, ov, calls, sets, bits) for m in t.max) if x]
         if not fired:
             return None
         best = fired[0]
@@ -387,7 +408,7 @@ def _term(view, rule, t, ov, calls, sets) -> TraceTerm | None:
         return TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f) * cf,
                          tuple(t.all), "detected" if detected else "possible",
                          _resolution(obs), obs, t.comment, cf)
-    return _member(view, rule, t, ov, calls, sets)
+    return _member(view, rule, t, ov, calls, sets, bits)
 
 
 def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
