@@ -5,6 +5,8 @@ the per-sample reference loop, so both return identical objects for identical st
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 from refractor.interpret._kbview import KBView
 from refractor.interpret._mechanisms import MATCHED, biomarker_kinds, mechanism_call
 from refractor.interpret._results import Observation, ResultWarning, SampleResult
@@ -26,19 +28,29 @@ class Assembler:
         # assessed data kinds and the disease; agents for which no referenced mechanism and no
         # history term fired, keyed by the status and missing data of their mechanisms.
         self._bm_ids = {m: tuple(b.id for b in bs) for m, bs in view.biomarkers_by_mechanism.items()}
+        # the states of a mechanism's biomarkers, as one tuple, in one C call
+        self._bm_get = {m: _tuple_getter(ids) for m, ids in self._bm_ids.items()}
         self._quiet_mech: dict = {}
         self._quiet_agent: dict = {}
         self._kept: list = []
         self._agent_mechs = {a: referenced(view, a)[0] for a in view.covered_agents}
         self._agent_mechset = {a: frozenset(m) for a, m in self._agent_mechs.items()}
+        # per agent: its mechanisms that have a call (every sample calls all of
+        # view.mechanism_ids), fetched together, and its history terms
+        mids = set(view.mechanism_ids)
+        self._agent_calls = {a: _tuple_getter(tuple(m for m in ms if m in mids))
+                             for a, ms in self._agent_mechs.items()}
+        self._hist_terms = {a: view.history_terms(a) for a in view.covered_agents}
         #: agents the KB lists but no scoring rule covers: reported as ``no_knowledge``
         self.unscored = unscored_agents(view)
         self._unscored_calls = tuple(no_knowledge_call(view, a, view.version)
                                      for a in self.unscored)
 
     def _mechanism(self, m, states, obs, assessed, akey, disease):
-        ids = self._bm_ids[m]
-        sub = tuple([states.get(b) for b in ids])
+        try:
+            sub = self._bm_get[m](states)
+        except KeyError:  # a state missing from ``states`` reads as None
+            sub = tuple([states.get(b) for b in self._bm_ids[m]])
         if MATCHED in sub:
             c = mechanism_call(self.view, m, states, obs, assessed, disease, self.kinds,
                                self.order)
@@ -62,8 +74,8 @@ class Assembler:
         # built from exactly those agent sets)
         # (none of the agent's mechanisms fired, so each call is a record shared through
         # ``_quiet_mech``, which keeps it alive: its id stands for its content)
-        key = (a, akey, tuple([id(calls[m]) for m in self._agent_mechs[a] if m in calls]),
-               tuple([sets[h] & agents for h, agents in self.view.history_terms(a)]))
+        key = (a, akey, tuple(map(id, self._agent_calls[a](calls))),
+               tuple([sets[h] & agents for h, agents in self._hist_terms[a]]))
         call = self._quiet_agent.get(key)
         if call is None:
             call = self._quiet_agent[key] = score_agent(self.view, a, calls, sets, hist_assessed,
@@ -158,6 +170,16 @@ class Assembler:
             warnings=tuple(dict.fromkeys(warns)),
             assumptions=tuple(assumptions),
         )
+
+
+def _tuple_getter(keys: tuple):
+    """``lambda d: tuple(d[k] for k in keys)`` as one C call (KeyError for a missing key)."""
+    if len(keys) == 1:
+        k = keys[0]
+        return lambda d: (d[k],)
+    if not keys:
+        return lambda d: ()
+    return itemgetter(*keys)
 
 
 def unscored_agents(view: KBView) -> list[str]:

@@ -366,22 +366,25 @@ def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue  # nothing this term looks at fired: it cannot add to the score or trace
         if terms is None:
-            tt = _term(view, rule, t, ov, calls, sets, bits)
+            tt = _term(view, rule, t, ov, calls, sets, bits, firing)
         else:
             try:
                 tt = terms[tkey]
             except KeyError:
-                tt = terms[tkey] = _term(view, rule, t, ov, calls, sets, bits)
+                tt = terms[tkey] = _term(view, rule, t, ov, calls, sets, bits, firing)
         if tt is not None:
             trace.append(tt)
             score = score + tt.contribution
     return tuple(trace), score
 
 
-def _term(view, rule, t, ov, calls, sets, bits=None) -> TraceTerm | None:
+def _term(view, rule, t, ov, calls, sets, bits=None, firing=None) -> TraceTerm | None:
     """The trace record of one fired term of ``rule`` (None when it did not fire)."""
     if isinstance(t, MaxTerm):
-        fired = [x for x in (_member(view, rule, m, ov, calls, sets, bits) for m in t.max) if x]
+        # a mechanism member whose call did not fire gives None: not evaluated
+        fired = [x for x in (_member(view, rule, m, ov, calls, sets, bits) for m in t.max
+                             if firing is None or not isinstance(m, MechanismTerm)
+                             or m.mechanism in firing) if x]
         if not fired:
             return None
         best = fired[0]
