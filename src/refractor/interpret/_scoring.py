@@ -176,9 +176,11 @@ def _call_bits(view: KBView, c: MechanismCall) -> tuple:
     return cf, "; ".join(extra), _resolution(c.observations)
 
 
-def _member(view, rule, t, ov, calls, sets, bits: dict | None = None) -> TraceTerm | None:
+def _member(view, rule, t, ov, calls, sets, bits: dict | None = None,
+            agents: frozenset[str] | None = None) -> TraceTerm | None:
     """The trace record of one fired member term (mechanism or history), or None.
-    ``bits`` (optional, one dict per sample): :func:`_call_bits` by mechanism."""
+    ``bits`` (optional, one dict per sample): :func:`_call_bits` by mechanism; ``agents``
+    (optional): a history term's agent set."""
     if isinstance(t, MechanismTerm):
         c = calls.get(t.mechanism)
         if c is None or c.status not in FIRING:
@@ -198,7 +200,8 @@ def _member(view, rule, t, ov, calls, sets, bits: dict | None = None) -> TraceTe
             comment = ((comment + "; ") if comment else "") + extra
         return TraceTerm(rule.id, "mechanism", w, contribution, (t.mechanism,), c.status,
                          resolution, c.observations, comment, cf)
-    agents = view.agent_set(tuple(t.agents), tuple(t.agent_classes))
+    if agents is None:
+        agents = view.agent_set(tuple(t.agents), tuple(t.agent_classes))
     hit = sets[t.history] & agents
     if not hit:
         return None
@@ -219,18 +222,29 @@ def _plan(view: KBView, agent: str) -> tuple:
             members = t.max if isinstance(t, MaxTerm) else [t]
             mechs: set[str] = set()
             hist = []
+            hsets = {}
             for m in members:
                 if isinstance(m, MechanismTerm):
                     mechs.add(m.mechanism)
                 elif isinstance(m, AllTerm):
                     mechs.update(m.all)
                 elif isinstance(m, HistoryTerm):
-                    hist.append((m.history, view.agent_set(tuple(m.agents), tuple(m.agent_classes))))
+                    hsets[id(m)] = view.agent_set(tuple(m.agents), tuple(m.agent_classes))
+                    hist.append((m.history, hsets[id(m)]))
             # (id(t), overrides) names the term's trace for one sample: agents whose rules share
             # the term share its trace record (see ``_trace``'s ``terms`` memo)
             out.append((rule, t, ov, frozenset(mechs), tuple(hist),
-                        (id(t), tuple(sorted(ov.items())))))
+                        (id(t), tuple(sorted(ov.items()))), hsets))
     return tuple(out)
+
+
+@per_view(maxsize=4096)
+def _static(view: KBView, agent: str) -> tuple:
+    """What ``score_agent`` needs of the KB for one agent, in one look-up: whether rules cover
+    it, its name and class, its plan key, the mechanisms its rules reference and whether one
+    of them has a history term."""
+    return (bool(view.rules_for(agent)), *view.agent_info(agent), _plan_key(view, agent),
+            *referenced(view, agent))
 
 
 @per_view(maxsize=4096)
@@ -256,16 +270,15 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
     same rules with the same overrides (e.g. every agent of a class rule), and each term's
     trace record between agents whose rules share the term (records are immutable).
     """
-    if not view.rules_for(agent):
+    covered, name, agent_class, key, mechs, has_hist = _static(view, agent)
+    if not covered:
         return no_knowledge_call(view, agent, view.version)
-    name, agent_class = view.agent_info(agent)
     if firing is None:
         firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
     if memo is None:
         trace, score = _trace(view, agent, calls, sets, firing)
         span = _clonal_span(view, agent, trace, calls, sets, firing)
     else:
-        key = _plan_key(view, agent)
         hit = memo.get(key)
         if hit is None:
             terms = memo.get(_TERMS)
@@ -275,7 +288,8 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
             tr, sc = _trace(view, agent, calls, sets, firing, terms, memo.get(_CALLS))
             hit = memo[key] = (tr, sc, _clonal_span(view, agent, tr, calls, sets, firing))
         trace, score, span = hit
-    return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span)
+    return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span,
+                       (mechs, has_hist))
 
 
 #: key of the per-sample term memo inside ``score_agent``'s ``memo`` (cannot equal a plan key)
@@ -319,24 +333,23 @@ def _score_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
     f = view.scoring.possible_factor
     cc = clonal_ccf(view)
 
-    def value(m, ov):
+    def value(m, ov, hsets):
         if isinstance(m, MechanismTerm):
             c = calls.get(m.mechanism)
             if c is None or c.status not in FIRING:
                 return None
             return _mech_value(f, cc, ov.get(m.mechanism, m.weight), c,
                                ccf.get(m.mechanism, c.clonal_fraction))[0]
-        return m.weight if sets[m.history] & view.agent_set(tuple(m.agents),
-                                                            tuple(m.agent_classes)) else None
+        return m.weight if sets[m.history] & hsets[id(m)] else None
 
     score = 0.0
-    for rule, t, ov, tmechs, thist, _ in _plan(view, agent):
+    for rule, t, ov, tmechs, thist, _, hsets in _plan(view, agent):
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue
         x = None
         if isinstance(t, MaxTerm):
             for m in t.max:  # the first largest, as in _trace
-                v = value(m, ov)
+                v = value(m, ov, hsets)
                 if v is not None and (x is None or v > x):
                     x = v
         elif isinstance(t, AllTerm):
@@ -347,7 +360,7 @@ def _score_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
                          for m, c in zip(t.all, cs))
                 x = t.weight * (1.0 if detected else f) * cf
         else:
-            x = value(t, ov)
+            x = value(t, ov, hsets)
         if x is not None:
             score = score + x
     return score
@@ -362,27 +375,29 @@ def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict
     overrides, shared with the other agents whose rules hold the term."""
     trace: list[TraceTerm] = []
     score = 0.0
-    for rule, t, ov, tmechs, thist, tkey in _plan(view, agent):
+    for rule, t, ov, tmechs, thist, tkey, hsets in _plan(view, agent):
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue  # nothing this term looks at fired: it cannot add to the score or trace
         if terms is None:
-            tt = _term(view, rule, t, ov, calls, sets, bits, firing)
+            tt = _term(view, rule, t, ov, calls, sets, bits, firing, hsets)
         else:
             try:
                 tt = terms[tkey]
             except KeyError:
-                tt = terms[tkey] = _term(view, rule, t, ov, calls, sets, bits, firing)
+                tt = terms[tkey] = _term(view, rule, t, ov, calls, sets, bits, firing,
+                                            hsets)
         if tt is not None:
             trace.append(tt)
             score = score + tt.contribution
     return tuple(trace), score
 
 
-def _term(view, rule, t, ov, calls, sets, bits=None, firing=None) -> TraceTerm | None:
+def _term(view, rule, t, ov, calls, sets, bits, firing, hsets) -> TraceTerm | None:
     """The trace record of one fired term of ``rule`` (None when it did not fire)."""
     if isinstance(t, MaxTerm):
         # a mechanism member whose call did not fire gives None: not evaluated
-        fired = [x for x in (_member(view, rule, m, ov, calls, sets, bits) for m in t.max
+        fired = [x for x in (_member(view, rule, m, ov, calls, sets, bits, hsets.get(id(m)))
+                             for m in t.max
                              if firing is None or not isinstance(m, MechanismTerm)
                              or m.mechanism in firing) if x]
         if not fired:
@@ -411,13 +426,13 @@ def _term(view, rule, t, ov, calls, sets, bits=None, firing=None) -> TraceTerm |
         return TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f) * cf,
                          tuple(t.all), "detected" if detected else "possible",
                          _resolution(obs), obs, t.comment, cf)
-    return _member(view, rule, t, ov, calls, sets, bits)
+    return _member(view, rule, t, ov, calls, sets, bits, hsets.get(id(t)))
 
 
 def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
-                span=None) -> AgentCall:
+                span=None, refs=None) -> AgentCall:
     level = level_of(view, score)
-    mechs, has_hist = referenced(view, agent)
+    mechs, has_hist = referenced(view, agent) if refs is None else refs
     present = [m for m in mechs if m in calls]
     hist_fired = any(t.status in HISTORY for t in trace)
     if hist_fired or any(t.mechanisms for t in trace):
