@@ -284,38 +284,49 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
             terms = memo.get(_TERMS)
             if terms is None:
                 terms = memo[_TERMS] = {}
-                memo[_CALLS] = {}
-            tr, sc = _trace(view, agent, calls, sets, firing, terms, memo.get(_CALLS))
-            hit = memo[key] = (tr, sc, _clonal_span(view, agent, tr, calls, sets, firing))
+                memo[_CALLS], memo[_LESIONS], memo[_ASSESSES] = {}, {}, {}
+            tr, sc = _trace(view, agent, calls, sets, firing, terms, memo[_CALLS])
+            hit = memo[key] = (tr, sc, _clonal_span(view, agent, tr, calls, sets, firing,
+                                                    memo[_LESIONS]))
         trace, score, span = hit
     return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span,
-                       (mechs, has_hist))
+                       (mechs, has_hist), None if memo is None else memo.get(_ASSESSES))
 
 
 #: key of the per-sample term memo inside ``score_agent``'s ``memo`` (cannot equal a plan key)
 _TERMS = object()
 #: key of the per-sample memo of :func:`_call_bits` (by mechanism) inside the same ``memo``
 _CALLS = object()
+#: ... of _clonal_span's lesions, and of KBView.assesses, by mechanism (same sample)
+_LESIONS, _ASSESSES = object(), object()
 
 
-def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing):
+def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=None):
     """Levels of the agent at the two ends of the CCF intervals of the lesions behind its
     trace: ``(level_at_low_end, level_at_high_end, [(mechanism, lo, hi), ...])``, or None when
     no lesion's interval moves its clonal factor (the reads are decisive, or unknown).
 
     Every fired mechanism with an interval is set to its lower (then upper) end together; the
     score is recomputed by :func:`_score_at` (the arithmetic of :func:`_trace` without the
-    trace records), so MAX groups and ALL terms are honoured.
+    trace records), so MAX groups and ALL terms are honoured. ``lesions`` (optional, one dict
+    per sample): each mechanism's ``(mechanism, lo, hi)`` or None, as found here.
     """
     cc = clonal_ccf(view)
     if cc is None:
         return None
     moved = []
     for m in dict.fromkeys(m for t in trace for m in t.mechanisms):
-        c = calls.get(m)
-        iv = call_interval(c) if c is not None else None
-        if iv is not None and clonal_factor(iv[0], cc) != clonal_factor(iv[1], cc):
-            moved.append((m, iv[0], iv[1]))
+        if lesions is not None and m in lesions:
+            x = lesions[m]
+        else:
+            c = calls.get(m)
+            iv = call_interval(c) if c is not None else None
+            x = (m, iv[0], iv[1]) if (iv is not None and clonal_factor(iv[0], cc)
+                                      != clonal_factor(iv[1], cc)) else None
+            if lesions is not None:
+                lesions[m] = x
+        if x is not None:
+            moved.append(x)
     if not moved:
         return None
     ends = []
@@ -430,7 +441,7 @@ def _term(view, rule, t, ov, calls, sets, bits, firing, hsets) -> TraceTerm | No
 
 
 def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
-                span=None, refs=None) -> AgentCall:
+                span=None, refs=None, done=None) -> AgentCall:
     level = level_of(view, score)
     mechs, has_hist = referenced(view, agent) if refs is None else refs
     present = [m for m in mechs if m in calls]
@@ -455,7 +466,7 @@ def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
     positive = tuple(dict.fromkeys(m for t in trace if t.contribution > 0 for m in t.mechanisms))
     evidence = _evidence_ids(view, fired, agent) if fired else ()
     confidence, why = _confidence(view, agent, level, trace, positive, present, calls, assessable,
-                                  assessed)
+                                  assessed, done)
     if assessable and span is not None and len({span[0], span[1], level}) > 1:
         # the reads do not decide the level: say so instead of reporting it as definite
         lesions = "; ".join(f"{m} CCF 95% interval {lo:.2f}-{hi:.2f}" for m, lo, hi in span[2])
@@ -485,7 +496,8 @@ def _evidence_ids(view: KBView, fired: tuple[str, ...], agent: str) -> tuple[str
     return tuple(dict.fromkeys(e.id for m in fired for e in view.evidence(m, agent)))
 
 
-def _confidence(view, agent, level, trace, positive, present, calls, assessable, assessed=None):
+def _confidence(view, agent, level, trace, positive, present, calls, assessable, assessed=None,
+                memo=None):
     history = [t for t in trace if t.term == "history" or (t.status in ("refractory", "exposed"))]
     if level != "susceptible":
         conf, why = view.confidence(positive, agent) if positive else ("low", "")
@@ -495,8 +507,17 @@ def _confidence(view, agent, level, trace, positive, present, calls, assessable,
     if not assessable:
         return "low", (f"not assessable: none of the {len(present)} scored mechanism(s) could be "
                        "assessed with the data given and no clinical-history term fired")
-    done = sum((calls[m].status != "not_assessable") if assessed is None
-               else view.assesses(calls[m], assessed) for m in present)
+    if assessed is None:
+        done = sum(calls[m].status != "not_assessable" for m in present)
+    elif memo is None:
+        done = sum(view.assesses(calls[m], assessed) for m in present)
+    else:  # memo: KBView.assesses by mechanism, this sample
+        done = 0
+        for m in present:
+            a = memo.get(m)
+            if a is None:
+                a = memo[m] = view.assesses(calls[m], assessed)
+            done += a
     conf = "moderate" if present and 2 * done >= len(present) else "low"
     return conf, (f"no resistance mechanism fired; {done} of {len(present)} scored mechanism(s) "
                   "assessable (absence of a finding, not proof of sensitivity)")
