@@ -44,6 +44,8 @@ and *uncertain* when it spans both. Without read counts the interval is unknown 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: half a copy of tolerance when deciding that no wild-type copy is left (ASSUMED)
@@ -67,8 +69,18 @@ def clonal_columns(vaf: np.ndarray, log2: np.ndarray, purity: np.ndarray,
         mutated = mixed * vaf / p
         total = (mixed - 2.0 * (1.0 - p)) / p
         biallelic = np.isfinite(vaf) & (mutated >= total - BIALLELIC_TOLERANCE)
-    basis = np.array([_basis(pg, pv, cg, lv) for pg, pv, cg, lv
-                      in zip(purity_given, p, cn_given, log2)], dtype=object)
+    # one text per distinct (purity, copy number) input, not per row (Python scalars: cheaper
+    # to hash and format than numpy ones, same text); -0.0 and 0.0 print differently
+    memo: dict[tuple, str] = {}
+    texts = []
+    for pg, pv, cg, lv in zip(np.asarray(purity_given, bool).tolist(), np.broadcast_to(
+            p, vaf.shape).tolist(), cn_given.tolist(), np.asarray(log2, float).tolist()):
+        key = (pg, pv, math.copysign(1.0, pv), cg, (lv, math.copysign(1.0, lv)) if cg else None)
+        b = memo.get(key)
+        if b is None:
+            b = memo[key] = _basis(pg, pv, cg, lv)
+        texts.append(b)
+    basis = np.array(texts, dtype=object)
     return ccf, biallelic, basis
 
 

@@ -180,8 +180,10 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     depth = _counts(v, "depth")
     lo, hi = ccf_interval(alt, depth, log2, p_used) if len(v) else (np.zeros(0), np.zeros(0))
     cc = clon.clonal_ccf if clon is not None else None
+    # Python floats: formatted exactly as numpy's, compared faster
     basis = np.array([f"{b}; {interval_text(a, b_, k, d, cc)}" for b, a, b_, k, d
-                      in zip(basis, lo, hi, alt, depth)], dtype=object)
+                      in zip(basis, lo.tolist(), hi.tolist(), alt.tolist(), depth.tolist())],
+                     dtype=object)
     v["ccf"], v["biallelic"], v["clonal_basis"] = ccf, biallelic, basis
     v["ccf_low"], v["ccf_high"] = lo, hi
     # two inactivating hits in one gene (two truncations, or truncation + one-copy loss)
