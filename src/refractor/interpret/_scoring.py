@@ -277,7 +277,8 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
         firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
     if memo is None:
         trace, score = _trace(view, agent, calls, sets, firing)
-        span = _clonal_span(view, agent, trace, calls, sets, firing)
+        facts = _facts(view, trace, score)
+        span = _clonal_span(view, agent, trace, calls, sets, firing, fired=facts[2])
     else:
         hit = memo.get(key)
         if hit is None:
@@ -286,11 +287,22 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
                 terms = memo[_TERMS] = {}
                 memo[_CALLS], memo[_LESIONS], memo[_ASSESSES] = {}, {}, {}
             tr, sc = _trace(view, agent, calls, sets, firing, terms, memo[_CALLS])
+            fa = _facts(view, tr, sc)
             hit = memo[key] = (tr, sc, _clonal_span(view, agent, tr, calls, sets, firing,
-                                                    memo[_LESIONS]))
-        trace, score, span = hit
+                                                    memo[_LESIONS], fa[2]), fa)
+        trace, score, span, facts = hit
     return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span,
-                       (mechs, has_hist), None if memo is None else memo.get(_ASSESSES))
+                       (mechs, has_hist), None if memo is None else memo.get(_ASSESSES), facts)
+
+
+def _facts(view: KBView, trace, score: float) -> tuple:
+    """What an agent call reads off its trace and score: the level, whether a term fired that
+    assesses the call (a mechanism or a history term), the fired mechanisms and those that
+    raised the score (each once, trace order)."""
+    by_trace = any(t.status in HISTORY for t in trace) or any(t.mechanisms for t in trace)
+    fired = tuple(dict.fromkeys(m for t in trace for m in t.mechanisms))
+    positive = tuple(dict.fromkeys(m for t in trace if t.contribution > 0 for m in t.mechanisms))
+    return level_of(view, score), by_trace, fired, positive
 
 
 #: key of the per-sample term memo inside ``score_agent``'s ``memo`` (cannot equal a plan key)
@@ -301,7 +313,8 @@ _CALLS = object()
 _LESIONS, _ASSESSES = object(), object()
 
 
-def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=None):
+def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=None,
+                 fired=None):
     """Levels of the agent at the two ends of the CCF intervals of the lesions behind its
     trace: ``(level_at_low_end, level_at_high_end, [(mechanism, lo, hi), ...])``, or None when
     no lesion's interval moves its clonal factor (the reads are decisive, or unknown).
@@ -309,13 +322,16 @@ def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=N
     Every fired mechanism with an interval is set to its lower (then upper) end together; the
     score is recomputed by :func:`_score_at` (the arithmetic of :func:`_trace` without the
     trace records), so MAX groups and ALL terms are honoured. ``lesions`` (optional, one dict
-    per sample): each mechanism's ``(mechanism, lo, hi)`` or None, as found here.
+    per sample): each mechanism's ``(mechanism, lo, hi)`` or None, as found here; ``fired``
+    (optional): the trace's mechanisms, each once.
     """
     cc = clonal_ccf(view)
     if cc is None:
         return None
     moved = []
-    for m in dict.fromkeys(m for t in trace for m in t.mechanisms):
+    if fired is None:
+        fired = tuple(dict.fromkeys(m for t in trace for m in t.mechanisms))
+    for m in fired:
         if lesions is not None and m in lesions:
             x = lesions[m]
         else:
@@ -441,12 +457,11 @@ def _term(view, rule, t, ov, calls, sets, bits, firing, hsets) -> TraceTerm | No
 
 
 def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
-                span=None, refs=None, done=None) -> AgentCall:
-    level = level_of(view, score)
+                span=None, refs=None, done=None, facts=None) -> AgentCall:
+    level, by_trace, fired, positive = _facts(view, trace, score) if facts is None else facts
     mechs, has_hist = referenced(view, agent) if refs is None else refs
     present = [m for m in mechs if m in calls]
-    hist_fired = any(t.status in HISTORY for t in trace)
-    if hist_fired or any(t.mechanisms for t in trace):
+    if by_trace:
         assessable = True  # a term fired: its mechanism (or history) was assessed
     elif assessed is None:
         assessable = any(calls[m].status != "not_assessable" for m in present)
@@ -462,8 +477,6 @@ def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
             + ("; no clinical-history term of its rule fired" if has_hist else "")
             + "; this is no call of susceptibility")
         notes.append(reason)
-    fired = tuple(dict.fromkeys(m for t in trace for m in t.mechanisms))
-    positive = tuple(dict.fromkeys(m for t in trace if t.contribution > 0 for m in t.mechanisms))
     evidence = _evidence_ids(view, fired, agent) if fired else ()
     confidence, why = _confidence(view, agent, level, trace, positive, present, calls, assessable,
                                   assessed, done)
