@@ -62,10 +62,11 @@ class AmiciRunner:
     def __init__(self, module: Any, compiled: Any) -> None:
         self.model = module.get_model()
         self.model.set_parameter_list([])  # no sensitivities: no per-output sensitivity storage
-        self.states = list(self.model.get_state_ids())
-        self.pids = list(self.model.get_free_parameter_ids())
+        known = compiled.recordable()
+        self.states = [_sbml_id(a, known) for a in self.model.get_state_ids()]
+        self.pids = [_sbml_id(a, known) for a in self.model.get_free_parameter_ids()]
         self.pindex = {p: i for i, p in enumerate(self.pids)}
-        self.exprs = list(self.model.get_expression_ids())
+        self.exprs = [_sbml_id(a, known) for a in self.model.get_expression_ids()]
         self.base = np.array(self.model.get_free_parameters(), dtype=float)
         rr_species = list(compiled.species)
         missing = [s for s in self.states if s not in rr_species]
@@ -95,6 +96,14 @@ class AmiciRunner:
         s.set_absolute_tolerance(atol * k)
         s.set_max_steps(MAX_STEPS * (10 if loose else 1))
         return s
+
+
+def _sbml_id(amici_id: str, known: set[str]) -> str:
+    """The SBML id behind an AMICI id (AMICI prefixes ids it reserves, e.g. ``k``, with
+    ``amici_``)."""
+    if amici_id not in known and amici_id.startswith("amici_") and amici_id[6:] in known:
+        return amici_id[6:]
+    return amici_id
 
 
 _RUNNERS: dict[tuple[str, int], AmiciRunner] = {}
