@@ -1,8 +1,9 @@
-"""Benchmark: EARM 1.0 (PySB) for many parameter sets, Refractor's run_batch vs PySB.
+"""Benchmark: EARM 1.0 (PySB) for many parameter sets, Refractor's run_batch vs PySB and AMICI.
 
 One command::
 
     .venv/bin/python benchmarks/bench_earm.py [--sets 1000] [--pysb-sets 100] [--points 100]
+        [--amici-python /path/to/venv-with-amici/bin/python]
 
 Model: EARM 1.0 as shipped with PySB (``pysb.examples.earm_1_0``; Albeck et al. PLoS Biol
 2008, doi:10.1371/journal.pbio.0060299; PySB: Lopez et al. Mol Syst Biol 2013, PMID 23423320),
@@ -20,13 +21,28 @@ to ``--sets`` when smaller; stated in the output), run_batch time for all sets w
 and n_jobs=2 (per-core scaling), a bare libRoadRunner loop (wrapper overhead per set), the
 speed ratio, and the maximum relative difference of final cleaved PARP between the tools.
 Requires the ``bench`` extra: ``pip install -e .[bench]`` (pysb, bionetgen, cython).
+
+AMICI (Froehlich et al., Bioinformatics 2021, doi:10.1093/bioinformatics/btab227), the
+field's fastest reference, is timed on the same SBML, grid, tolerances and sets: its C++
+``run_simulations`` with ``set_parameter_list([])`` (no sensitivities), 1 and 2 OpenMP
+threads, KLU (its default sparse solver) and dense; AMICI's public Python wrapper (result
+views); and ``run_batch(backend="amici")`` with n_jobs 1 and 2. AMICI needs sympy >= 1.12.1
+and PySB 1.17 pins sympy < 1.12, so they cannot share one environment: AMICI runs in a child
+process of ``--amici-python`` (an interpreter with ``refractor[amici]`` installed; default: this
+one if it can import amici, else ``$REFRACTOR_AMICI_PYTHON``), given the SBML and the sets
+through a temporary folder. CPU time is printed beside wall time for every figure (other
+jobs on a shared machine inflate wall time, hardly CPU time).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -66,7 +82,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--atol", type=float, default=1e-6)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds (best is kept)")
+    ap.add_argument("--amici-python", default=None,
+                    help="Python with refractor[amici] installed (AMICI conflicts with PySB)")
+    ap.add_argument("--amici-worker", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.amici_worker:
+        return _amici_worker(Path(a.amici_worker))
 
     import roadrunner
     from pysb.bng import generate_equations
@@ -76,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     from refractor.models.batch import run_batch
 
     model, bng = _earm_model()
-    print(f"load average at start: {os.getloadavg()[0]:.2f} (timings are wall-clock)")
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (wall and CPU time are both printed)")
     print(f"cores: {os.cpu_count()}  python {sys.version.split()[0]}  "
           f"libroadrunner {roadrunner.__version__}  BioNetGen: {bng}")
     generate_equations(model)
@@ -113,9 +134,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"PySB ScipyOdeSimulator[cython, {integ:5s}]: {wall / n_p * 1e3:8.1f} ms/sim "
               f"(CPU {cpu / n_p * 1e3:.1f} ms); {a.sets} sets = {wall / n_p * a.sets:8.2f} s"
               f"{note}; setup+compile {t_setup:.1f} s")
-    pysb_final = pysb["vode"]["final"]
-    per_pysb = pysb["vode"]["per"]
-    t_pysb_total = per_pysb * a.sets
 
     # ---- bare libRoadRunner loop ----------------------------------------------------------
     t0 = time.perf_counter()
@@ -136,18 +154,19 @@ def main(argv: list[str] | None = None) -> None:
             rr.simulate(0.0, T_END, a.points)
         return time.perf_counter() - t0, time.process_time() - c0
 
-    # ---- Refractor run_batch --------------------------------------------------------------
-    def batch(nj: int) -> tuple[float, float, pd.DataFrame]:
+    # ---- Refractor run_batch (libRoadRunner, the default backend) --------------------------
+    def batch(nj: int) -> tuple[float, float, np.ndarray]:
         import resource
 
         ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0, c0 = time.perf_counter(), time.process_time()
         out = run_batch(sbml, params, t_end=T_END, points=a.points, selections=[cparp_id],
-                        n_jobs=nj, rtol=a.rtol, atol=a.atol, final_only=True)
+                        n_jobs=nj, rtol=a.rtol, atol=a.atol)
         ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (time.process_time() - c0) + (ch1.ru_utime + ch1.ru_stime
                                              - ch0.ru_utime - ch0.ru_stime)
-        return time.perf_counter() - t0, cpu, out
+        course = out[cparp_id].to_numpy().reshape(a.sets, a.points)
+        return time.perf_counter() - t0, cpu, course
 
     t0 = time.perf_counter()
     batch(1)  # first call compiles the model once per process (cached afterwards)
@@ -161,63 +180,246 @@ def main(argv: list[str] | None = None) -> None:
         w, c, f2 = batch(2)
         runs["rb2"].append((w, c))
     best = {k: min(v) for k, v in runs.items()}
-    (t_bare, cpu_bare), (t_rb1, cpu_rb1), (t_rb2, cpu_rb2) = best["bare"], best["rb1"], best["rb2"]
+    assert np.allclose(f1, f2, rtol=1e-12, atol=0)
     print(f"libRoadRunner compile of the SBML: {t_compile:.2f} s (run_batch first call "
           f"{t_first:.2f} s incl. compile)")
-    print(f"bare libRoadRunner loop (1 core):          {t_bare / a.sets * 1e3:8.2f} ms/sim "
-          f"(CPU {cpu_bare / a.sets * 1e3:.2f} ms); {a.sets} sets = {t_bare:8.2f} s")
-    print(f"refractor run_batch n_jobs=1:              {t_rb1 / a.sets * 1e3:8.2f} ms/sim "
-          f"(CPU {cpu_rb1 / a.sets * 1e3:.2f} ms); {a.sets} sets = {t_rb1:8.2f} s")
-    print(f"refractor run_batch n_jobs=2:              {t_rb2 / a.sets * 1e3:8.2f} ms/sim "
-          f"(CPU {cpu_rb2 / a.sets * 1e3:.2f} ms); {a.sets} sets = {t_rb2:8.2f} s "
-          "(incl. starting 2 worker processes)")
-    print(f"  (best of {a.repeats} interleaved rounds; all rounds, s: "
+    print(f"  (libRoadRunner rounds, wall s: "
           + ", ".join(f"{k} " + "/".join(f"{w:.2f}" for w, _ in v) for k, v in runs.items())
           + ")")
-    rb_final = f2[cparp_id].to_numpy()
-    assert np.allclose(rb_final, f1[cparp_id].to_numpy(), rtol=1e-12, atol=0)
-    times = {1: t_rb1, 2: t_rb2}
+
+    # ---- AMICI (child process: its sympy conflicts with PySB's) ----------------------------
+    python = _amici_python(a.amici_python)
+    am = None
+    if python is None:
+        print("AMICI: not run (no interpreter with amici: pass --amici-python or set "
+              "REFRACTOR_AMICI_PYTHON; pip install 'refractor[amici]' in another venv)")
+    else:
+        am = _run_amici(python, sbml, params, a, cparp_id)
+    if am is not None:
+        res, courses, t_child = am
+        print(f"AMICI {res['amici']} (OpenMP {res['openmp']}) in {python}: model load/compile "
+              f"{res['load_s']:.1f} s, child process {t_child:.1f} s in all")
+        print("  (AMICI rounds, wall s: " + ", ".join(
+            f"{k} " + "/".join(f"{w:.2f}" for w in res[k + '_all'])
+            for k in ("raw1", "raw2", "dense1", "public1", "rb1", "rb2")) + ")")
 
     # ---- figures ---------------------------------------------------------------------------
-    scale = max(float(np.max(np.abs(pysb_final))), 1.0)
-    denom = np.maximum(np.abs(pysb_final), 1e-6 * scale)
-    rel = np.abs(rb_final[:n_p] - pysb_final) / denom
-    overhead = (times[1] - t_bare) / a.sets
-    print()
-    print(f"speed-up run_batch(n_jobs=2) vs PySB (default vode): {t_pysb_total / times[2]:8.1f} x  "
-          "(target >= 120x)")
-    print(f"speed-up run_batch(n_jobs=2) vs PySB (lsoda, its fastest here): "
-          f"{pysb['lsoda']['per'] * a.sets / times[2]:8.1f} x")
-    print(f"speed-up bare RoadRunner loop vs PySB: {t_pysb_total / t_bare:8.1f} x")
-    print(f"per-core scaling n_jobs=1 -> 2:        {times[1] / times[2]:8.2f} x  (ideal 2.0)")
-    print(f"run_batch overhead vs bare loop:       {overhead * 1e3:8.3f} ms per set (n_jobs=1, warm; "
-          f"CPU {(cpu_rb1 - cpu_bare) / a.sets * 1e3:.3f} ms)")
-    per_core = cpu_rb2 / a.sets / 2
-    print(f"CPU-time ratio PySB / run_batch(n_jobs=2, 2 cores): vode "
-          f"{pysb['vode']['cpu'] / per_core:6.1f} x, lsoda {pysb['lsoda']['cpu'] / per_core:6.1f} x"
-          "  (CPU time per set; insensitive to other load on the machine)")
-    rel_ls = np.abs(rb_final[:n_p] - pysb["lsoda"]["final"]) / denom
-    print(f"max relative difference final cPARP (run_batch vs PySB, {n_p} sets): vode "
-          f"{rel.max():.2e}, lsoda {rel_ls.max():.2e} (target <= 1e-3)")
-    print(f"final cPARP range: {pysb_final.min():.4g} .. {pysb_final.max():.4g} molecules")
+    rows: list[tuple[str, float, float]] = [
+        ("PySB ScipyOdeSimulator cython vode (default)", pysb["vode"]["per"], pysb["vode"]["cpu"]),
+        ("PySB ScipyOdeSimulator cython lsoda (its best)", pysb["lsoda"]["per"],
+         pysb["lsoda"]["cpu"]),
+        ("bare libRoadRunner loop, 1 core", best["bare"][0] / a.sets, best["bare"][1] / a.sets),
+        ("run_batch libRoadRunner n_jobs=1", best["rb1"][0] / a.sets, best["rb1"][1] / a.sets),
+        ("run_batch libRoadRunner n_jobs=2 (processes)", best["rb2"][0] / a.sets,
+         best["rb2"][1] / a.sets),
+    ]
+    if am is not None:
+        rows += [
+            ("AMICI out of the box (sensitivity storage), 1 thread",
+             *res["default_plist"]),
+            ("AMICI C++ run_simulations, plist [], KLU, 1 thread", *res["raw1"]),
+            ("AMICI C++ run_simulations, plist [], KLU, 2 threads", *res["raw2"]),
+            ("AMICI C++ run_simulations, plist [], dense, 1 thread", *res["dense1"]),
+            ("AMICI Python run_simulations (result views), 1 thr.", *res["public1"]),
+            ("run_batch backend=amici n_jobs=1", *res["rb1"]),
+            ("run_batch backend=amici n_jobs=2 (threads)", *res["rb2"]),
+        ]
+    print(f"\n{'per simulation (best of rounds)':54s} {'wall ms':>9s} {'CPU ms':>9s} "
+          f"{'x lsoda wall':>12s} {'x lsoda CPU':>12s}")
+    ls_w, ls_c = pysb["lsoda"]["per"], pysb["lsoda"]["cpu"]
+    for label, w, c in rows:
+        print(f"{label:54s} {w * 1e3:9.3f} {c * 1e3:9.3f} {ls_w / w:12.1f} {ls_c / c:12.1f}")
+    print(f"(PySB{note}; 'x lsoda CPU' compares CPU time per simulation: with 2 workers the "
+          "CPU of both cores counts)")
+    print(f"per-core scaling run_batch libRoadRunner n_jobs=1 -> 2: "
+          f"{best['rb1'][0] / best['rb2'][0]:.2f}x wall (ideal 2.0)")
+    print(f"run_batch libRoadRunner overhead vs bare loop: "
+          f"{(best['rb1'][0] - best['bare'][0]) / a.sets * 1e3:.3f} ms wall, "
+          f"{(best['rb1'][1] - best['bare'][1]) / a.sets * 1e3:.3f} ms CPU per set")
+    if am is not None:
+        print(f"per-thread scaling run_batch amici n_jobs=1 -> 2: "
+              f"{res['rb1'][0] / res['rb2'][0]:.2f}x wall; AMICI C++ 1 -> 2 threads: "
+              f"{res['raw1'][0] / res['raw2'][0]:.2f}x")
+        print(f"run_batch(amici, 2) / AMICI C++ 2 threads: wall {res['rb2'][0] / res['raw2'][0]:.2f}"
+              f", CPU {res['rb2'][1] / res['raw2'][1]:.2f} (<= 1: as fast as AMICI itself)")
+        print(f"run_batch(amici, 2) vs PySB lsoda: {ls_w / res['rb2'][0]:.1f}x wall "
+              f"(target >= 50x); run_batch(libRoadRunner, 2): {ls_w / best['rb2'][0]:.1f}x")
+
+    # ---- agreement -------------------------------------------------------------------------
+    scale = max(float(np.max(np.abs(f2))), 1.0)
+    floor = 1e-6 * scale  # whole time courses: cPARP starts at 0
+    fin = f2[:, -1]
+    print(f"\nfinal cPARP range: {fin.min():.4g} .. {fin.max():.4g} molecules; relative "
+          f"differences below use max(|reference|, {floor:.3g} molecules)")
+    print(f"max rel. difference, final cPARP, run_batch libRoadRunner vs PySB ({n_p} sets): "
+          f"vode {_rel(fin[:n_p], pysb['vode']['final'], floor):.2e}, "
+          f"lsoda {_rel(fin[:n_p], pysb['lsoda']['final'], floor):.2e}")
+    if am is not None:
+        for key, label in (("raw2", "AMICI C++"), ("rb2", "run_batch amici")):
+            print(f"max rel. difference, whole cPARP course ({a.points} points x {a.sets} sets), "
+                  f"{label} vs run_batch libRoadRunner: {_rel(courses[key], f2, floor):.2e}")
+        print(f"max rel. difference, run_batch amici vs AMICI C++: "
+              f"{_rel(courses['rb2'], courses['raw2'], floor):.2e}")
 
     # accuracy of each tool against a tight-tolerance reference (CVODE rtol 1e-11, atol 1e-8)
     ref = roadrunner.RoadRunner(sbml)
     ref.integrator.relative_tolerance = 1e-11
     ref.integrator.absolute_tolerance = 1e-8
+    ref.integrator.maximum_num_steps = 200_000
     ref.timeCourseSelections = ["time", f"[{cparp_id}]"]
-    ref_final = np.empty(n_p)
+    ref_course = np.empty((n_p, a.points))
     for i, row in enumerate(vals[:n_p]):
         for k, v in zip(keys, row):
             ref.model.setValue(k, v)
         ref.resetAll()
-        ref_final[i] = ref.simulate(0.0, T_END, a.points)[-1, 1]
-    err_rb = np.max(np.abs(rb_final[:n_p] - ref_final) / np.abs(ref_final))
-    err_py = np.max(np.abs(pysb_final - ref_final) / np.abs(ref_final))
-    err_ls = np.max(np.abs(pysb["lsoda"]["final"] - ref_final) / np.abs(ref_final))
+        ref_course[i] = ref.simulate(0.0, T_END, a.points)[:, 1]
+    errs = {"run_batch libRoadRunner": f2[:n_p], "PySB vode (final only)": None,
+            "PySB lsoda (final only)": None}
+    if am is not None:
+        errs["AMICI C++"] = courses["raw2"][:n_p]
+        errs["run_batch amici"] = courses["rb2"][:n_p]
+    parts = []
+    for label, course in errs.items():
+        if course is None:
+            integ = "vode" if "vode" in label else "lsoda"
+            parts.append(f"{label} {_rel(pysb[integ]['final'], ref_course[:, -1], floor):.1e}")
+        else:
+            parts.append(f"{label} {_rel(course, ref_course, floor):.1e}")
+    print(f"max rel. error vs tight reference (libRoadRunner rtol 1e-11, {n_p} sets, whole "
+          f"course unless noted): " + ", ".join(parts))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
-    print(f"max relative error vs tight reference (rtol 1e-11): run_batch {err_rb:.1e}, "
-          f"PySB vode {err_py:.1e}, PySB lsoda {err_ls:.1e}")
+
+def _amici_worker(folder: Path) -> None:
+    """Child process (interpreter with AMICI): time AMICI and run_batch(backend="amici")."""
+    import amici
+    import amici.sim.sundials as asd
+    from amici.sim.sundials._swig_wrappers import _get_ptr
+
+    from refractor.models import _amici_build, run_batch
+    from refractor.models._amici import _vector
+    from refractor.models._integrate import MAX_STEPS
+    from refractor.settings import Settings
+
+    cfg = json.loads((folder / "config.json").read_text())
+    sbml = (folder / "earm.xml").read_text()
+    names, vals = cfg["names"], np.load(folder / "sets.npy")
+    params = pd.DataFrame(vals, columns=names)
+    ts = np.linspace(0.0, T_END, cfg["points"])
+    t0 = time.perf_counter()
+    module = _amici_build.load_module(sbml, Settings.resolve().cache_dir)
+    t_load = time.perf_counter() - t0
+    model = module.get_model()
+    model.set_parameter_list([])
+    pids = list(model.get_free_parameter_ids())
+    idx = [pids.index(n) for n in names]
+    base = np.array(model.get_free_parameters())
+    ci = list(model.get_state_ids()).index(cfg["readout"])
+    nx = model.nx_rdata
+
+    def edatas(m: object, rows: np.ndarray) -> list:
+        out = []
+        for row in rows:
+            e = asd.ExpData(m)
+            e.set_timepoints(list(ts))
+            p = base.copy()
+            p[idx] = row
+            e.free_parameters = list(p)
+            out.append(e)
+        return out
+
+    def solver(m: object, dense: bool = False) -> object:
+        s = m.create_solver()
+        s.set_relative_tolerance(cfg["rtol"])
+        s.set_absolute_tolerance(cfg["atol"])
+        s.set_max_steps(MAX_STEPS)
+        if dense:
+            s.set_linear_solver(asd.LinearSolver.dense)
+        return s
+
+    swig = asd.amici_swig_py
+    eds = edatas(model, vals)
+    solvers = {"klu": solver(model), "dense": solver(model, dense=True)}
+
+    def raw(nt: int, kind: str = "klu", m: object = model, e: list = eds) -> tuple:
+        sv = solvers[kind] if m is model else solver(m)  # keep a reference: C++ uses it
+        t0, c0 = time.perf_counter(), time.process_time()
+        rds = swig.run_simulations(_get_ptr(sv), swig.ExpDataPtrVector(e), _get_ptr(m), False, nt)
+        course = np.array([_vector(rd.x).reshape(len(ts), nx)[:, ci] for rd in rds])
+        w, c = time.perf_counter() - t0, time.process_time() - c0
+        assert all(rd.status == 0 for rd in rds)
+        return w, c, course
+
+    def public(nt: int) -> tuple:
+        t0, c0 = time.perf_counter(), time.process_time()
+        rds = asd.run_simulations(model, solvers["klu"], eds, failfast=False, num_threads=nt)
+        course = np.array([rd.x[:, ci] for rd in rds])
+        return time.perf_counter() - t0, time.process_time() - c0, course
+
+    def batch(nj: int) -> tuple:
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = run_batch(sbml, params, t_end=T_END, points=cfg["points"],
+                        selections=[cfg["readout"]], n_jobs=nj, rtol=cfg["rtol"],
+                        atol=cfg["atol"], backend="amici")
+        course = out[cfg["readout"]].to_numpy().reshape(len(vals), len(ts))
+        return time.perf_counter() - t0, time.process_time() - c0, course
+
+    batch(1)  # warm (the module is loaded above)
+    n_def = min(len(vals), 100)
+    plain = module.get_model()  # out of the box: sensitivities for every parameter allocated
+    w, c, _ = raw(1, m=plain, e=edatas(plain, vals[:n_def]))
+    res: dict = {"load_s": t_load, "amici": amici.__version__, "openmp":
+                 bool(asd.compiled_with_openmp()), "default_plist": [w / n_def, c / n_def]}
+    runs: dict[str, list] = {k: [] for k in ("raw1", "raw2", "dense1", "public1", "rb1", "rb2")}
+    keep: dict[str, np.ndarray] = {}
+    for _ in range(cfg["repeats"]):
+        for key, fn in (("raw1", lambda: raw(1)), ("raw2", lambda: raw(2)),
+                        ("dense1", lambda: raw(1, "dense")), ("public1", lambda: public(1)),
+                        ("rb1", lambda: batch(1)), ("rb2", lambda: batch(2))):
+            w, c, course = fn()
+            runs[key].append((w, c))
+            keep[key] = course
+    for key, v in runs.items():
+        res[key] = [x / len(vals) for x in min(v)]
+        res[key + "_all"] = [w for w, _ in v]
+        np.save(folder / f"{key}.npy", keep[key])
+    (folder / "result.json").write_text(json.dumps(res))
+
+
+def _amici_python(given: str | None) -> str | None:
+    if given:
+        return given
+    import importlib.util
+
+    if importlib.util.find_spec("amici") is not None:
+        return sys.executable
+    return os.environ.get("REFRACTOR_AMICI_PYTHON") or None
+
+
+def _run_amici(python: str, sbml: str, params: pd.DataFrame, a: argparse.Namespace,
+               readout: str) -> tuple[dict, dict[str, np.ndarray], float] | None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "earm.xml").write_text(sbml)
+        np.save(folder / "sets.npy", params.to_numpy())
+        (folder / "config.json").write_text(json.dumps(
+            {"names": list(params.columns), "points": a.points, "rtol": a.rtol,
+             "atol": a.atol, "repeats": a.repeats, "readout": readout}))
+        t0 = time.perf_counter()
+        proc = subprocess.run([python, __file__, "--amici-worker", tmp], capture_output=True,
+                              text=True)
+        if proc.returncode != 0:
+            print(f"AMICI run failed ({python}, exit {proc.returncode}):\n"
+                  f"{(proc.stdout + proc.stderr)[-3000:]}")
+            return None
+        res = json.loads((folder / "result.json").read_text())
+        courses = {k: np.load(folder / f"{k}.npy")
+                   for k in ("raw1", "raw2", "dense1", "public1", "rb1", "rb2")}
+    return res, courses, time.perf_counter() - t0
+
+
+def _rel(a: np.ndarray, b: np.ndarray, floor: float) -> float:
+    """max |a - b| / max(|b|, floor)."""
+    return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), floor)))
 
 
 if __name__ == "__main__":
