@@ -5,13 +5,14 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= refractor-demo
+EXTRAS ?= test
 
 .PHONY: setup demo test bench clean
 
 $(BIN)/refractor: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $@
 
 setup: $(BIN)/refractor
