@@ -1,9 +1,10 @@
 """The optional AMICI backend of :func:`~refractor.models.run_batch`.
 
-libRoadRunner stays the reference engine: every parameter set is first configured on the
-model's compiled libRoadRunner instance by :meth:`Model.configure` (defaults -> agent -> dose
--> ``set`` -> perturbations, with the same checks), and its initial state (initial
-assignments evaluated) and changed parameters are handed to AMICI, which only integrates.
+libRoadRunner stays the reference: every parameter set's values come from
+:meth:`Model.settings_values` (defaults -> agent -> dose -> ``set`` -> perturbations, with the
+same checks as every run); changed parameters are handed to AMICI, and when a species is set
+directly the row is applied to the compiled libRoadRunner instance and its initial state
+(initial assignments evaluated) is handed over too. AMICI only integrates.
 AMICI's CVODES uses the symbolic sparse Jacobian with the KLU solver, where libRoadRunner's
 CVODE uses a dense difference-quotient Jacobian; on EARM 1.0 that makes one simulation about
 1.5x cheaper in CPU time (``benchmarks/bench_earm.py``).
@@ -118,12 +119,23 @@ def runner_for(module: Any, compiled: Any) -> AmiciRunner:
 
 
 def _state_and_parameters(model: Any, runner: AmiciRunner, c: Any, row: Mapping[str, float],
-                          agent: str | None, dose: float,
-                          perturbations: Any) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-    """Configure ``row`` on the libRoadRunner instance; AMICI's x0 and parameter vector."""
-    settings = model.configure(agent=agent, dose=dose, set=row, perturbations=perturbations)
-    amounts = np.asarray(c.rr.model.getFloatingSpeciesAmounts(), dtype=float)
-    x0 = amounts[runner.rr_order]  # unit volumes: amount == concentration
+                          agent: str | None, dose: float, perturbations: Any,
+                          ) -> tuple[np.ndarray | None, np.ndarray, dict[str, float]]:
+    """AMICI's x0 (None: AMICI evaluates the initial assignments itself) and parameters.
+
+    The values come from :meth:`Model.settings_values` (same order and checks as every
+    run). Only when a species is set directly is the row applied to the libRoadRunner
+    instance and its initial state (initial assignments evaluated) handed over; parameters
+    alone are passed to AMICI, whose initial assignments are those of the same SBML.
+    """
+    values = model.settings_values(agent=agent, dose=dose, set=row, perturbations=perturbations)
+    settings = {k: v for k, v in values.items() if v != c.defaults.get(k)}
+    x0 = None
+    if any(k in runner.sindex for k in settings):
+        c.restore(keep=values)
+        c.apply(values)
+        amounts = np.asarray(c.rr.model.getFloatingSpeciesAmounts(), dtype=float)
+        x0 = amounts[runner.rr_order]  # unit volumes: amount == concentration
     p = runner.base.copy()
     for k, v in settings.items():
         i = runner.pindex.get(k)
@@ -254,17 +266,19 @@ def _simulate(asd: Any, runner: AmiciRunner, solver: Any, prepared: list, times:
     """One pass of AMICI over ``prepared`` (x0, p, pre) sets; None for a failed set."""
     model = runner.model
     results: list[np.ndarray | None] = [None] * len(prepared)
-    starts = [x0 for x0, _p, _pre in prepared]
+    starts = [x0 for x0, _p, _pre in prepared]  # None: AMICI evaluates x0 itself
+    lost = set()  # sets whose pre-equilibration failed
     pre_rows = [i for i, (_x0, _p, pre) in enumerate(prepared) if pre > 0]
     if pre_rows:  # untreated pre-equilibration: doses 0 (parameter or species), flag 1
         edatas = []
         for i in pre_rows:
             x0, p, pre = prepared[i]
-            x0, p = x0.copy(), p.copy()
-            for d in dose_ids:
+            x0 = None if x0 is None else x0.copy()
+            p = p.copy()
+            for d in dose_ids:  # a dose species away from 0 was set, so x0 is given
                 if d in runner.pindex:
                     p[runner.pindex[d]] = 0.0
-                elif d in runner.sindex:
+                elif d in runner.sindex and x0 is not None:
                     x0[runner.sindex[d]] = 0.0
             if flag is not None:
                 p[flag] = 1.0
@@ -272,14 +286,14 @@ def _simulate(asd: Any, runner: AmiciRunner, solver: Any, prepared: list, times:
         for i, rd in zip(pre_rows, _run(asd, runner, solver, edatas, n_threads)):
             x = _vector(rd.x) if rd.status == 0 else None
             if x is None or not np.all(np.isfinite(x)):
-                starts[i] = None
+                lost.add(i)
                 continue
             x0 = prepared[i][0]
             for d in dose_ids:  # the doses go in after pre-equilibration
-                if d in runner.sindex:
+                if d in runner.sindex and x0 is not None:
                     x[runner.sindex[d]] = x0[runner.sindex[d]]
             starts[i] = x
-    live = [i for i in range(len(prepared)) if starts[i] is not None]
+    live = [i for i in range(len(prepared)) if i not in lost]
     edatas = []
     for i in live:
         p = prepared[i][1].copy()
@@ -296,11 +310,12 @@ def _simulate(asd: Any, runner: AmiciRunner, solver: Any, prepared: list, times:
     return results
 
 
-def _edata(asd: Any, model: Any, x0: np.ndarray, p: np.ndarray, ts: Sequence[float]) -> Any:
+def _edata(asd: Any, model: Any, x0: np.ndarray | None, p: np.ndarray, ts: Sequence[float]) -> Any:
     e = asd.ExpData(model)
     e.set_timepoints(list(ts))
     e.free_parameters = list(p)
-    e.x0 = list(x0)
+    if x0 is not None:
+        e.x0 = list(x0)
     e.plist = []
     return e
 
