@@ -2,8 +2,10 @@
 this version stay readable (anndata's habit: outputs are kept as fixtures that tests must read).
 
 tests/data/report/sample-report-1.0.*.json were written by the release before schema 1.1
-(``level`` held a level even for calls that were not assessed); sample-report-1.1.*.json by this
-version. Do not regenerate the 1.0 files: they are the record of what earlier versions wrote.
+(``level`` held a level even for calls that were not assessed); sample-report-1.1.*.json by the
+release before schema 1.2 (observations without ``ccf_low`` / ``ccf_high``); sample-report-1.2.*.json
+by this version (demo CLL01 and MM01). Do not regenerate the 1.0 / 1.1 files: they are the record of
+what earlier versions wrote.
 """
 from __future__ import annotations
 

@@ -128,6 +128,22 @@ class Assembler:
                 f"a variant in a fraction CCF of cancer cells adds its weight x min(1, CCF / "
                 f"{clon.clonal_ccf:g}); CCF from VAF with purity (default {clon.default_purity:g} "
                 "when not given), local copy number (diploid when not given) and one mutated copy")
+        vobs = [o for c in calls.values() for o in c.observations
+                if o.kind == "variant" and o.clonal_fraction is not None]
+        if any(o.ccf_low is not None for o in vobs):
+            assumptions.append(
+                "CCF 95% intervals come from the alt/total read counts (Clopper-Pearson on the "
+                "VAF) and cover read sampling only; purity and copy number are taken as exact")
+        if any(o.ccf_low is None for o in vobs):
+            assumptions.append(
+                "variants without alt/total read counts have no CCF interval: how certain their "
+                "clonal fraction is, is unknown")
+        if any(o.clonal_basis and o.clonal_basis.startswith(("two truncating", "truncating "))
+               for o in vobs):
+            assumptions.append(
+                "two inactivating hits in one gene are read as biallelic loss: two truncating "
+                "variants are assumed to lie on different alleles (phase not measured), and the "
+                "hits are assumed to share cells (nested clones)")
         return SampleResult(
             sample=sample,
             disease=disease,

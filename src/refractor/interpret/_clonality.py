@@ -28,6 +28,19 @@ fraction taken as 1, the mutated copies are ``m = 2 * 2**r * VAF / p`` and the t
 hemizygous or homozygous) when ``m >= n_t - 0.5`` (half a copy of rounding tolerance, ASSUMED),
 otherwise *monoallelic*. Diploid and pure: biallelic from VAF 0.75; with a one-copy loss
 (r = -1): from VAF 0.5. An unknown VAF is taken as monoallelic (the weaker reading) and says so.
+Two separate inactivating hits in one gene (two truncating variants, or a truncation with a
+one-copy loss) are recognised in :mod:`refractor.interpret._twohit`.
+
+Interval (read-count uncertainty). With the variant's alt-allele reads ``k`` of depth ``n`` the
+VAF has the exact two-sided 95% binomial interval of Clopper & Pearson (Biometrika 1934;26:404,
+doi:10.1093/biomet/26.4.404): ``lo = B^-1(0.025; k, n - k + 1)``, ``hi = B^-1(0.975; k + 1,
+n - k)`` with ``B^-1`` the beta quantile (``lo = 0`` when ``k = 0``, ``hi = 1`` when ``k = n``).
+Both ends are propagated through the same CCF formula (the formula is monotone in the VAF), so
+the CCF interval is ``[min(1, 2 * 2**r * lo / p), min(1, 2 * 2**r * hi / p)]``. It covers the
+sampling noise of the reads only, not the uncertainty of purity or copy number (stated on the
+observation). Relative to the KB's ``clonal_ccf`` (the CCF from which a lesion counts fully) a
+variant is *clonal* when the whole interval lies at or above it, *subclonal* when it lies below,
+and *uncertain* when it spans both. Without read counts the interval is unknown and says so.
 """
 from __future__ import annotations
 
@@ -67,6 +80,78 @@ def _basis(purity_given: bool, purity: float, cn_given: bool, log2: float) -> st
             "(Landau et al. 2014, PMID 23979521)")
 
 
+#: two-sided level of the Clopper-Pearson interval on the VAF
+INTERVAL_LEVEL = 0.95
+
+
+def vaf_interval(alt: np.ndarray, depth: np.ndarray,
+                 level: float = INTERVAL_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson interval of the allele fraction ``alt / depth`` per row (NaN where the
+    counts are unknown, the depth is 0 or ``alt`` exceeds ``depth``)."""
+    from scipy.special import betaincinv  # lazy: keeps ``import refractor`` light
+
+    k = np.asarray(alt, dtype=float)
+    n = np.asarray(depth, dtype=float)
+    ok = np.isfinite(k) & np.isfinite(n) & (n > 0) & (k >= 0) & (k <= n)
+    a = (1.0 - level) / 2.0
+    kk, nn = np.where(ok, k, 1.0), np.where(ok, n, 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(kk > 0, betaincinv(np.maximum(kk, 1e-300), nn - kk + 1.0, a), 0.0)
+        hi = np.where(kk < nn, betaincinv(kk + 1.0, np.maximum(nn - kk, 1e-300), 1.0 - a), 1.0)
+    return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+
+
+def ccf_interval(alt: np.ndarray, depth: np.ndarray, log2: np.ndarray,
+                 purity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The VAF interval propagated through ``CCF = min(1, 2 * 2**r * VAF / p)`` (NaN = unknown)."""
+    vlo, vhi = vaf_interval(alt, depth)
+    log2 = np.asarray(log2, dtype=float)
+    mixed = 2.0 * np.where(np.isfinite(log2), np.exp2(np.nan_to_num(log2)), 1.0)
+    p = np.asarray(purity, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.minimum(1.0, mixed * vlo / p), np.minimum(1.0, mixed * vhi / p)
+
+
+def interval_class(lo: float, hi: float, clonal_ccf: float | None) -> str | None:
+    """``clonal`` / ``subclonal`` / ``uncertain`` (the interval spans ``clonal_ccf``), or None
+    when the interval or the KB's clonality rule is unknown."""
+    if clonal_ccf is None or lo is None or hi is None or lo != lo or hi != hi:
+        return None
+    if lo >= clonal_ccf:
+        return "clonal"
+    return "subclonal" if hi < clonal_ccf else "uncertain"
+
+
+def interval_text(lo: float, hi: float, alt: float, depth: float,
+                  clonal_ccf: float | None) -> str:
+    """How the interval was obtained and what it says, for the observation's basis."""
+    if lo != lo or hi != hi:
+        return ("95% interval unknown: no alt/total read counts for this variant, so the "
+                "read-count uncertainty of the CCF is not known")
+    cls = interval_class(lo, hi, clonal_ccf)
+    where = ({"clonal": f"entirely >= clonal_ccf {clonal_ccf:g}: clonal",
+              "subclonal": f"entirely < clonal_ccf {clonal_ccf:g}: subclonal",
+              "uncertain": f"spans clonal_ccf {clonal_ccf:g}: clonality uncertain"}[cls]
+             if cls else "no clonality rule in the KB")
+    return (f"CCF 95% interval {lo:.2f}-{hi:.2f} from {alt:g}/{depth:g} alt/total reads "
+            f"(Clopper-Pearson, doi:10.1093/biomet/26.4.404; read sampling only, purity and "
+            f"copy number taken as exact), {where}")
+
+
+def call_interval(call) -> tuple[float, float] | None:
+    """The 95% read-count interval of a mechanism call's clonal fraction: the largest lower and
+    upper ends over its observations (the call's CCF is their largest), when every observation
+    is a variant with an interval; None when any lacks one (no read counts, bulk data)."""
+    if call.clonal_fraction is None or not call.observations:
+        return None
+    lo = hi = -np.inf
+    for o in call.observations:
+        if o.kind != "variant" or o.ccf_low is None or o.ccf_high is None:
+            return None
+        lo, hi = max(lo, o.ccf_low), max(hi, o.ccf_high)
+    return lo, hi
+
+
 def clonal_factor(ccf: float | None, clonal_ccf: float | None) -> float:
     """Weight multiplier of a lesion in a fraction ``ccf`` of cancer cells:
     ``min(1, ccf / clonal_ccf)``; 1 when the CCF is unknown or the KB sets no clonality rule."""
@@ -83,4 +168,6 @@ def clonal_factors(ccf: np.ndarray, clonal_ccf: float | None) -> np.ndarray:
         return np.where(np.isfinite(ccf), np.minimum(1.0, ccf / clonal_ccf), 1.0)
 
 
-__all__ = ["clonal_columns", "clonal_factor", "clonal_factors", "BIALLELIC_TOLERANCE"]
+__all__ = ["clonal_columns", "clonal_factor", "clonal_factors", "BIALLELIC_TOLERANCE",
+           "INTERVAL_LEVEL", "vaf_interval", "ccf_interval", "interval_class", "interval_text",
+           "call_interval"]

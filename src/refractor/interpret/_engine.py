@@ -39,7 +39,7 @@ def _sample_context(prep: Prepared, i: int):
 
 
 def _to_obs(bid, kind, gene, detail, resolution, value, threshold, comparison, unit, source,
-            assumed, ccf, clonal_basis) -> Observation:
+            assumed, ccf, clonal_basis, ccf_low, ccf_high) -> Observation:
     def num(x):
         return None if x is None or x != x else float(x)
 
@@ -48,7 +48,7 @@ def _to_obs(bid, kind, gene, detail, resolution, value, threshold, comparison, u
 
     return Observation(bid, kind, txt(gene), detail, resolution, num(value), num(threshold),
                        txt(comparison), txt(unit), txt(source), bool(assumed), num(ccf),
-                       txt(clonal_basis))
+                       txt(clonal_basis), num(ccf_low), num(ccf_high))
 
 
 def data_assessed(view: KBView, prep: Prepared, states: np.ndarray) -> np.ndarray:

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from refractor.errors import InputError
-from refractor.interpret._clonality import clonal_columns
+from refractor.interpret._clonality import ccf_interval, clonal_columns, interval_text
 from refractor.interpret._format import normalise_protein_change, residue
 from refractor.interpret._kbview import KBView
 from refractor.interpret._resolve import resolve_samples
+from refractor.interpret._twohit import two_hit_columns
 from refractor.interpret._results import ResultWarning
 from refractor.io.cohort import Cohort
 from refractor.kb.schema import Logic
@@ -171,10 +172,22 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     keys = pd.MultiIndex.from_arrays([v["sidx"].to_numpy(), v["gene"].to_numpy()])
     log2 = local.reindex(keys).to_numpy(float) if len(v) else np.zeros(0)
     p_row = purity[v["sidx"].to_numpy()] if len(v) else np.zeros(0)
-    ccf, biallelic, basis = clonal_columns(v["vaf"].to_numpy(float), log2,
-                                           np.where(np.isfinite(p_row), p_row, default_p),
+    p_used = np.where(np.isfinite(p_row), p_row, default_p)
+    ccf, biallelic, basis = clonal_columns(v["vaf"].to_numpy(float), log2, p_used,
                                            np.isfinite(p_row))
+    # read counts (optional columns ``alt_count`` / ``depth``): the CCF's 95% interval
+    alt = _counts(v, "alt_count")
+    depth = _counts(v, "depth")
+    lo, hi = ccf_interval(alt, depth, log2, p_used) if len(v) else (np.zeros(0), np.zeros(0))
+    cc = clon.clonal_ccf if clon is not None else None
+    basis = np.array([f"{b}; {interval_text(a, b_, k, d, cc)}" for b, a, b_, k, d
+                      in zip(basis, lo, hi, alt, depth)], dtype=object)
     v["ccf"], v["biallelic"], v["clonal_basis"] = ccf, biallelic, basis
+    v["ccf_low"], v["ccf_high"] = lo, hi
+    # two inactivating hits in one gene (two truncations, or truncation + one-copy loss)
+    bi, bccf, blo, bhi, bbasis = two_hit_columns(v, log2, p_used, lo, hi)
+    v["biallelic"], v["biallelic_ccf"], v["biallelic_basis"] = bi, bccf, bbasis
+    v["biallelic_low"], v["biallelic_high"] = blo, bhi
 
     ex = table("expression", cohort.expression["gene"].isin(genes))
     ex["value"] = pd.to_numeric(ex["value"], errors="coerce").astype(float)
@@ -208,6 +221,13 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
 
     return Prepared(ids, disease, subtype, line, assessed, refr, exposed, v, cn, ex, sp, me, pr,
                     warnings, purity)
+
+
+def _counts(v: pd.DataFrame, column: str) -> np.ndarray:
+    """An optional read-count column of the variants table (NaN = not given)."""
+    if column not in v.columns:
+        return np.full(len(v), np.nan)
+    return pd.to_numeric(v[column], errors="coerce").to_numpy(float)
 
 
 def _purity(s: pd.DataFrame, ids: np.ndarray) -> np.ndarray:

@@ -19,9 +19,11 @@ SCHEMA_NAME = "refractor.sample-report"
 #: ``score`` may be null (no knowledge); MechanismCall, Observation and TraceTerm gain
 #: ``clonal_fraction`` / ``clonal_basis`` / ``clonal_factor``; ResultWarning gains structured
 #: fields (``code``, ``gene``, ``agent``, ``n_samples``, ``n_needed``).
-SCHEMA_VERSION = "1.1"
+#: 1.2 (backward compatible): Observation gains ``ccf_low`` / ``ccf_high`` (95% read-count
+#: interval of ``clonal_fraction``).
+SCHEMA_VERSION = "1.2"
 #: versions :meth:`SampleResult.from_dict` reads
-READABLE_VERSIONS = ("1.0", "1.1")
+READABLE_VERSIONS = ("1.0", "1.1", "1.2")
 DISCLAIMER = (
     "Research use only, not a treatment recommendation. Calls are derived from a curated "
     "knowledge base of published resistance mechanisms and must be interpreted by a qualified "
@@ -117,6 +119,10 @@ class Observation:
     assumed: bool = False
     clonal_fraction: float | None = None
     clonal_basis: str | None = None
+    #: 95% interval of ``clonal_fraction`` from the alt/total read counts (Clopper-Pearson on the
+    #: VAF, propagated through the CCF formula); None when the counts are not given. Schema 1.2
+    ccf_low: float | None = None
+    ccf_high: float | None = None
 
     def to_dict(self) -> dict:
         # explicit (field order kept): called for every observation of every written sample
@@ -124,7 +130,8 @@ class Observation:
                 "detail": self.detail, "resolution": self.resolution, "value": _f(self.value),
                 "threshold": _f(self.threshold), "comparison": self.comparison, "unit": self.unit,
                 "source": self.source, "assumed": self.assumed,
-                "clonal_fraction": _f(self.clonal_fraction), "clonal_basis": self.clonal_basis}
+                "clonal_fraction": _f(self.clonal_fraction), "clonal_basis": self.clonal_basis,
+                "ccf_low": _f(self.ccf_low), "ccf_high": _f(self.ccf_high)}
 
 
 @dataclass(frozen=True)
@@ -295,7 +302,7 @@ class SampleResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "SampleResult":
-        """Rebuild a result from its JSON form (:meth:`to_dict`, schema 1.0 or 1.1).
+        """Rebuild a result from its JSON form (:meth:`to_dict`, schema 1.0, 1.1 or 1.2).
 
         Raises :class:`~refractor.errors.InputError` when ``schema`` / ``schema_version`` are
         not a per-sample report this version reads. A 1.0 agent with ``assessable: false`` is

@@ -108,12 +108,17 @@ class ScalarEvaluator:
             if ft.allelic != "any" and bool(r.biallelic) != (ft.allelic == "biallelic"):
                 continue
             allelic = bool(r.biallelic) if ft.allelic != "any" else None
+            # a biallelic rule reads the two-hit state's fraction (see _vector._variant)
+            two = ft.allelic == "biallelic"
             obs.append(Observation(
                 bm, "variant", ft.gene,
                 F.variant_detail(ft.gene, r.protein_change, r.consequence, r.vaf, r.ccf, allelic),
                 F.variant_resolution(ft, exact, codon), _num(r.vaf), ft.min_vaf,
                 ">=" if ft.min_vaf is not None else None, "VAF", r.source, False,
-                _num(r.ccf), r.clonal_basis))
+                _num(r.biallelic_ccf if two else r.ccf),
+                r.biallelic_basis if two else r.clonal_basis,
+                _num(r.biallelic_low if two else r.ccf_low),
+                _num(r.biallelic_high if two else r.ccf_high)))
         if obs:
             return True, obs
         return (None if unknown else False), []

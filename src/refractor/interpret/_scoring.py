@@ -10,10 +10,13 @@ so the floating-point sums are identical.
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import replace
 
 import numpy as np
 
-from refractor.interpret._clonality import clonal_factor, clonal_factors
+from refractor.interpret._clonality import (
+    call_interval, clonal_factor, clonal_factors, interval_class,
+)
 from refractor.interpret._kbview import KBView, per_view
 from refractor.interpret._mechanisms import DETECTED, NOT_ASSESSABLE, POSSIBLE
 from refractor.interpret._results import (
@@ -164,6 +167,12 @@ def _member(view, rule, t, ov, calls, sets) -> TraceTerm | None:
         if cf < 1.0:
             comment = ((comment + "; ") if comment else "") + (
                 f"subclonal: CCF {c.clonal_fraction:.2f} < {clonal_ccf(view):g}, weight x {cf:.2f}")
+        iv = call_interval(c)
+        if iv is not None and interval_class(iv[0], iv[1], clonal_ccf(view)) == "uncertain":
+            comment = ((comment + "; ") if comment else "") + (
+                f"clonality uncertain: CCF 95% interval {iv[0]:.2f}-{iv[1]:.2f} (read counts) "
+                f"spans clonal_ccf {clonal_ccf(view):g}, weight x {clonal_factor(iv[0], clonal_ccf(view)):.2f}"
+                f"-{clonal_factor(iv[1], clonal_ccf(view)):.2f}")
         return TraceTerm(rule.id, "mechanism", w, contribution, (t.mechanism,), c.status,
                          _resolution(c.observations), c.observations, comment, cf)
     agents = view.agent_set(tuple(t.agents), tuple(t.agent_classes))
@@ -227,13 +236,43 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
         firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
     if memo is None:
         trace, score = _trace(view, agent, calls, sets, firing)
+        span = _clonal_span(view, agent, trace, calls, sets, firing)
     else:
         key = _plan_key(view, agent)
         hit = memo.get(key)
         if hit is None:
-            hit = memo[key] = _trace(view, agent, calls, sets, firing)
-        trace, score = hit
-    return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed)
+            tr, sc = _trace(view, agent, calls, sets, firing)
+            hit = memo[key] = (tr, sc, _clonal_span(view, agent, tr, calls, sets, firing))
+        trace, score, span = hit
+    return _agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span)
+
+
+def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing):
+    """Levels of the agent at the two ends of the CCF intervals of the lesions behind its
+    trace: ``(level_at_low_end, level_at_high_end, [(mechanism, lo, hi), ...])``, or None when
+    no lesion's interval moves its clonal factor (the reads are decisive, or unknown).
+
+    Every fired mechanism with an interval is set to its lower (then upper) end together; the
+    score is recomputed by the same :func:`_trace`, so MAX groups and ALL terms are honoured.
+    """
+    cc = clonal_ccf(view)
+    if cc is None:
+        return None
+    moved = []
+    for m in dict.fromkeys(m for t in trace for m in t.mechanisms):
+        c = calls.get(m)
+        iv = call_interval(c) if c is not None else None
+        if iv is not None and clonal_factor(iv[0], cc) != clonal_factor(iv[1], cc):
+            moved.append((m, iv[0], iv[1]))
+    if not moved:
+        return None
+    ends = []
+    for k in (1, 2):
+        alt = dict(calls)
+        for m, lo, hi in moved:
+            alt[m] = replace(calls[m], clonal_fraction=(lo, hi)[k - 1])
+        ends.append(level_of(view, _trace(view, agent, alt, sets, firing)[1]))
+    return ends[0], ends[1], moved
 
 
 def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict[str, frozenset],
@@ -279,7 +318,8 @@ def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict
     return tuple(trace), score
 
 
-def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed) -> AgentCall:
+def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
+                span=None) -> AgentCall:
     level = level_of(view, score)
     mechs, has_hist = referenced(view, agent)
     present = [m for m in mechs if m in calls]
@@ -305,6 +345,14 @@ def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed) -
     evidence = _evidence_ids(view, fired, agent) if fired else ()
     confidence, why = _confidence(view, agent, level, trace, positive, present, calls, assessable,
                                   assessed)
+    if assessable and span is not None and len({span[0], span[1], level}) > 1:
+        # the reads do not decide the level: say so instead of reporting it as definite
+        lesions = "; ".join(f"{m} CCF 95% interval {lo:.2f}-{hi:.2f}" for m, lo, hi in span[2])
+        why = (f"clonality uncertain: the level is '{level}' at the CCF point estimate but "
+               f"'{span[0]}' at the lower and '{span[1]}' at the upper end of the read-count "
+               f"interval ({lesions}; clonal_ccf {clonal_ccf(view):g})")
+        confidence = "low"
+        notes.append(why)
     return AgentCall(agent, name, agent_class, level if assessable else NOT_ASSESSABLE_WORD, score,
                      fired, evidence, trace, confidence, why, assessable, tuple(notes),
                      "assessed" if assessable else NOT_ASSESSABLE_WORD, reason)

@@ -20,7 +20,8 @@ from refractor.interpret._results import ResultWarning
 from refractor.kb.schema import Logic
 
 OBS_COLUMNS = ["sidx", "kind", "gene", "detail", "resolution", "value", "threshold",
-               "comparison", "unit", "source", "assumed", "ccf", "clonal_basis"]
+               "comparison", "unit", "source", "assumed", "ccf", "clonal_basis", "ccf_low",
+               "ccf_high"]
 
 
 class Obs:
@@ -37,7 +38,7 @@ class Obs:
     @classmethod
     def make(cls, sidx, kind, gene, detail, resolution, value=None, threshold=None,
              comparison=None, unit=None, source=None, assumed=False, ccf=None,
-             clonal_basis=None) -> "Obs":
+             clonal_basis=None, ccf_low=None, ccf_high=None) -> "Obs":
         sidx = np.asarray(sidx, dtype=np.int64)
         n = len(sidx)
 
@@ -52,7 +53,8 @@ class Obs:
                     "resolution": col(resolution), "value": col(value, float),
                     "threshold": col(threshold, float), "comparison": col(comparison),
                     "unit": col(unit), "source": col(source), "assumed": col(assumed, bool),
-                    "ccf": col(ccf, float), "clonal_basis": col(clonal_basis)})
+                    "ccf": col(ccf, float), "clonal_basis": col(clonal_basis),
+                    "ccf_low": col(ccf_low, float), "ccf_high": col(ccf_high, float)})
 
     @classmethod
     def empty(cls) -> "Obs":
@@ -185,9 +187,15 @@ class VectorEvaluator:
         allelic = biallelic[m] if ft.allelic != "any" else [None] * int(m.sum())
         det = [F.variant_detail(ft.gene, pc, c, x, cf, b) for pc, c, x, cf, b in
                zip(rows["protein_change"][m], rows["consequence"][m], vaf[m], ccf[m], allelic)]
+        # a biallelic rule is about the cells with no functional allele: its clonal fraction
+        # is that of the two-hit state (refractor.interpret._twohit), not of one variant
+        cols = (("biallelic_ccf", "biallelic_basis", "biallelic_low", "biallelic_high")
+                if ft.allelic == "biallelic" else ("ccf", "clonal_basis", "ccf_low", "ccf_high"))
+        fr, basis, lo, hi = (rows[c][m] for c in cols)
         obs = Obs.make(sidx, "variant", ft.gene, det, res, vaf[m], ft.min_vaf,
                        ">=" if ft.min_vaf is not None else None, "VAF", rows["source"][m],
-                       ccf=ccf[m], clonal_basis=rows["clonal_basis"][m])
+                       ccf=fr.astype(float), clonal_basis=basis, ccf_low=lo.astype(float),
+                       ccf_high=hi.astype(float))
         return Truth(t, f, obs)
 
     def _numeric(self, kind, rows, col, ft, detail, resolution, unit, extra_ok=None) -> Truth:

@@ -55,6 +55,11 @@ _DESCRIPTIONS = {
         "PMID 23979521); null for other kinds or without VAF. Schema 1.1"),
     ("TraceTerm", "clonal_factor"): (
         "min(1, CCF / clonal_ccf) multiplying the weight (1 = clonal or unknown). Schema 1.1"),
+    ("Observation", "ccf_low"): (
+        "lower end of the 95% interval of clonal_fraction from the alt/total read counts "
+        "(Clopper-Pearson on the VAF, propagated through the CCF formula); null without read "
+        "counts. Schema 1.2"),
+    ("Observation", "ccf_high"): "upper end of that interval; null without read counts. Schema 1.2",
     ("ResultWarning", "category"): "a declared refractor.errors warning class name",
     ("ResultWarning", "code"): "the situation (e.g. expression-cohort-too-small, psi-reads-unknown)",
 }
@@ -68,6 +73,8 @@ ADDED_IN_1_1 = {
     ("TraceTerm", "clonal_factor"),
     ("ResultWarning", "code"), ("ResultWarning", "gene"), ("ResultWarning", "agent"),
     ("ResultWarning", "n_samples"), ("ResultWarning", "n_needed"),
+    # schema 1.2 (optional as well)
+    ("Observation", "ccf_low"), ("Observation", "ccf_high"),
 }
 
 
