@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     assert np.allclose(f1, f2, rtol=1e-12, atol=0)
     print(f"libRoadRunner compile of the SBML: {t_compile:.2f} s (run_batch first call "
           f"{t_first:.2f} s incl. compile)")
-    print(f"  (libRoadRunner rounds, wall s: "
+    print("  (libRoadRunner rounds, wall s: "
           + ", ".join(f"{k} " + "/".join(f"{w:.2f}" for w, _ in v) for k, v in runs.items())
           + ")")
 

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import shutil
-import stat
 import sys
 import tempfile
 import threading
@@ -55,21 +54,10 @@ def _package_files(folder: Path, name: str) -> dict[str, str]:
     return out
 
 
-def _folder_reason(folder: Path) -> str | None:
-    st = os.lstat(folder)
-    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-        return "is not a plain folder"
-    getuid = getattr(os, "getuid", None)
-    if getuid is not None and st.st_uid != getuid():
-        return f"is owned by user id {st.st_uid}, not by you"
-    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return f"is writable by other users (mode {stat.S_IMODE(st.st_mode):o})"
-    return None
-
-
 def verify(folder: Path, name: str, digest: bytes) -> str | None:
     """Why the cached build in ``folder`` must not be imported, or ``None`` if it may be."""
-    reason = _folder_reason(folder) or _folder_reason(folder / name)
+    reason = (untrusted_reason(folder, folder=True)
+              or untrusted_reason(folder / name, folder=True))
     if reason:
         return f"folder {reason}"
     manifest = folder / _MANIFEST
