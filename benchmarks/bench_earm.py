@@ -243,7 +243,16 @@ def main(argv: list[str] | None = None) -> None:
         print(f"run_batch(amici, 2) / AMICI C++ 2 threads: wall {res['rb2'][0] / res['raw2'][0]:.2f}"
               f", CPU {res['rb2'][1] / res['raw2'][1]:.2f} (<= 1: as fast as AMICI itself)")
         print(f"run_batch(amici, 2) vs PySB lsoda: {ls_w / res['rb2'][0]:.1f}x wall "
-              f"(target >= 50x); run_batch(libRoadRunner, 2): {ls_w / best['rb2'][0]:.1f}x")
+              f"(target >= 50x); run_batch(libRoadRunner, 2): "
+              f"{ls_w * a.sets / best['rb2'][0]:.1f}x")
+    # PySB's CPU time per simulation is what its wall time is on an idle core: the yardstick
+    # that other jobs on a shared machine do not move
+    two = [("run_batch libRoadRunner n_jobs=2", best["rb2"][0] / a.sets, best["rb2"][1] / a.sets)]
+    if am is not None:
+        two += [("AMICI C++ 2 threads", *res["raw2"]), ("run_batch amici n_jobs=2", *res["rb2"])]
+    for label, w, c in two:
+        print(f"{label}: PySB-lsoda CPU / wall here {ls_c / w:.1f}x; with 2 idle cores "
+              f"(wall = CPU/2) {2 * ls_c / c:.1f}x (target >= 50x)")
 
     # ---- agreement -------------------------------------------------------------------------
     scale = max(float(np.max(np.abs(f2))), 1.0)
