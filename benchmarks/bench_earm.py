@@ -2,7 +2,7 @@
 
 One command::
 
-    .venv/bin/python benchmarks/bench_earm.py [--sets 1000] [--pysb-sets 100] [--points 100]
+    .venv/bin/python benchmarks/bench_earm.py [--sets 1000] [--pysb-sets 1000] [--vode-sets 100]
         [--amici-python /path/to/venv-with-amici/bin/python]
 
 Model: EARM 1.0 as shipped with PySB (``pysb.examples.earm_1_0``; Albeck et al. PLoS Biol
@@ -16,10 +16,12 @@ integrator and with LSODA, which is ~2.5x faster on EARM: PySB at its best). Def
 atol 1e-6 molecules: at rtol 1e-6 PySB's VODE deviates by ~2e-3 from a tight reference while
 CVODE stays at ~2e-6.
 
-Printed: PySB time per simulation (a subset of ``--pysb-sets`` sets is timed and extrapolated
-to ``--sets`` when smaller; stated in the output), run_batch time for all sets with n_jobs=1
-and n_jobs=2 (per-core scaling), a bare libRoadRunner loop (wrapper overhead per set), the
-speed ratio, and the maximum relative difference of final cleaved PARP between the tools.
+Printed, per simulation, wall and CPU time (PySB-LSODA on ``--pysb-sets`` sets, all by
+default; VODE, ~4x slower, on ``--vode-sets``; extrapolated when fewer, as stated in the
+output), run_batch for all sets with n_jobs=1 and n_jobs=2 (per-core scaling), a bare
+libRoadRunner loop (wrapper overhead per set), the speed ratios against PySB-LSODA's wall
+and CPU time, and the maximum relative difference of the whole cPARP time courses between
+the tools and against a tight-tolerance reference.
 Requires the ``bench`` extra: ``pip install -e .[bench]`` (pysb, bionetgen, cython).
 
 AMICI (Froehlich et al., Bioinformatics 2021, doi:10.1093/bioinformatics/btab227), the
@@ -75,8 +77,10 @@ def _parameter_sets(model, n: int, seed: int) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", type=int, default=1000)
-    ap.add_argument("--pysb-sets", type=int, default=100,
-                    help="PySB sets actually simulated (extrapolated to --sets when smaller)")
+    ap.add_argument("--pysb-sets", type=int, default=1000,
+                    help="sets PySB-LSODA simulates (extrapolated to --sets when smaller)")
+    ap.add_argument("--vode-sets", type=int, default=100,
+                    help="sets PySB-VODE simulates (~0.25 s each; extrapolated)")
     ap.add_argument("--points", type=int, default=100)
     ap.add_argument("--rtol", type=float, default=1e-7)
     ap.add_argument("--atol", type=float, default=1e-6)
@@ -114,25 +118,28 @@ def main(argv: list[str] | None = None) -> None:
 
     # ---- PySB ScipyOdeSimulator (Cython RHS): default VODE/BDF and LSODA -----------------
     n_p = min(a.pysb_sets, a.sets)
-    pv = np.tile([p.value for p in model.parameters], (n_p, 1))
+    n_sets = {"vode": min(a.vode_sets, a.sets), "lsoda": n_p}
+    pv = np.tile([p.value for p in model.parameters], (a.sets, 1))
     pidx = {p.name: i for i, p in enumerate(model.parameters)}
     for c in params.columns:
-        pv[:, pidx[c]] = params[c].to_numpy()[:n_p]
-    note = "" if n_p == a.sets else f" (timed {n_p} sets, extrapolated x{a.sets / n_p:g})"
+        pv[:, pidx[c]] = params[c].to_numpy()
     pysb: dict[str, dict[str, float | np.ndarray]] = {}
     for integ in ("vode", "lsoda"):
+        n_i = n_sets[integ]
+        note = "" if n_i == a.sets else f" (timed {n_i} sets, extrapolated x{a.sets / n_i:g})"
         t0 = time.perf_counter()
         sim = ScipyOdeSimulator(model, tspan=tspan, compiler="cython", integrator=integ,
                                 integrator_options={"rtol": a.rtol, "atol": a.atol})
         sim.run(param_values=pv[:1])  # compile the Cython RHS outside the timing
         t_setup = time.perf_counter() - t0
         t0, c0 = time.perf_counter(), time.process_time()
-        res = sim.run(param_values=pv)
+        res = sim.run(param_values=pv[:n_i])
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        pysb[integ] = {"per": wall / n_p, "cpu": cpu / n_p,
-                       "final": np.array([obs[CPARP][-1] for obs in res.observables])}
-        print(f"PySB ScipyOdeSimulator[cython, {integ:5s}]: {wall / n_p * 1e3:8.1f} ms/sim "
-              f"(CPU {cpu / n_p * 1e3:.1f} ms); {a.sets} sets = {wall / n_p * a.sets:8.2f} s"
+        course = np.array([obs[CPARP] for obs in res.observables])
+        pysb[integ] = {"per": wall / n_i, "cpu": cpu / n_i, "final": course[:, -1],
+                       "course": course, "note": note}
+        print(f"PySB ScipyOdeSimulator[cython, {integ:5s}]: {wall / n_i * 1e3:8.1f} ms/sim "
+              f"(CPU {cpu / n_i * 1e3:.1f} ms); {a.sets} sets = {wall / n_i * a.sets:8.2f} s"
               f"{note}; setup+compile {t_setup:.1f} s")
 
     # ---- bare libRoadRunner loop ----------------------------------------------------------
@@ -229,8 +236,8 @@ def main(argv: list[str] | None = None) -> None:
     ls_w, ls_c = pysb["lsoda"]["per"], pysb["lsoda"]["cpu"]
     for label, w, c in rows:
         print(f"{label:54s} {w * 1e3:9.3f} {c * 1e3:9.3f} {ls_w / w:12.1f} {ls_c / c:12.1f}")
-    print(f"(PySB{note}; 'x lsoda CPU' compares CPU time per simulation: with 2 workers the "
-          "CPU of both cores counts)")
+    print(f"(PySB lsoda{pysb['lsoda']['note']}, vode{pysb['vode']['note']}; 'x lsoda CPU' "
+          "compares CPU time per simulation: with 2 workers the CPU of both cores counts)")
     print(f"per-core scaling run_batch libRoadRunner n_jobs=1 -> 2: "
           f"{best['rb1'][0] / best['rb2'][0]:.2f}x wall (ideal 2.0)")
     print(f"run_batch libRoadRunner overhead vs bare loop: "
@@ -260,15 +267,17 @@ def main(argv: list[str] | None = None) -> None:
     fin = f2[:, -1]
     print(f"\nfinal cPARP range: {fin.min():.4g} .. {fin.max():.4g} molecules; relative "
           f"differences below use max(|reference|, {floor:.3g} molecules)")
-    print(f"max rel. difference, final cPARP, run_batch libRoadRunner vs PySB ({n_p} sets): "
-          f"vode {_rel(fin[:n_p], pysb['vode']['final'], floor):.2e}, "
-          f"lsoda {_rel(fin[:n_p], pysb['lsoda']['final'], floor):.2e}")
+    n_v = n_sets["vode"]
+    print(f"max rel. difference, whole cPARP course, run_batch libRoadRunner vs PySB: "
+          f"lsoda ({n_p} sets) {_rel(f2[:n_p], pysb['lsoda']['course'], floor):.2e}, "
+          f"vode ({n_v} sets) {_rel(f2[:n_v], pysb['vode']['course'], floor):.2e}")
     if am is not None:
         for key, label in (("raw2", "AMICI C++"), ("rb2", "run_batch amici")):
             print(f"max rel. difference, whole cPARP course ({a.points} points x {a.sets} sets), "
                   f"{label} vs run_batch libRoadRunner: {_rel(courses[key], f2, floor):.2e}")
         print(f"max rel. difference, run_batch amici vs AMICI C++: "
-              f"{_rel(courses['rb2'], courses['raw2'], floor):.2e}")
+              f"{_rel(courses['rb2'], courses['raw2'], floor):.2e}; AMICI vs PySB lsoda "
+              f"({n_p} sets): {_rel(courses['raw2'][:n_p], pysb['lsoda']['course'], floor):.2e}")
 
     # accuracy of each tool against a tight-tolerance reference (CVODE rtol 1e-11, atol 1e-8)
     ref = roadrunner.RoadRunner(sbml)
@@ -276,26 +285,22 @@ def main(argv: list[str] | None = None) -> None:
     ref.integrator.absolute_tolerance = 1e-8
     ref.integrator.maximum_num_steps = 200_000
     ref.timeCourseSelections = ["time", f"[{cparp_id}]"]
-    ref_course = np.empty((n_p, a.points))
-    for i, row in enumerate(vals[:n_p]):
+    n_r = min(100, a.sets, n_v)
+    ref_course = np.empty((n_r, a.points))
+    for i, row in enumerate(vals[:n_r]):
         for k, v in zip(keys, row):
             ref.model.setValue(k, v)
         ref.resetAll()
         ref_course[i] = ref.simulate(0.0, T_END, a.points)[:, 1]
-    errs = {"run_batch libRoadRunner": f2[:n_p], "PySB vode (final only)": None,
-            "PySB lsoda (final only)": None}
+    errs = {"run_batch libRoadRunner": f2, "PySB lsoda": pysb["lsoda"]["course"],
+            "PySB vode": pysb["vode"]["course"]}
     if am is not None:
-        errs["AMICI C++"] = courses["raw2"][:n_p]
-        errs["run_batch amici"] = courses["rb2"][:n_p]
-    parts = []
-    for label, course in errs.items():
-        if course is None:
-            integ = "vode" if "vode" in label else "lsoda"
-            parts.append(f"{label} {_rel(pysb[integ]['final'], ref_course[:, -1], floor):.1e}")
-        else:
-            parts.append(f"{label} {_rel(course, ref_course, floor):.1e}")
-    print(f"max rel. error vs tight reference (libRoadRunner rtol 1e-11, {n_p} sets, whole "
-          f"course unless noted): " + ", ".join(parts))
+        errs["AMICI C++"] = courses["raw2"]
+        errs["run_batch amici"] = courses["rb2"]
+    parts = [f"{label} {_rel(course[:n_r], ref_course, floor):.1e}"
+             for label, course in errs.items()]
+    print(f"max rel. error vs tight reference (libRoadRunner rtol 1e-11, atol 1e-8; {n_r} sets, "
+          f"whole course): " + ", ".join(parts))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 def _amici_worker(folder: Path) -> None:
