@@ -133,7 +133,7 @@ def run_batch(
         Species/parameter/assignment-rule ids to record (default: the model readout, or every
         floating species for raw SBML).
     n_jobs : int
-        Worker processes (1 = run in this process).
+        Worker processes (1 = run in this process); with AMICI, OpenMP threads.
     chunk_size : int, optional
         Rows per task (default: about 4 tasks per worker).
     final_only : bool
