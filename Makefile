@@ -29,7 +29,7 @@ bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	test -x $(AMICI_VENV)/bin/python || $(PYTHON) -m venv $(AMICI_VENV)
 	$(AMICI_VENV)/bin/python -m pip install --quiet -e '.[amici]'
-	REFRACTOR_AMICI_PYTHON=$(AMICI_VENV)/bin/python $(BIN)/python benchmarks/run_all.py
+	REFRACTOR_AMICI_PYTHON=$(abspath $(AMICI_VENV))/bin/python $(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) $(AMICI_VENV) $(OUT) build *.egg-info src/*.egg-info
