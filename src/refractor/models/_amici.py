@@ -6,8 +6,8 @@ same checks as every run); changed parameters are handed to AMICI, and when a sp
 directly the row is applied to the compiled libRoadRunner instance and its initial state
 (initial assignments evaluated) is handed over too. AMICI only integrates.
 AMICI's CVODES uses the symbolic sparse Jacobian with the KLU solver, where libRoadRunner's
-CVODE uses a dense difference-quotient Jacobian; on EARM 1.0 that makes one simulation about
-1.5x cheaper in CPU time (``benchmarks/bench_earm.py``).
+CVODE uses a dense difference-quotient Jacobian; on EARM 1.0 one simulation takes ~2.7 ms of CPU
+against ~4.2 ms (``benchmarks/bench_earm.py``).
 
 Semantics kept from the libRoadRunner path: ``pre_equilibration_time`` (first integrate that
 long with every dose at 0 and ``pre_equilibration_flag`` at 1, then set the doses and the flag
