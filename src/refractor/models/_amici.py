@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from refractor.errors import ModelError
 from refractor.models._integrate import MAX_STEPS
 
 CHUNK = 256  # parameter sets per run_simulations call (bounds memory; progress granularity)
@@ -72,7 +73,7 @@ class AmiciRunner:
         rr_species = list(compiled.species)
         missing = [s for s in self.states if s not in rr_species]
         if missing:
-            raise ValueError(f"AMICI states {missing[:5]} are not floating species")
+            raise ModelError(f"AMICI states {missing[:5]} are not floating species")
         self.rr_order = np.array([rr_species.index(s) for s in self.states])
         self.sindex = {s: i for i, s in enumerate(self.states)}
 
@@ -87,7 +88,7 @@ class AmiciRunner:
             elif n in self.pindex:
                 out.append(("p", self.pindex[n]))
             else:
-                raise ValueError(f"selection {n!r} is not available from the AMICI model")
+                raise ModelError(f"selection {n!r} is not available from the AMICI model")
         return out
 
     def solver(self, rtol: float, atol: float, loose: bool = False) -> Any:

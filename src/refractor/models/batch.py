@@ -147,7 +147,8 @@ def run_batch(
     backend : {"roadrunner", "amici", "auto"}
         Integrator: libRoadRunner processes (default), AMICI threads (``n_jobs`` threads in
         this process; needs ``pip install 'refractor[amici]'``; ModelError if it is missing
-        or cannot run the model), or AMICI when possible else libRoadRunner.
+        or cannot run the model), or AMICI when possible else libRoadRunner (with a
+        :class:`SolverWarning` when AMICI is installed but fails to compile the model).
     cache_dir : path, optional
         Where compiled AMICI models are kept (default: the settings' cache folder,
         :attr:`refractor.settings.Settings.cache_dir`).
@@ -199,10 +200,19 @@ def run_batch(
     sel = model.selection_ids(list(selections))
     n = len(values)
     n_jobs = max(1, min(int(n_jobs), n or 1))
+    runner = None
     if use_amici:
+        try:
+            runner = _amici_runner(model, c, cache_dir)
+            runner.columns(list(selections))  # every selection readable from AMICI
+        except ModelError as exc:
+            runner = None
+            if backend == "amici":
+                raise
+            warnings.warn(f"run_batch: {exc}; using libRoadRunner", SolverWarning, stacklevel=2)
+    if runner is not None:
         from refractor.models import _amici
 
-        runner = _amici_runner(model, c, cache_dir)
         result, failed = _amici.run_rows(model, runner, c, cols, values, times_out,
                                          list(selections), agent, dose, perturbations,
                                          n_jobs, final_only, progress)
