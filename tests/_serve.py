@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -32,16 +33,24 @@ def serve_env(**extra: str) -> dict[str, str]:
     return env
 
 
+class Served(tuple):
+    """``(base_url, port)``, with the server's ``proc`` (its own process group) as an attribute."""
+
+    proc: subprocess.Popen
+
+
 @contextlib.contextmanager
-def serving(workdir: Path, *, timeout: float = 60.0, **env: str) -> Iterator[tuple[str, int]]:
+def serving(workdir: Path, *, timeout: float = 60.0, **env: str) -> Iterator[Served]:
     """Start ``python -m refractor serve`` (log in ``workdir/server.log``), wait until /health
-    answers, yield ``(base_url, port)``; stop it afterwards. Fails the test, with the server's
-    log, when it exits or does not answer within ``timeout`` seconds."""
+    answers, yield ``(base_url, port)`` (a :class:`Served`); stop it afterwards, with every
+    process it started (it runs in a process group of its own). Fails the test, with the
+    server's log, when it exits or does not answer within ``timeout`` seconds."""
     port = free_port()
     log = workdir / "server.log"
-    out = open(log, "wb")
+    out = open(log, "ab")
     proc = subprocess.Popen([sys.executable, "-m", "refractor", "serve", "--port", str(port)],
-                            env=serve_env(**env), stdout=out, stderr=subprocess.STDOUT)
+                            env=serve_env(**env), stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -56,12 +65,17 @@ def serving(workdir: Path, *, timeout: float = 60.0, **env: str) -> Iterator[tup
             if time.monotonic() > deadline:
                 pytest.fail(f"server did not answer /health within {timeout:g} s: {log.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield base, port
+        served = Served((base, port))
+        served.proc = proc
+        yield served
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # anything the server left behind (its group)
         out.close()

@@ -15,9 +15,9 @@ import tempfile
 import pytest
 
 from refractor.io._limits import ENV as IO_ENV
-from refractor.settings import ENV_CACHE_DIR, ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES
+from refractor.settings import ENV_CACHE_DIR, ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES, ENV_STATE_DIR
 
-_UNSET = (ENV_KB_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES, *IO_ENV.values())
+_UNSET = (ENV_KB_DIR, ENV_STATE_DIR, ENV_KB_MAX_ALIASES, ENV_KB_MAX_FILE_BYTES, *IO_ENV.values())
 _SAVED: dict[str, str | None] = {}
 _CACHE: list[str] = []
 

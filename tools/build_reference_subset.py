@@ -9,6 +9,8 @@ Outputs in ``src/refractor/reference/data/``:
 
 - ``genes_<build>.tsv.gz``: every gene, columns ``GENE_COLUMNS``.
 - ``exons_<build>.tsv.gz``: canonical-transcript (MANE Select) exons of ``EXON_GENES`` only.
+- ``ensembl_genes.tsv.gz``: HGNC symbol -> Ensembl gene id without version (GENCODE v44 gene of
+  the GRCh38 table), so expression matrices keyed by ``ENSG...`` ids can be read by symbol.
 
 Usage::
 
@@ -69,6 +71,11 @@ def build(shared: Path, out: Path) -> list[str]:
             f"exons_{b}.tsv.gz\t{len(exons)} exons of {exons['gene'].nunique()} genes\tmd5 {md5}"
             + (f"\tno exons in source for: {','.join(missing)}" if missing else "")
         )
+    genes = pd.read_csv(shared / "genes_GRCh38.tsv.gz", sep="\t", dtype=str, keep_default_na=False)
+    ens = pd.DataFrame({"gene": genes["gene"], "ensembl_gene": genes["ensembl_gene"].str.split(".").str[0]})
+    ens = ens[ens["ensembl_gene"] != ""]
+    md5 = _write_tsv_gz(ens, out / "ensembl_genes.tsv.gz")
+    log.append(f"ensembl_genes.tsv.gz\t{len(ens)} genes\tmd5 {md5}")
     return log
 
 

@@ -3,7 +3,7 @@
 Every setting is resolved in one fixed order, in one place (:meth:`Settings.resolve`):
 
 1. an explicit value (a command-line flag such as ``--kb``, or a keyword argument);
-2. the environment (``REFRACTOR_KB_DIR``, ``REFRACTOR_CACHE_DIR``,
+2. the environment (``REFRACTOR_KB_DIR``, ``REFRACTOR_CACHE_DIR``, ``REFRACTOR_STATE_DIR``,
    ``REFRACTOR_KB_MAX_FILE_BYTES``, ``REFRACTOR_KB_MAX_ALIASES``, the input-file caps
    ``REFRACTOR_MAX_INPUT_BYTES``, ``REFRACTOR_MAX_COLUMNS``, ``REFRACTOR_MAX_CELL_CHARS``,
    ``REFRACTOR_MAX_VCF_HEADER_LINES`` of :class:`refractor.io.IOLimits`, the service limits of
@@ -33,6 +33,7 @@ from refractor.io._limits import IOLimits  # light: refractor.io loads its reade
 #: environment variable -> what it sets (documented in ``docs/kb.md``)
 ENV_KB_DIR = "REFRACTOR_KB_DIR"
 ENV_CACHE_DIR = "REFRACTOR_CACHE_DIR"
+ENV_STATE_DIR = "REFRACTOR_STATE_DIR"
 ENV_KB_MAX_FILE_BYTES = "REFRACTOR_KB_MAX_FILE_BYTES"
 ENV_KB_MAX_ALIASES = "REFRACTOR_KB_MAX_ALIASES"
 
@@ -87,6 +88,9 @@ SERVICE_ENV: dict[str, str] = {
     "REFRACTOR_REPORTS_KEPT": "reports_kept",
     "REFRACTOR_COHORT_JOBS": "cohort_jobs",
     "REFRACTOR_MAX_COHORT_PATIENTS": "max_cohort_patients",
+    "REFRACTOR_JOBS_KEPT": "jobs_kept",
+    "REFRACTOR_STATE_MAX_BYTES": "state_max_bytes",
+    "REFRACTOR_STATE_MAX_AGE_DAYS": "state_max_age_days",
 }
 #: the bearer token of the HTTP service (empty: none)
 ENV_API_TOKEN = "REFRACTOR_API_TOKEN"
@@ -112,15 +116,24 @@ class ServiceLimits:
         Largest response body of the heavy endpoints (profiles, simulations): 413 past it,
         with a message saying to post fewer samples or points.
     request_timeout : int
-        Seconds one heavy request may take before it is answered 504.
+        Seconds one heavy request may take (waiting for a worker included) before it is
+        answered 504; its worker process is then stopped and replaced, so the work ends too.
     workers : int
-        Threads running heavy work (profiles, simulations); other requests never wait for them.
+        Worker processes (or threads) running heavy work (profiles, simulations); other
+        requests never wait for them.
     queue : int
         Heavy requests allowed to wait for a worker; one more is answered 503 + Retry-After.
     retry_after : int
         Seconds sent in ``Retry-After`` with a 503.
     reports_kept : int
-        Reports the web application keeps in memory (oldest dropped first).
+        Reports the service keeps in its state folder (oldest dropped first).
+    jobs_kept : int
+        Finished cohort jobs the service keeps in its state folder (oldest dropped first).
+    state_max_bytes : int
+        Largest total size of the state folder's reports and jobs, in bytes: the oldest are
+        dropped first to stay under it, and a single report larger than it is refused (413).
+    state_max_age_days : int
+        Reports and finished jobs older than this many days are dropped.
     cohort_jobs : int
         Virtual-cohort runs and forecasts the web application runs at once (503 past it).
     max_cohort_patients : int
@@ -144,13 +157,18 @@ class ServiceLimits:
     reports_kept: int = 50
     cohort_jobs: int = 1
     max_cohort_patients: int = 5_000
+    jobs_kept: int = 50
+    state_max_bytes: int = 1024 * 1024 * 1024
+    state_max_age_days: int = 30
     pool: str = "process"
     token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for name in SERVICE_ENV.values():
             value = getattr(self, name)
-            low = 1 if name in ("workers", "page_size", "request_timeout", "reports_kept", "max_samples", "max_cohort_patients") else 0
+            low = 1 if name in ("workers", "page_size", "request_timeout", "reports_kept", "max_samples",
+                                "max_cohort_patients", "jobs_kept", "state_max_bytes",
+                                "state_max_age_days") else 0
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise InputError(f"{name} must be a whole number >= {low}, got {value!r}", column=name)
         if self.pool not in ("process", "thread"):
@@ -181,6 +199,9 @@ class Settings:
         Knowledge-base data folder (``kb.yaml`` plus one folder per kind).
     cache_dir : Path
         Folder for the compiled SQLite database and the YAML parse cache.
+    state_dir : Path or None
+        Folder where ``refractor serve`` keeps its reports and jobs across restarts (mode
+        0700); ``None``: ``cache_dir / "server"`` (see :attr:`server_dir`).
     limits : Limits
         Input caps (YAML size and aliases, ...).
     """
@@ -188,6 +209,12 @@ class Settings:
     kb_dir: Path = field(default_factory=packaged_kb_dir)
     cache_dir: Path = field(default_factory=default_cache_dir)
     limits: Limits = field(default_factory=Limits)
+    state_dir: Path | None = None
+
+    @property
+    def server_dir(self) -> Path:
+        """The service's state folder: :attr:`state_dir`, else ``cache_dir / "server"``."""
+        return self.state_dir if self.state_dir is not None else self.cache_dir / "server"
 
     @classmethod
     def resolve(
@@ -196,14 +223,16 @@ class Settings:
         kb_dir: str | os.PathLike[str] | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
         limits: Limits | None = None,
+        state_dir: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> "Settings":
         """Resolve every setting: explicit value, else environment, else packaged default.
 
         Parameters
         ----------
-        kb_dir, cache_dir : path, optional
-            Explicit values (command-line flags); ``None`` falls through to the environment.
+        kb_dir, cache_dir, state_dir : path, optional
+            Explicit values (command-line flags); ``None`` falls through to the environment
+            (and, for ``state_dir``, to ``cache_dir / "server"``).
         limits : Limits, optional
             Explicit limits; otherwise the environment overrides single fields of the defaults.
         environ : mapping, optional
@@ -217,6 +246,7 @@ class Settings:
         env = os.environ if environ is None else environ
         kb = _path(kb_dir) or _path(env.get(ENV_KB_DIR)) or packaged_kb_dir()
         cache = _path(cache_dir) or _path(env.get(ENV_CACHE_DIR)) or default_cache_dir()
+        state = _path(state_dir) or _path(env.get(ENV_STATE_DIR))
         if limits is None:
             kb_limits = KBLimits()
             for var, name in ((ENV_KB_MAX_FILE_BYTES, "max_file_bytes"), (ENV_KB_MAX_ALIASES, "max_aliases")):
@@ -231,7 +261,7 @@ class Settings:
             if env.get(ENV_API_TOKEN, "").strip():
                 service = replace(service, token=env[ENV_API_TOKEN].strip())
             limits = Limits(kb=kb_limits, io=IOLimits.from_env(env), service=service)
-        return cls(kb_dir=kb, cache_dir=cache, limits=limits)
+        return cls(kb_dir=kb, cache_dir=cache, limits=limits, state_dir=state)
 
     def with_kb_dir(self, kb_dir: str | os.PathLike[str] | None) -> "Settings":
         """These settings with another KB folder (``None``: unchanged)."""
@@ -254,6 +284,6 @@ def _whole(text: str, var: str) -> int:
     return value
 
 
-__all__ = ["ENV_API_TOKEN", "ENV_POOL", "ENV_CACHE_DIR", "ENV_KB_DIR", "ENV_KB_MAX_ALIASES", "ENV_KB_MAX_FILE_BYTES",
+__all__ = ["ENV_API_TOKEN", "ENV_POOL", "ENV_CACHE_DIR", "ENV_STATE_DIR", "ENV_KB_DIR", "ENV_KB_MAX_ALIASES", "ENV_KB_MAX_FILE_BYTES",
            "KBLimits", "Limits", "SERVICE_ENV", "ServiceLimits", "Settings", "default_cache_dir",
            "packaged_kb_dir"]

@@ -16,7 +16,7 @@ def _no_service_env(monkeypatch):
 
 
 @pytest.fixture
-def make_client():
+def make_client(tmp_path):
     """``make_client(**service_limits)``: a TestClient of the packaged-KB app with those limits."""
     with warnings.catch_warnings():  # starlette warns at import about httpx
         warnings.simplefilter("ignore")
@@ -26,7 +26,7 @@ def make_client():
     apps = []
 
     def make(app_hook=None, **limits):
-        s = Settings.resolve()
+        s = Settings.resolve(state_dir=tmp_path / f"state-{len(apps)}")  # reports and jobs: this test's
         s = replace(s, limits=replace(s.limits, service=replace(s.limits.service, **limits)))
         app = create_app(settings=s)
         if app_hook is not None:
@@ -37,6 +37,7 @@ def make_client():
     yield make
     for app in apps:  # end the worker processes this test started
         app.state.pool.shutdown()
+        app.state.store.close()
 
 
 def _assert_shape(r, status: int, error: str | None = None) -> dict:

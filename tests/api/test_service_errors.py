@@ -91,7 +91,8 @@ def test_pool_is_bounded_503_with_retry_after_and_504_when_too_slow(mode):
     pool = WorkerPool(ServiceLimits(workers=1, queue=0, request_timeout=3, retry_after=7, pool=mode))
 
     async def scenario():
-        assert await pool.run(abs, -2) == 2  # the worker is up (a process takes a moment to start)
+        pool.start()  # the worker is up first (a process takes a moment to start, more under load)
+        assert await pool.run(abs, -2) == 2
         first = asyncio.ensure_future(pool.run(time.sleep, 0.5))
         await asyncio.sleep(0.05)
         with pytest.raises(ServiceBusy) as busy:

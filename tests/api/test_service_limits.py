@@ -67,9 +67,9 @@ def test_heavy_requests_time_out_with_504(make_client, monkeypatch, assert_shape
 
     real = _models.run_dose_response
 
-    def slow(body, name):  # the real computation, after a delay longer than the limit
+    def slow(body, name, kb):  # the real computation, after a delay longer than the limit
         time.sleep(1.5)
-        return real(body, name)
+        return real(body, name, kb)
 
     monkeypatch.setattr(_models, "run_dose_response", slow)
     c = make_client(request_timeout=1, pool="thread")  # the patch lives in this process

@@ -88,3 +88,19 @@ def test_umbrella_mechanisms_agree_with_the_model_tables():
 
     represented = {m for n in list_models() for m in getattr(get_spec(n), "represented", {})}
     assert umbrellas() and set(umbrellas()) <= represented
+
+
+def test_response_surfaces_are_cached_in_the_cache_folder_the_kb_was_loaded_with(tmp_path):
+    """A KB loaded with its own settings (as the web app does with ``create_app(settings=...)``)
+    keeps the cohort's response-surface cache and default calibration path in that cache folder,
+    not in the one the environment names."""
+    from refractor.cohort._calibrate import calibration_path
+    from refractor.cohort._killrate import model_surface
+    from refractor.kb import KnowledgeBase
+    from refractor.settings import Settings
+
+    own = tmp_path / "own-cache"
+    kb = KnowledgeBase.load(settings=Settings.resolve(cache_dir=own))
+    assert model_surface(kb, "venetoclax", ["bcl2-g101v"], 1.0) is not None
+    assert list((own / "cohort").glob("surface-*.json")), "surface not cached in the KB's folder"
+    assert calibration_path(kb).parent == own / "cohort"

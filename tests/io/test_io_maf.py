@@ -13,10 +13,12 @@ def test_read_maf_values(data):
     v = read_maf(data / "mini.maf")
     assert v.attrs["build"] == "GRCh38"
     assert v.attrs["samples"] == ["S1", "S2", "S4"]
-    assert list(v.columns) == ["sample", "gene", "consequence", "protein_change", "vaf", "source"]
+    # t_alt_count / t_depth also kept as the optional read-count columns (the CCF interval's input)
+    assert list(v.columns) == ["sample", "gene", "consequence", "protein_change", "vaf", "source", "alt_count", "depth"]
     rows = {(r.sample, r.gene): r for r in v.itertuples()}
     bcl2 = rows[("S1", "BCL2")]
     assert (bcl2.consequence, bcl2.protein_change, bcl2.vaf) == ("missense", "p.G101V", 0.25)  # 30/120
+    assert (bcl2.alt_count, bcl2.depth) == (30, 120)
     assert bcl2.source == f"{data / 'mini.maf'}:4"  # 2 comment lines + header
     assert rows[("S1", "CRBN")].consequence == "frameshift"
     assert rows[("S2", "CRBN")].consequence == "splice_site" and rows[("S2", "CRBN")].protein_change == ""

@@ -1,6 +1,4 @@
 """STAR junctions -> CRBN exon-10 skipping PSI; PSI tables."""
-import math
-
 import pytest
 
 from refractor.errors import InputError
@@ -21,9 +19,13 @@ def test_psi_grch37(data):
     assert r["psi"] == pytest.approx(10 / (10 + 80)) and r["reads"] == 170
 
 
-def test_wrong_build_gives_no_informative_reads(data):
-    r = read_junctions(data / "S1_GRCh38.SJ.out.tab", sample="S1", build="GRCh37").iloc[0]
-    assert math.isnan(r["psi"]) and r["reads"] == 0
+def test_wrong_build_is_an_error_not_uninformative(data):
+    """A GRCh38-aligned SJ.out.tab read as GRCh37 has reads only at the GRCh38 CRBN junctions; it
+    used to give "no informative junction" (PSI NaN, a silent not-assessed); it is the wrong build."""
+    with pytest.raises(InputError, match="aligned to GRCh38; give build GRCh38"):
+        read_junctions(data / "S1_GRCh38.SJ.out.tab", sample="S1", build="GRCh37")
+    with pytest.raises(InputError, match="aligned to GRCh37"):
+        read_junctions(data / "S1_GRCh37.SJ.out.tab", sample="S1")  # default GRCh38
 
 
 def test_strand_must_match(tmp_path):

@@ -52,3 +52,39 @@ def test_laml_cohort(tmp_path):
     assert set(c.samples["subtype"].dropna()) <= {"M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7"}
     assert c.copy_number.groupby("gene")["sample"].nunique().to_dict() == {g: 184 for g in GENES}
     assert len(c.variants) == 2207 and c.variants["sample"].nunique() == 193
+
+
+def test_apl_flt3_itd_rows_are_flt3_inframe_insertions():
+    """maftools' APL example MAF names FLT3 internal tandem duplications gene "FLT3_ITD", class
+    "ITD". An ITD is an in-frame duplication (the KB's flt3-itd biomarker reads FLT3 inframe_indel);
+    read as gene "FLT3_ITD" / consequence "other" they would never reach that rule."""
+    import gzip
+
+    path = LAML / "APL_primary.maf.gz"
+    raw = gzip.decompress(path.read_bytes()).decode().replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    n_itd = sum(1 for ln in raw if ln.split("\t")[6:7] == ["ITD"])
+    assert n_itd > 0
+    m = read_maf(path)
+    assert m.attrs["build"] == "GRCh37"  # NCBI_Build hg19
+    flt3 = m[(m["gene"] == "FLT3") & (m["consequence"] == "inframe_indel")]
+    assert len(flt3) == n_itd and "FLT3_ITD" not in set(m["gene"])
+
+
+def test_laml_samplesheet_without_build_uses_grch37_coordinates(tmp_path):
+    """No --build and no build column: the MAF's NCBI_Build 37 makes the run GRCh37, and the CBS
+    segments are laid over the GRCh37 gene spans (the values equal a GRCh37 reading of the file;
+    a GRCh38 reading is not even possible)."""
+    seg = LAML / "LAML_CBS_segments.tsv.gz"
+    maf_samples = read_maf(LAML / "tcga_laml.maf.gz").attrs["samples"]
+    seg_samples = set(read_segments(seg, build="GRCh37", genes=["CRBN"]).attrs["samples"])
+    both = [s for s in maf_samples if s in seg_samples]
+    p = tmp_path / "laml.csv"
+    p.write_text("sample,disease,maf,seg\n" + "".join(f"{s},AML,{LAML / 'tcga_laml.maf.gz'},{seg}\n" for s in both))
+    c = read_samplesheet(p, genes=GENES)
+    assert c.build == "GRCh37"
+    got = c.copy_number.set_index(["sample", "gene"])["log2_ratio"]
+    g37 = read_segments(seg, build="GRCh37", genes=GENES).set_index(["sample", "gene"])["log2_ratio"]
+    assert got.sort_index().equals(g37.loc[got.index].sort_index())
+    # read as GRCh38 the file is impossible: a chr2 segment ends past GRCh38's chr2 (UCSC chrom.sizes)
+    with pytest.raises(InputError, match="beyond the end of chr2"):
+        read_segments(seg, build="GRCh38", genes=GENES)

@@ -15,12 +15,15 @@ def _no_service_env(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(tmp_path_factory):
     with warnings.catch_warnings():  # starlette warns at import about httpx
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
     from refractor.api import create_app
+    from refractor.settings import Settings
 
-    app = create_app()
+    # reports and jobs in a state folder of this module's own
+    app = create_app(settings=Settings.resolve(state_dir=tmp_path_factory.mktemp("web-state")))
     yield TestClient(app)
     app.state.pool.shutdown()  # end the worker processes
+    app.state.store.close()

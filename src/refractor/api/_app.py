@@ -19,6 +19,7 @@ from refractor import __version__
 from refractor.api._errors import install_handlers, status_for
 from refractor.api._middleware import ServiceMiddleware
 from refractor.api._pool import WorkerPool
+from refractor.api._state import StateStore
 from refractor.settings import ServiceLimits
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,8 +70,9 @@ def create_app(
     data_dir : path, optional
         KB folder to load when ``kb`` is not given (overrides ``settings.kb_dir``).
     settings : Settings, optional
-        KB folder, cache folder and limits (``settings.limits.service``: body, samples,
-        page, response, time, workers, token); default :meth:`Settings.resolve`.
+        KB folder, cache folder, state folder (``settings.server_dir``: reports and jobs kept
+        across restarts) and limits (``settings.limits.service``: body, samples, page,
+        response, time, workers, token, state caps); default :meth:`Settings.resolve`.
     web : bool
         Also serve the web application (pages at ``/``); the JSON API is always served.
     """
@@ -80,8 +82,22 @@ def create_app(
     limits = settings.limits.service
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        from starlette.concurrency import run_in_threadpool
+
+        # the state folder at start: jobs a previous server left unfinished are marked failed
+        await run_in_threadpool(app.state.store.open)
+
+        def warm() -> None:  # the first heavy request need not wait for the KB and the workers
+            try:
+                _load_kb(app.state)
+                app.state.pool.start()
+            except Exception:  # the first request that needs them reports the problem
+                pass
+
+        threading.Thread(target=warm, name="refractor-warm-up", daemon=True).start()
         yield
         app.state.pool.shutdown()  # worker processes end with the server
+        app.state.store.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -96,6 +112,7 @@ def create_app(
     app.state.settings = settings
     app.state.kb_lock = threading.Lock()
     app.state.pool = WorkerPool(limits, kb=lambda: app.state.kb, settings=settings)
+    app.state.store = StateStore(settings.server_dir, limits)  # opened on first use or at start
     install_handlers(app)
 
     @app.get("/health", tags=["meta"], summary="Liveness check")

@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from refractor._jsonsafe import json_safe
+from refractor.api._app import get_kb
 from refractor.models._constraints import MAX_DOSES, MAX_POINTS, MAX_SELECTIONS, MAX_SETTINGS
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -105,37 +106,41 @@ def show_model(name: str = Path(..., **_NAME)) -> dict[str, Any]:
 
 
 @router.post("/{name}/simulate", summary="One time course (agent, dose, settings)")
-async def simulate(body: SimulateRequest, request: Request, name: str = Path(..., **_NAME)) -> dict[str, Any]:
+async def simulate(body: SimulateRequest, request: Request, name: str = Path(..., **_NAME),
+                   kb=Depends(get_kb)) -> dict[str, Any]:
     from refractor.api._pool import run_heavy  # the bounded worker pool (never the event loop)
 
-    return await run_heavy(request, run_simulate, body, name)
+    return await run_heavy(request, run_simulate, body, name, kb)
 
 
-def run_simulate(body: SimulateRequest, name: str) -> dict[str, Any]:
-    """The document of ``POST /models/{name}/simulate`` (runs in a worker)."""
+def run_simulate(body: SimulateRequest, name: str, kb: Any) -> dict[str, Any]:
+    """The document of ``POST /models/{name}/simulate`` (runs in a worker); agent names are
+    resolved by ``kb``, the app's knowledge base."""
     from refractor.models import simulation_run
 
     run = simulation_run(name, agent=body.agent, dose=body.dose, set=body.set,
                          perturbations=body.perturbations, t_end=body.t_end,
-                         points=body.points, selections=body.selections, cell=body.cell)
+                         points=body.points, selections=body.selections, cell=body.cell, kb=kb)
     return json_safe(run.to_dict())
 
 
 @router.post("/{name}/dose-response", summary="Readout over doses with IC50/DC50 and Emax")
 async def dose_response(body: DoseResponseRequest, request: Request,
-                        name: str = Path(..., **_NAME)) -> dict[str, Any]:
+                        name: str = Path(..., **_NAME), kb=Depends(get_kb)) -> dict[str, Any]:
     from refractor.api._pool import run_heavy
 
-    return await run_heavy(request, run_dose_response, body, name)
+    return await run_heavy(request, run_dose_response, body, name, kb)
 
 
-def run_dose_response(body: DoseResponseRequest, name: str) -> dict[str, Any]:
-    """The document of ``POST /models/{name}/dose-response`` (runs in a worker)."""
+def run_dose_response(body: DoseResponseRequest, name: str, kb: Any) -> dict[str, Any]:
+    """The document of ``POST /models/{name}/dose-response`` (runs in a worker); agent names
+    are resolved by ``kb``, the app's knowledge base."""
     from refractor.models import dose_response_run
 
     rng = (body.range.lo, body.range.hi, body.range.n) if body.range is not None else None
     run = dose_response_run(name, agent=body.agent, doses=body.doses, range=rng, set=body.set,
-                            perturbations=body.perturbations, t_end=body.t_end, cell=body.cell)
+                            perturbations=body.perturbations, t_end=body.t_end, cell=body.cell,
+                            kb=kb)
     return json_safe(run.to_dict())
 
 

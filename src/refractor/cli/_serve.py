@@ -26,7 +26,11 @@ def register(app: typer.Typer) -> None:
         no_token: bool = typer.Option(False, "--no-token", help="Allow a non-loopback --host "
                                       "without a token (anyone who can reach it can use it)."),
         workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
-                                              help="Threads for heavy requests (default: $REFRACTOR_WORKERS, else 2)."),
+                                              help="Worker processes for heavy requests (default: $REFRACTOR_WORKERS, else 2)."),
+        state_dir: Optional[Path] = typer.Option(
+            None, "--state-dir", readable=False,
+            help="Folder keeping reports and jobs across restarts, mode 0700 "
+            "(default: $REFRACTOR_STATE_DIR, else CACHE/server)."),
     ) -> None:
         """Serve the HTTP API and the web pages (http://HOST:PORT/, API docs at /docs) until interrupted."""
         from refractor.api import create_app
@@ -45,6 +49,10 @@ def register(app: typer.Typer) -> None:
         if workers is not None:
             service = replace(service, workers=workers)
         settings = replace(settings, limits=replace(settings.limits, service=service))
+        if state_dir is not None:
+            settings = replace(settings, state_dir=state_dir.expanduser())
         check_exposure(host, service.token, no_token)
         check_data_dir(settings.kb_dir)  # a wrong folder fails now, not at the first request
-        run(create_app(settings=settings), host=host, port=port)
+        app = create_app(settings=settings)
+        app.state.store.open()  # likewise a state folder that is not ours
+        run(app, host=host, port=port)

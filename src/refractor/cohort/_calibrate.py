@@ -129,10 +129,12 @@ def save_calibration(record: dict[str, Any], path: str | Path) -> Path:
 
 
 def calibration_path(kb: Any) -> Path:
-    """Where ``refractor cohort calibrate`` stores a calibration for ``kb`` by default."""
+    """Where ``refractor cohort calibrate`` stores a calibration for ``kb`` by default: the cache
+    folder of the settings ``kb`` was loaded with, else the resolved settings'."""
     from refractor.settings import Settings
 
-    return Settings.resolve().cache_dir / "cohort" / f"calibration-{kb.content_hash}.json"
+    settings = getattr(kb, "settings", None) or Settings.resolve()
+    return settings.cache_dir / "cohort" / f"calibration-{kb.content_hash}.json"
 
 
 __all__ = ["calibrate", "objective", "save_calibration", "calibration_path", "CALIBRATION_SCHEMA"]

@@ -57,11 +57,13 @@ def _perturbation(spec: Any, kb: Any, mechanism: str) -> Any | None:
     return None
 
 
-def _surface_cache(key: str) -> tuple[Any, Any]:
+def _surface_cache(key: str, kb: Any = None) -> tuple[Any, Any]:
+    """Load/store functions for one response surface, cached in the cache folder of the
+    settings ``kb`` was loaded with (the app's or the command's own), else the resolved ones."""
     from refractor._cachefile import seal, unseal, untrusted_reason, warn_rebuild
     from refractor.settings import Settings
 
-    folder = Settings.resolve().cache_dir / "cohort"
+    folder = (getattr(kb, "settings", None) or Settings.resolve()).cache_dir / "cohort"
     path = folder / f"surface-{key[:24]}.json"
     digest = hashlib.sha256(key.encode()).digest()
 
@@ -105,7 +107,7 @@ def model_surface(kb: Any, agent: str, mechanisms: list[str], exposure_multiple:
                       [(m, perts[m].name, perts[m].mode, perts[m].value, perts[m].parameter) for m in modelled],
                       sorted((spec.reference_sample.set if spec.reference_sample else {}).items())],
                      sort_keys=True)
-    load, store = _surface_cache(hashlib.sha256(key.encode()).hexdigest())
+    load, store = _surface_cache(hashlib.sha256(key.encode()).hexdigest(), kb)
     hit = load()
     if hit is not None:
         return hit

@@ -2,18 +2,21 @@
 resolve the genome build, record which data kinds were assessed for which sample."""
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from refractor.errors import InputError
+from refractor.errors import DataWarning, InputError
 from refractor.io._clinical import read_clinical
 from refractor.io._expression import read_expression
 from refractor.io._limits import IOLimits
 from refractor.io._maf import read_maf
 from refractor.io._methylation import read_methylation
-from refractor.io._segments import read_segments
+from refractor.io._segments import declared_segment_build, read_segments
 from refractor.io._table import MISSING
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
@@ -39,11 +42,65 @@ def _where(row, col: str, path: Path) -> dict:
     return dict(path=str(path))
 
 
+def _r_name(sample: str) -> str:
+    """What R's ``make.names`` (``check.names=TRUE`` of read.table / data.frame) makes of an id."""
+    name = re.sub(r"[^A-Za-z0-9._]", ".", sample)
+    return "X" + name if not re.match(r"[A-Za-z]|\.(?![0-9])", name) else name
+
+
+def _barcode_prefixes(rows: list, file_samples: list[str], fset: set, col: str, path: Path) -> dict[str, str]:
+    """File sample -> samplesheet id where the file writes the id as R's ``make.names`` does, or the
+    id is a hyphen-delimited prefix of exactly one of the
+    file's ids: a samplesheet naming TCGA patients or samples (``TCGA-AB-2802``) finds the aliquot
+    barcodes a GDC/TCGA file uses (``TCGA-AB-2802-03A-01W-0722-08``). Two candidates (primary and
+    relapse aliquots) are an error, never a choice."""
+    out: dict[str, str] = {}
+    for r in rows:
+        if r.sample in fset:
+            continue
+        rn = [f for f in file_samples if f == _r_name(r.sample) and f not in out]
+        if len(rn) == 1:  # R's check.names turned "TCGA-AB-2802" into "TCGA.AB.2802" (or "7" into "X7")
+            out[rn[0]] = r.sample
+            continue
+        cands = [f for f in file_samples if f.startswith(r.sample + "-") and f not in out]
+        if len(cands) > 1:
+            raise InputError(f"sample {r.sample!r} matches several ids of {col} file {path} "
+                             f"({', '.join(cands[:4])}): name the full id", **_where(r, col, path))
+        if cands:
+            out[cands[0]] = r.sample
+    return out
+
+
 def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bool) -> tuple[pd.DataFrame, list[str]]:
     """Rows of ``df`` for the samples of ``rows``; returns (table, samples assessed)."""
     wanted = [r.sample for r in rows]
     file_samples = [s for s in df.attrs.get("samples", []) if s is not None]
     fset = set(file_samples)
+    normals = set(df.attrs.get("normal_samples") or [])
+    for r in rows:
+        if r.sample in normals:
+            raise InputError(f"sample {r.sample!r} is the normal (matched germline) column of {col} file {path} "
+                             f"({df.attrs.get('roles_from')}); name the tumour column "
+                             f"({', '.join(file_samples)}) instead", **_where(r, col, path))
+    rename = {}
+    if col == "vcf":  # the samplesheet's vcf_sample names the row's VCF column explicitly
+        for r in rows:
+            named = r.extra.get("vcf_sample")
+            if named:
+                if named in normals:
+                    raise InputError(f"vcf_sample {named!r} is the normal (matched germline) column of {path} "
+                                     f"({df.attrs.get('roles_from')})", **_where(r, "vcf_sample", path))
+                if named not in fset:
+                    raise InputError(f"vcf_sample {named!r} is not a sample column of {path} (it has: "
+                                     f"{', '.join(file_samples) or 'none'})", **_where(r, "vcf_sample", path))
+                rename[named] = r.sample
+    pending = [r for r in rows if r.sample not in rename.values()]
+    rename.update({k: v for k, v in _barcode_prefixes(pending, file_samples, fset, col, path).items()
+                   if k not in rename})
+    if rename:
+        df = df.assign(sample=df["sample"].replace(rename))
+        file_samples = [rename.get(s, s) for s in file_samples]
+        fset = set(file_samples)
     present = [s for s in wanted if s in fset]
     if not present and len(rows) == 1 and len(fset) == 1:
         # a single-sample file whose internal id differs from the samplesheet's: it is this sample
@@ -54,8 +111,12 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
     if missing and (not absent_ok or (not present and fset)):
         r = missing[0]
         shown = ", ".join(file_samples[:5]) + (" …" if len(file_samples) > 5 else "")
+        hint = ""
+        if col == "vcf" and len(fset) > 1:
+            hint = ("; several columns and none declared the tumour: name the tumour column in the sample "
+                    "column, or add a ##tumor_sample=<column> header line")
         raise InputError(
-            f"sample {r.sample!r} not found in {col} file {path} (it holds {len(fset)} sample(s): {shown or 'none'})",
+            f"sample {r.sample!r} not found in {col} file {path} (it holds {len(fset)} sample(s): {shown or 'none'}){hint}",
             **_where(r, col, path),
         )
     keep = set(present)
@@ -78,7 +139,24 @@ def _resolve_build(explicit: str | None, declared: list[tuple[str, str, Path]], 
 
 def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
              limits: IOLimits | None = None) -> Cohort:
-    """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``)."""
+    """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``).
+
+    The readers' :class:`~refractor.errors.DataWarning` s (data used with a caveat) are raised as
+    usual and also kept, as text, in ``Cohort.read_warnings`` so that a report can carry them.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)  # others keep the caller's filters
+        cohort = _assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
+    notes = []
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            notes.append(str(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return replace(cohort, read_warnings=tuple(dict.fromkeys(notes))) if notes else cohort
+
+
+def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
+              limits: IOLimits | None = None) -> Cohort:
     explicit = resolve_build(build, default=None)
     groups: dict[tuple[str, Path], list] = {}
     for r in rows:
@@ -103,6 +181,11 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
             df = read_maf(p, build=explicit, limits=limits)
         elif col == "vcf":
             df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit, limits=limits)
+        elif col == "seg":
+            sb = declared_segment_build(p, limits=limits)  # GATK @SQ lengths; read after the build is known
+            if sb and explicit is None:
+                declared.append((sb, f"SEG {p.name} @SQ lengths", p))
+            continue
         else:
             continue
         if df.attrs.get("build") and explicit is None:
@@ -119,7 +202,7 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
         elif col == "junctions":
             add(col, p, read_junctions(p, sample=rs[0].sample, build=final), rs)
         elif col == "psi":
-            add(col, p, read_psi(p), rs)
+            add(col, p, read_psi(p, build=final), rs)
         elif col == "expression":
             add(col, p, read_expression(p, limits=limits), rs)
         elif col == "methylation":

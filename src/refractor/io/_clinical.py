@@ -85,7 +85,7 @@ def read_clinical(path: str | Path, *, columns: dict[str, str] | None = None, di
             raise ValueError(f"unknown clinical column {k!r}; expected one of {', '.join(aliases)}")
         aliases[k] = (v,)
     required = {"sample"} | set(columns or {})
-    tab = read_table(path, columns=aliases, required=required)
+    tab = read_table(path, columns=aliases, required=required, delimiter=None)
     df = tab.df
     samples = df["sample"].str.strip()
     miss = is_missing(samples)

@@ -40,10 +40,51 @@ SO_TERMS = {
     "stop_retained_variant": "silent",
     "start_retained_variant": "silent",
 }
+# Also accepted (older MAFs): Oncotator's and TCGA legacy classes for the same events.
+MAF_CLASSES.update({
+    "Splice_Site_SNP": "splice_site", "Splice_Site_Del": "splice_site", "Splice_Site_Ins": "splice_site",
+    "Splice_Site_DNP": "splice_site", "Splice_Site_ONP": "splice_site",
+    "Start_Codon_SNP": "start_lost", "Start_Codon_Del": "start_lost", "Start_Codon_Ins": "start_lost",
+    "Start_Codon_DNP": "start_lost", "Start_Codon_ONP": "start_lost",
+    "Stop_Codon_Del": "stop_lost", "Stop_Codon_Ins": "stop_lost",
+    "Nonstop": "stop_lost",
+    # AML MAFs from targeted FLT3 assays (e.g. maftools' APL primary/relapse example) classify
+    # FLT3 internal tandem duplications as "ITD": in-frame duplications of the juxtamembrane
+    # domain (the KB's flt3-itd biomarker, "in-frame insertion")
+    "ITD": "inframe_indel",
+})
 # When one annotation lists several terms ("missense_variant&splice_region_variant") the most
 # severe wins, in this order.
 SEVERITY = ["nonsense", "frameshift", "splice_site", "stop_lost", "start_lost", "inframe_indel", "missense", "silent", "other"]
 _RANK = {c: i for i, c in enumerate(SEVERITY)}
+
+
+# Ensembl VEP's consequence terms from most to least severe (the order of the table "Calculated
+# variant consequences", https://www.ensembl.org/info/genome/variation/prediction/predicted_data.html;
+# initiator_codon_variant and the SnpEff-only terms placed beside their VEP equivalents). Used to
+# choose among several transcripts' annotations and to rank terms the cohort vocabulary lumps as
+# "other" (splice_region before intron before upstream ...).
+VEP_ORDER = (
+    "transcript_ablation", "splice_acceptor_variant", "splice_donor_variant", "stop_gained",
+    "frameshift_variant", "stop_lost", "start_lost", "initiator_codon_variant", "transcript_amplification",
+    "feature_elongation", "feature_truncation", "inframe_insertion", "disruptive_inframe_insertion",
+    "conservative_inframe_insertion", "inframe_deletion", "disruptive_inframe_deletion",
+    "conservative_inframe_deletion", "missense_variant", "protein_altering_variant",
+    "splice_donor_5th_base_variant", "splice_region_variant", "splice_donor_region_variant",
+    "splice_polypyrimidine_tract_variant", "incomplete_terminal_codon_variant", "start_retained_variant",
+    "stop_retained_variant", "synonymous_variant", "coding_sequence_variant", "mature_miRNA_variant",
+    "5_prime_UTR_variant", "3_prime_UTR_variant", "non_coding_transcript_exon_variant", "intron_variant",
+    "NMD_transcript_variant", "non_coding_transcript_variant", "coding_transcript_variant",
+    "upstream_gene_variant", "downstream_gene_variant", "TFBS_ablation", "TFBS_amplification",
+    "TF_binding_site_variant", "regulatory_region_ablation", "regulatory_region_amplification",
+    "regulatory_region_variant", "intergenic_variant",
+)
+_VEP_RANK = {t: i for i, t in enumerate(VEP_ORDER)}
+
+
+def term_rank(terms: str) -> int:
+    """Severity rank (0 = most severe) of the most severe of ``&``-joined SO terms; unknown -> last."""
+    return min((_VEP_RANK.get(t.strip(), len(VEP_ORDER)) for t in re.split(r"[&,]", terms)), default=len(VEP_ORDER))
 
 
 def _map_unique(arr, fn) -> pa.Array:
@@ -107,4 +148,4 @@ def normalise_protein_changes(values) -> pa.Array:
     return _map_unique(values, lambda u: "" if u is None or u.strip() in ("", "NA", ".") else short_protein_change(u))
 
 
-__all__ = ["MAF_CLASSES", "SO_TERMS", "maf_consequence", "so_consequence", "short_protein_change", "normalise_protein_changes"]
+__all__ = ["MAF_CLASSES", "SO_TERMS", "VEP_ORDER", "term_rank", "maf_consequence", "so_consequence", "short_protein_change", "normalise_protein_changes"]

@@ -24,4 +24,14 @@ def check_within_chromosomes(tab, chrom: np.ndarray, end: np.ndarray, build: str
                         row=i, column=column)
 
 
-__all__ = ["check_within_chromosomes"]
+def require_primary_chromosomes(tab, chrom: np.ndarray, *, column: str, what: str) -> None:
+    """Error when no row of a non-empty file is on chr1-22, X, Y or M: names the shipped tables do not
+    use (RefSeq ``NC_000003.12``, another species' contigs) would otherwise match no gene silently."""
+    from refractor.reference._builds import CHROM_ORDER
+
+    if len(chrom) and not pd.Series(chrom).isin(list(CHROM_ORDER)).any():
+        raise tab.error(f"no {what} is on a human primary chromosome (1-22, X, Y, M, with or without 'chr'); "
+                        f"the file names {chrom[0]!r}", row=0, column=column)
+
+
+__all__ = ["check_within_chromosomes", "require_primary_chromosomes"]

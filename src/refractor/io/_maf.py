@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._atomic import atomic_write
+from refractor.io._genes import current_symbols, strip_event_suffix
 from refractor.io._consequence import maf_consequence, normalise_protein_changes
 from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
@@ -29,6 +30,7 @@ MAF_COLUMNS: dict[str, tuple[str, ...]] = {
     "tumor_f": ("tumor_f",),  # MuTect: allele fraction 0..1
     "vaf_percent": ("i_TumorVAF_WU",),  # WashU TCGA MAFs: allele fraction in percent
     "build": ("NCBI_Build",),
+    "entrez": ("Entrez_Gene_Id",),
 }
 
 
@@ -49,7 +51,8 @@ def _declared_build(tab, build: str | None) -> str | None:
     return declared if declared is not None else build
 
 
-def _vaf(tab) -> np.ndarray:
+def _vaf(tab) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """``(vaf, alt_count, depth)``; the counts are None when the MAF has no t_alt_count/t_depth."""
     n = len(tab)
     if tab.has("t_alt_count") and tab.has("t_depth"):
         alt = to_float(tab, "t_alt_count", what="t_alt_count", lo=0)
@@ -59,12 +62,13 @@ def _vaf(tab) -> np.ndarray:
             i = int(np.flatnonzero(over)[0])
             raise tab.error(f"t_alt_count {alt[i]:g} exceeds t_depth {dep[i]:g}", row=i, column="t_alt_count")
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(dep > 0, alt / dep, np.nan)
+            return np.where(dep > 0, alt / dep, np.nan), alt, dep
     if tab.has("tumor_f"):
-        return to_float(tab, "tumor_f", what="tumor_f (allele fraction)", lo=0, hi=1)
+        return to_float(tab, "tumor_f", what="tumor_f (allele fraction)", lo=0, hi=1), None, None
     if tab.has("vaf_percent"):
-        return to_float(tab, "vaf_percent", what="i_TumorVAF_WU (allele fraction, %)", lo=0, hi=100) / 100.0
-    return np.full(n, np.nan)
+        return (to_float(tab, "vaf_percent", what="i_TumorVAF_WU (allele fraction, %)", lo=0, hi=100) / 100.0,
+                None, None)
+    return np.full(n, np.nan), None, None
 
 
 def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | None = None) -> pd.DataFrame:
@@ -86,7 +90,11 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
         index is the 0-based data-row number (the key :func:`write_annotated_maf` uses).
         ``attrs``: ``build`` (declared or requested, may be None), ``samples`` (every
         ``Tumor_Sample_Barcode`` in the file), ``path``.
-        ``vaf`` = t_alt_count / t_depth (else ``tumor_f``, else ``i_TumorVAF_WU`` / 100, else NaN).
+        ``vaf`` = t_alt_count / t_depth (else ``tumor_f``, else ``i_TumorVAF_WU`` / 100, else NaN);
+        with t_alt_count and t_depth, also the optional columns ``alt_count`` and ``depth``.
+        ``gene``: ``Hugo_Symbol``, except that a symbol HGNC has renamed since (not in the shipped
+        table) is replaced through ``Entrez_Gene_Id`` when the MAF has one
+        (``attrs["renamed_genes"]`` lists ``{old: new}``; see :mod:`refractor.io._genes`).
     """
     build = resolve_build(build, default=None, path=path)
     tab = read_table(path, columns=MAF_COLUMNS, required={"gene", "classification", "sample"},
@@ -96,19 +104,26 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
     declared = _declared_build(tab, build)
     sample = stripped(tab, "sample")
     n = len(tab)
+    vaf, alt, depth = _vaf(tab)
+    genes, renamed = pa.array(strip_event_suffix(stripped(tab, "gene").to_pylist()), pa.string()), {}
+    if tab.has("entrez"):
+        sym, renamed = current_symbols(genes.to_pylist(), stripped(tab, "entrez").to_pylist())
+        genes = pa.array(sym, pa.string())
     table = pa.table(
         {
             "sample": sample,
-            "gene": stripped(tab, "gene"),
+            "gene": genes,
             "consequence": maf_consequence(stripped(tab, "classification")),
             "protein_change": normalise_protein_changes(tab.col("protein")) if tab.has("protein") else pa.array([""] * n, pa.string()),
-            "vaf": pa.array(_vaf(tab), pa.float64()),
+            "vaf": pa.array(vaf, pa.float64()),
             "source": tab.sources(),
+            **({"alt_count": pa.array(alt, pa.float64()), "depth": pa.array(depth, pa.float64())}
+               if alt is not None else {}),
         }
     )
     out = table.to_pandas()
     samples = sorted(s for s in pc.unique(sample).to_pylist() if s is not None)
-    out.attrs.update(build=declared, samples=samples, path=str(path))
+    out.attrs.update(build=declared, samples=samples, path=str(path), renamed_genes=renamed)
     return out
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from refractor.errors import InputError
-from refractor.io.cohort import COLUMNS, Cohort, empty
+from refractor.io.cohort import COLUMNS, OPTIONAL_COLUMNS, Cohort, empty
 from refractor.reference import resolve_build
 
 #: measured tables a cohort may hold (``samples`` and ``assessed`` are built here)
@@ -39,8 +39,10 @@ def _table(parts, name: str) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         return empty(name)
-    # reindex: a column added to the schema later is NaN where a producer does not fill it yet
-    return pd.concat([f.reindex(columns=COLUMNS[name]) for f in frames], ignore_index=True)
+    # reindex: a column added to the schema later is NaN where a producer does not fill it yet;
+    # optional columns (read counts) are kept when any producer gives them
+    extra = [c for c in OPTIONAL_COLUMNS.get(name, []) if any(c in f.columns for f in frames)]
+    return pd.concat([f.reindex(columns=COLUMNS[name] + extra) for f in frames], ignore_index=True)
 
 
 def make_cohort(

@@ -22,7 +22,9 @@ from refractor.reference import resolve_build
 PATH_COLUMNS = ("maf", "vcf", "seg", "expression", "junctions", "psi", "methylation", "clinical")
 #: ``purity``: optional tumour-cell fraction of the sample (0-1], used for the clonal fraction
 #: of variants (refractor.interpret._clonality); empty = not given
-SHEET_COLUMNS = ("sample", "disease", "build", "purity") + PATH_COLUMNS
+#: ``vcf_sample``: optional name of this row's column in its VCF, when it differs from ``sample``
+#: and the VCF does not declare its tumour (e.g. ``LIB-0001`` in a two-column VCF for sample ``PT1``)
+SHEET_COLUMNS = ("sample", "disease", "build", "purity", "vcf_sample") + PATH_COLUMNS
 
 
 @dataclass
@@ -81,7 +83,7 @@ def read_samplesheet(
         if not rec or all(not c.strip() for c in rec) or rec[0].startswith("#"):
             continue
         if header is None:
-            header = [c.strip() for c in rec]
+            header = [c.strip().lower() if c.strip().lower() in SHEET_COLUMNS else c.strip() for c in rec]
             unknown = [c for c in header if c not in SHEET_COLUMNS]
             if unknown:
                 raise InputError(
@@ -109,7 +111,7 @@ def read_samplesheet(
             v = cells.get(k, "")
             if v:
                 if v not in resolved:
-                    p = Path(v)
+                    p = Path(v).expanduser()  # "~/data/x.maf" as a shell would read it
                     p = p if p.is_absolute() else base / p
                     check_input_file(p, what=f"{k} file", where=dict(path=spath, line=lineno, column=k))
                     resolved[v] = p.resolve()
@@ -125,6 +127,8 @@ def read_samplesheet(
                 raise InputError(f"purity must be a number in (0, 1], got {cells['purity']!r}",
                                  path=spath, line=lineno, column="purity")
             extra["purity"] = pur
+        if cells.get("vcf_sample", ""):
+            extra["vcf_sample"] = cells["vcf_sample"]
         rows.append(Row(sample, cells["disease"] or None, paths, rb, lineno, spath,
                         extra))
     if header is None:
@@ -140,7 +144,10 @@ def _records(text: str, spath: str, limits: IOLimits):
     Line numbers are physical lines (a quoted cell may span lines; the record's first line is
     reported).
     """
-    reader = csv.reader(io.StringIO(text))
+    first = next((ln for ln in text.split("\n", 50)[:50] if ln.strip() and not ln.startswith("#")), "")
+    # Excel saves "CSV" with ';' where the decimal mark is a comma, and some users give a TSV
+    delim = "\t" if "\t" in first and "," not in first else (";" if ";" in first and "," not in first else ",")
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
     start = 1
     while True:
         try:
@@ -184,8 +191,12 @@ def cohort_from_flags(
     clinical_columns: dict[str, str] | None = None,
     flags: dict[str, str] | None = None,
     limits: IOLimits | None = None,
+    vcf_sample: str | None = None,
 ) -> "Cohort":  # noqa: F821
     """A one-sample :class:`~refractor.io.cohort.Cohort` from individual files and values.
+
+    ``vcf_sample`` names the VCF column that is this sample when the VCF has several and does not
+    declare its tumour (the samplesheet's ``vcf_sample`` column).
 
     Files may be cohort-wide (filtered to ``sample``) or single-sample (a file holding exactly
     one other sample id is taken to be this sample). ``refractory``/``prior`` (agent names),
@@ -218,6 +229,8 @@ def cohort_from_flags(
         extra["subtype"] = subtype
     if line is not None:
         extra["line"] = check_line(line, column=labels["line"])
+    if vcf_sample:
+        extra["vcf_sample"] = str(vcf_sample).strip()
     row = Row(sample, disease, paths, None, None, None, extra, where)
     return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
 

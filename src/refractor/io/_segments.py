@@ -1,6 +1,7 @@
 """Copy-number segments (CBS/DNAcopy style) -> gene-level log2 ratios with the shipped gene table."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,34 +12,104 @@ import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._limits import IOLimits
+from refractor.errors import DataWarning
+from refractor.io._expression import peek_header
+from refractor.io._source import read_bytes
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
-from refractor.io._coords import check_within_chromosomes
-from refractor.reference import gene_table, normalise_chrom, resolve_build
+from refractor.io._coords import check_within_chromosomes, require_primary_chromosomes
+from refractor.reference import DEFAULT_BUILD, agree, chrom_sizes, gene_table, normalise_chrom, resolve_build
 from refractor.reference._builds import CHROM_ORDER
 
 _NCHROM = 32
 _SHIFT = 30  # positions < 2**30 bp (chr1 is 248.9 Mb)
 
 SEG_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sample": ("ID", "Sample", "sample", "Tumor_Sample_Barcode", "sample_id"),
-    "chrom": ("chrom", "Chromosome", "chr", "chromosome"),
-    "start": ("loc.start", "Start", "Start.bp", "start", "Start_Position"),
-    "end": ("loc.end", "End", "End.bp", "end", "End_Position"),
-    "num_mark": ("num.mark", "Num_Probes", "Num.Markers", "num_probes", "num.markers"),
-    "value": ("seg.mean", "Segment_Mean", "Seg.CN", "seg_mean", "log2_ratio", "log2"),
+    "sample": ("ID", "Sample", "sample", "Tumor_Sample_Barcode", "sample_id", "GDC_Aliquot", "sampleID"),
+    "chrom": ("chrom", "Chromosome", "chr", "chromosome", "CONTIG"),
+    "start": ("loc.start", "Start", "Start.bp", "start", "Start_Position", "startpos", "start.pos"),
+    "end": ("loc.end", "End", "End.bp", "end", "End_Position", "endpos", "end.pos"),
+    "num_mark": ("num.mark", "Num_Probes", "Num.Markers", "num_probes", "num.markers", "NUM_POINTS_COPY_RATIO",
+                 "probes"),
+    # log2 copy ratio: CBS/DNAcopy, GDC, GATK CallCopyRatioSegments / ModelSegments (posterior median), CNVkit
+    "value": ("seg.mean", "Segment_Mean", "Seg.CN", "seg_mean", "log2_ratio", "log2", "MEAN_LOG2_COPY_RATIO",
+              "LOG2_COPY_RATIO_POSTERIOR_50"),
+    # absolute (integer) copy number, used only without a log2 column: GDC ASCAT, PURPLE, CNVkit call
+    "copies": ("Copy_Number", "copyNumber", "total_cn", "tcn.em", "cn"),
+    "major": ("nMajor", "Major_Copy_Number"),
+    "minor": ("nMinor", "Minor_Copy_Number"),
 }
+#: ASSUMED: log2 ratio given to a homozygous deletion (0 copies has no finite log2 ratio); any
+#: value at or below -1 reads as a deep loss, and -5 lies below every copy-number threshold.
+ZERO_COPY_LOG2 = -5.0
+
+
+def _file_header(data: bytes, path: str) -> tuple[str | None, str | None, int]:
+    """GATK's SAM-style ``@`` header: (``@RG SM`` sample, build from ``@SQ`` lengths, lines)."""
+    sample, lengths, n = None, {}, 0
+    for ln in data.split(b"\n"):
+        if not ln.startswith(b"@"):
+            break
+        n += 1
+        cells = dict(c.split(":", 1) for c in ln.decode("utf-8", "replace").split("\t")[1:] if ":" in c)
+        if ln.startswith(b"@RG") and "SM" in cells:
+            sample = cells["SM"].strip()
+        elif ln.startswith(b"@SQ") and "SN" in cells and "LN" in cells and cells["LN"].isdigit():
+            lengths[normalise_chrom(cells["SN"])] = int(cells["LN"])
+    builds = {b for b in ("GRCh38", "GRCh37")
+              if any(chrom_sizes(b).get(c) == ln for c, ln in lengths.items() if c not in ("chrM", "chrX", "chrY"))}
+    return sample, (builds.pop() if len(builds) == 1 else None), n
+
+
+def declared_segment_build(path: str | Path, limits: IOLimits | None = None) -> str | None:
+    """The build a segment file declares (GATK ``@SQ`` sequence lengths), or ``None``."""
+    data = read_bytes(path, limits=limits)
+    return _file_header(data, str(path))[1] if data.startswith(b"@") else None
+
+
+def _file_sample(path: str | Path) -> str:
+    name = Path(path).name
+    for suf in (".gz", ".cns", ".cnr", ".call", ".seg", ".called", ".modelFinal", ".cr", ".txt", ".tsv"):
+        if name.endswith(suf) and len(name) > len(suf):
+            name = name[: -len(suf)]
+    return name
 
 
 def read_segment_table(path: str | Path, *, build: str | None = None, limits: IOLimits | None = None) -> pd.DataFrame:
     """Validated segments: ``sample chrom start end value line`` (1-based inclusive bp, log2 ratio).
 
+    Layouts: CBS/DNAcopy and IGV ``.seg``, GDC copy-number segments (``GDC_Aliquot``), GATK
+    ``.cr.seg``/``.called.seg``/``.modelFinal.seg`` (``@`` header: sample from ``@RG SM``, build
+    from ``@SQ`` lengths; value ``MEAN_LOG2_COPY_RATIO`` or ``LOG2_COPY_RATIO_POSTERIOR_50``),
+    CNVkit ``.cns``/``.cnr`` (0-based starts, +1 here; ``log2``; sample from the file name) and
+    absolute copy number without a log2 column (ASCAT ``nMajor``+``nMinor``, GDC ASCAT
+    ``Copy_Number``, ``total_cn``): log2(CN / 2), CN 0 -> :data:`ZERO_COPY_LOG2`, with a
+    :class:`DataWarning` that ploidy is not taken into account.
     With ``build``, every segment must end within its chromosome (lengths from
-    :func:`refractor.reference.chrom_sizes`).
+    :func:`refractor.reference.chrom_sizes`) and a GATK ``@SQ`` build must agree with it.
     """
-    tab = read_table(path, columns=SEG_COLUMNS, required={"sample", "chrom", "start", "end", "value"}, limits=limits)
-    require_nonempty(tab, "sample", what="sample id")
+    spath = str(path)
+    data = read_bytes(path, limits=limits)
+    sm, declared, n_at = _file_header(data, spath) if data.startswith(b"@") else (None, None, 0)
+    if declared and build is not None:
+        agree([(declared, "segment file @SQ lengths", dict(path=spath))], requested=resolve_build(build, path=path))
+    head = [h.lower() for h in peek_header(data, skip_lines=n_at, delimiter=None)]
+    cnvkit = {"chromosome", "start", "end", "log2"} <= set(head) and bool({"probes", "weight", "depth", "gene"} & set(head))
+    file_sample = sm or (_file_sample(path) if cnvkit or "contig" in head else None)
+    tab = read_table(path, data=data, columns=SEG_COLUMNS, required={"chrom", "start", "end"} | (
+        set() if file_sample else {"sample"}), skip_lines=n_at, delimiter=None, limits=limits)
+    if not tab.has("value") and not tab.has("copies") and not (tab.has("major") and tab.has("minor")):
+        raise tab.error("no copy-number column: expected a log2 ratio (seg.mean, Segment_Mean, log2, "
+                        "MEAN_LOG2_COPY_RATIO ...) or absolute copy number (nMajor+nMinor, Copy_Number, total_cn)",
+                        column="seg.mean")
+    if tab.has("sample"):
+        require_nonempty(tab, "sample", what="sample id")
+        samples = tab.df["sample"].str.strip().to_numpy()
+    else:
+        samples = np.full(len(tab), file_sample, dtype=object)
     require_nonempty(tab, "chrom", what="chromosome")
     start = to_int(tab, "start", what="segment start", lo=0)
+    if cnvkit:
+        start = start + 1  # CNVkit writes BED-style 0-based, half-open intervals
     end = to_int(tab, "end", what="segment end", lo=0)
     bad = end < start
     if bad.any():
@@ -46,20 +117,28 @@ def read_segment_table(path: str | Path, *, build: str | None = None, limits: IO
         raise tab.error(f"segment end {end[i]} is before start {start[i]}", row=i, column="end")
     if "num_mark" in tab.df.columns:
         to_float(tab, "num_mark", what="number of markers", lo=0)
-    value = to_float(tab, "value", what="segment mean (log2 ratio)", allow_missing=True)
+    if tab.has("value"):
+        value = to_float(tab, "value", what="segment mean (log2 ratio)", allow_missing=True)
+    else:
+        if tab.has("copies"):
+            copies = to_float(tab, "copies", what="absolute copy number", lo=0)
+        else:
+            copies = (to_float(tab, "major", what="major-allele copy number", lo=0)
+                      + to_float(tab, "minor", what="minor-allele copy number", lo=0))
+        with np.errstate(divide="ignore"):
+            value = np.where(copies > 0, np.log2(copies / 2.0), ZERO_COPY_LOG2)
+        value[np.isnan(copies)] = np.nan
+        warnings.warn(DataWarning(f"{spath}: absolute copy number converted to log2(CN / 2) against a diploid "
+                                  f"genome (sample ploidy not taken into account; 0 copies -> {ZERO_COPY_LOG2:g})"),
+                      stacklevel=3)
     chrom = normalise_chrom(tab.df["chrom"].str.strip()).to_numpy()
+    require_primary_chromosomes(tab, chrom, column="chrom", what="segment")
     if build is not None:
         check_within_chromosomes(tab, chrom, end, resolve_build(build, path=path), column="end", what="segment end")
-    return pd.DataFrame(
-        {
-            "sample": tab.df["sample"].str.strip().to_numpy(),
-            "chrom": chrom,
-            "start": start,
-            "end": end,
-            "value": value,
-            "line": tab.lines(),
-        }
-    )
+    out = pd.DataFrame({"sample": samples, "chrom": chrom, "start": start, "end": end, "value": value,
+                        "line": tab.lines()})
+    out.attrs["file_sample"] = file_sample is not None
+    return out
 
 
 def _string_source(path: str, first: np.ndarray, last: np.ndarray) -> pd.Categorical:
@@ -182,11 +261,12 @@ def read_segments(
     ----------
     path
         Segments with columns ``ID chrom loc.start loc.end num.mark seg.mean`` (also accepted:
-        ``Sample/Chromosome/Start/End/Num_Probes/Segment_Mean`` and ``Start.bp/End.bp/Seg.CN``).
-        Coordinates 1-based inclusive (bp); ``seg.mean`` is a log2 copy ratio.
+        ``Sample/Chromosome/Start/End/Num_Probes/Segment_Mean``, ``Start.bp/End.bp/Seg.CN``, GDC,
+        GATK, CNVkit and ASCAT layouts: see :func:`read_segment_table`). Coordinates 1-based
+        inclusive (bp) except CNVkit's; ``seg.mean`` is a log2 copy ratio.
     build
-        Genome build of the coordinates; segment files do not declare one, so the default is
-        GRCh38 (the shipped default) — pass ``"GRCh37"`` for hg19 data.
+        Genome build of the coordinates. Only GATK files declare one (``@SQ`` lengths, used when
+        ``build`` is not given); otherwise the default is GRCh38 — pass ``"GRCh37"`` for hg19 data.
     genes
         Restrict to these genes (default: every gene in the shipped table). Restricting keeps
         large cohorts small (10,000 samples x 19,000 genes would be 190 M rows).
@@ -201,7 +281,7 @@ def read_segments(
     a pandas Categorical because millions of rows share a few thousand values);
     ``attrs``: ``build``, ``samples`` (every sample with segments), ``path``.
     """
-    b = resolve_build(build, path=path)
+    b = resolve_build(build, default=None, path=path) or declared_segment_build(path, limits=limits) or DEFAULT_BUILD
     if span not in ("canonical", "locus"):
         raise ValueError("span must be 'canonical' or 'locus'")
     segs = read_segment_table(path, build=b, limits=limits)
@@ -213,4 +293,5 @@ def read_segments(
     return out
 
 
-__all__ = ["read_segments", "read_segment_table", "gene_level", "SEG_COLUMNS"]
+__all__ = ["read_segments", "read_segment_table", "gene_level", "declared_segment_build", "SEG_COLUMNS",
+           "ZERO_COPY_LOG2"]

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from refractor.io._coords import check_within_chromosomes
+from refractor.errors import InputError
+from refractor.io._coords import check_within_chromosomes, require_primary_chromosomes
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
 from refractor.reference import exon_skipping_junctions, normalise_chrom, resolve_build
 
@@ -32,7 +33,9 @@ def read_junctions(
     PSI = skip / (skip + mean(inclusion_upstream, inclusion_downstream)), using column 7
     (uniquely mapped reads) of the junctions whose columns 2-3 equal the skip junction
     (exon k-1 -> k+1) and the two inclusion junctions, derived from the shipped exon table
-    for ``build`` (default GRCh38). Strand (column 4) must be 0 (undefined) or the gene's.
+    for ``build`` (default GRCh38). A file with no read at any of these junctions on ``build``
+    but reads at the other build's is an InputError (aligned to the other build), never a
+    silent "no informative junction". Strand (column 4) must be 0 (undefined) or the gene's.
     ``reads`` = skip + both inclusion counts (total informative reads). With no informative
     read the row is still written, with ``psi`` NaN and ``reads`` 0, so the event reads as
     measured-but-uninformative rather than absent.
@@ -55,20 +58,36 @@ def read_junctions(
         i = int(np.flatnonzero(end < start)[0])
         raise tab.error("intron end before intron start", row=i, column="intron_end")
     chrom = normalise_chrom(tab.df["chrom"].str.strip()).to_numpy(dtype=object)
+    require_primary_chromosomes(tab, chrom, column="chrom", what="junction")
     check_within_chromosomes(tab, chrom, end, b, column="intron_end", what="intron end (column 3)")
     lines = tab.lines()
+
+    def count(junc, want_strand: int) -> tuple[int, list[int]]:
+        m = (chrom == junc.chrom) & (start == junc.start) & (end == junc.end) & ((strand == 0) | (strand == want_strand))
+        return int(uniq[m].sum()), lines[m].tolist()
+
+    def informative(build: str) -> int:
+        total = 0
+        for gene, exon in events:
+            j = exon_skipping_junctions(gene, exon, build)
+            ws = 1 if j.skip.strand == "+" else 2
+            total += sum(count(x, ws)[0] for x in (j.skip, j.inclusion_upstream, j.inclusion_downstream))
+        return total
+
+    if informative(b) == 0 and len(tab):
+        other = "GRCh37" if b == "GRCh38" else "GRCh38"
+        n = informative(other)
+        if n:
+            raise InputError(f"no read at the {b} junctions of {', '.join(g for g, _ in events)}, but {n} read(s) at "
+                             f"their {other} junctions: the file was aligned to {other}; give build {other} "
+                             "(samplesheet build column / --build)", path=str(path))
     rows = []
     for gene, exon in events:
         j = exon_skipping_junctions(gene, exon, b)
         want_strand = 1 if j.skip.strand == "+" else 2
-
-        def count(junc) -> tuple[int, list[int]]:
-            m = (chrom == junc.chrom) & (start == junc.start) & (end == junc.end) & ((strand == 0) | (strand == want_strand))
-            return int(uniq[m].sum()), lines[m].tolist()
-
-        skip, l1 = count(j.skip)
-        inc_up, l2 = count(j.inclusion_upstream)
-        inc_down, l3 = count(j.inclusion_downstream)
+        skip, l1 = count(j.skip, want_strand)
+        inc_up, l2 = count(j.inclusion_upstream, want_strand)
+        inc_down, l3 = count(j.inclusion_downstream, want_strand)
         inc = (inc_up + inc_down) / 2.0
         psi = skip / (skip + inc) if (skip + inc) > 0 else np.nan
         used = sorted(l1 + l2 + l3)
@@ -89,13 +108,20 @@ PSI_COLUMNS = {
 }
 
 
-def read_psi(path: str | Path) -> pd.DataFrame:
+def read_psi(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
     """A PSI table (``sample gene event psi`` [``reads``]) -> cohort ``splicing`` table.
 
     ``psi`` must be a number in [0, 1] (NA is an error: leave the row out instead);
-    ``reads`` optional non-negative integer.
+    ``reads`` optional non-negative integer. An rMATS ``SE.MATS.JC.txt`` file is recognised by
+    its header and read by :func:`refractor.io._rmats.read_rmats` (coordinates on ``build``).
     """
-    tab = read_table(path, columns=PSI_COLUMNS, required={"sample", "gene", "event", "psi"})
+    from refractor.io._expression import peek_header
+    from refractor.io._rmats import is_rmats, read_rmats
+    from refractor.io._source import read_bytes
+
+    if is_rmats(peek_header(read_bytes(path), delimiter=None)):
+        return read_rmats(path, build=build)
+    tab = read_table(path, columns=PSI_COLUMNS, required={"sample", "gene", "event", "psi"}, delimiter=None)
     for c in ("sample", "gene", "event"):
         require_nonempty(tab, c, what=c)
     psi = to_float(tab, "psi", what="PSI", allow_missing=False, lo=0.0, hi=1.0)

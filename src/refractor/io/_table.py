@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from refractor.errors import InputError
+from refractor.io._dialect import number_hint, row_names_column, sniff_delimiter
+from refractor.io._dialect import split_prefix as _split_prefix
 from refractor.io._limits import IOLimits, resolve_limits
 from refractor.io._source import read_bytes
 
@@ -71,22 +73,6 @@ class Table:
     def sources(self) -> pa.Array:
         """``"path:line"`` for every row (pyarrow string array)."""
         return pc.binary_join_element_wise(pa.scalar(f"{self.path}:"), pc.cast(pa.array(self.lines()), pa.string()), "")
-
-
-def _split_prefix(data: bytes, skip_lines: int, comment: str | None) -> tuple[int, int]:
-    """Byte offset and 1-based line number of the first line after skipped/comment/blank lines."""
-    pos, line = 0, 1
-    cbyte = comment.encode() if comment else None
-    n = len(data)
-    while pos < n:
-        nl = data.find(b"\n", pos)
-        end = n if nl < 0 else nl
-        text = data[pos:end]
-        if line <= skip_lines or not text.strip() or (cbyte and text.startswith(cbyte)):
-            pos, line = end + 1, line + 1
-            continue
-        break
-    return pos, line
 
 
 def _line_table(body: bytes, first_line: int, comment: str | None) -> tuple[bytes, np.ndarray]:
@@ -147,7 +133,7 @@ def read_table(
     *,
     columns: dict[str, tuple[str, ...]] | None = None,
     required: set[str] | frozenset[str] = frozenset(),
-    delimiter: str = "\t",
+    delimiter: str | None = "\t",
     comment: str | None = "#",
     skip_lines: int = 0,
     names: list[str] | None = None,
@@ -155,6 +141,7 @@ def read_table(
     data: bytes | None = None,
     float_columns: list[str] | None = None,
     limits: IOLimits | None = None,
+    row_names: bool = False,
 ) -> Table:
     """Read a delimited text file into a :class:`Table` of string columns.
 
@@ -165,6 +152,8 @@ def read_table(
         Selected columns are renamed to the canonical names unless ``all_columns``.
     required
         Canonical names that must be present.
+    delimiter
+        Field separator; ``None``: sniffed from the header line (:func:`sniff_delimiter`).
     comment
         Lines starting with this character are skipped (before the header and in the body).
     skip_lines
@@ -176,6 +165,10 @@ def read_table(
     float_columns
         Header names to parse directly as float64 (missing tokens -> null). If any cell
         fails to parse, the table is re-read as text so the caller can locate the bad cell.
+    row_names
+        A matrix whose first data line has one field more than the header is R ``write.table``
+        output with row names: the header gains an unnamed first column. (A trailing delimiter,
+        an empty last field, is not taken for that.)
     limits
         Caps on size, columns and cell length (default: :func:`~refractor.io._limits.resolve_limits`).
     """
@@ -184,14 +177,21 @@ def read_table(
     if data is None:
         data = read_bytes(path, limits=limits)
     pos, line = _split_prefix(data, skip_lines, comment)
+    quote = False
+    if delimiter is None:
+        delimiter, quote = sniff_delimiter(data, skip_lines=skip_lines, comment=comment)
     if pos >= len(data):
         raise InputError("no header or data lines (file holds only comments/blank lines)", path=spath)
     if names is None:
         nl = data.find(b"\n", pos)
         end = len(data) if nl < 0 else nl
         header = [h.strip() for h in data[pos:end].decode("utf-8").split(delimiter)]
+        if quote:
+            header = [h[1:-1] if len(h) >= 2 and h[0] == h[-1] == '"' else h for h in header]
         header_line: int | None = line
         body_start, first_data = end + 1, line + 1
+        if row_names and row_names_column(data, body_start, comment, delimiter, quote) == len(header) + 1:
+            header = [""] + header  # R write.table(row.names=TRUE): no header cell for the row names
     else:
         header, header_line, body_start, first_data = list(names), None, pos, line
     if len(header) > limits.max_columns:
@@ -229,7 +229,8 @@ def read_table(
             tab = pacsv.read_csv(
                 pa.BufferReader(pa.py_buffer(body)),
                 read_options=pacsv.ReadOptions(column_names=header, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False, newlines_in_values=False),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quote else False,
+                                                 newlines_in_values=False),
                 convert_options=pacsv.ConvertOptions(
                     include_columns=include,
                     column_types=types,
@@ -240,7 +241,8 @@ def read_table(
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             if float_columns and "conversion error" in str(exc).lower():
                 # a non-numeric cell: re-read as text so the caller's check can name its line
-                return read_table(path, columns=columns, required=required, delimiter=delimiter, comment=comment,
+                return read_table(path, columns=columns, required=required,
+                                  delimiter=None if quote else delimiter, comment=comment,
                                   skip_lines=skip_lines, names=names, all_columns=all_columns, data=data,
                                   limits=limits)
             raw = bytes(body)
@@ -310,7 +312,8 @@ def to_float(
             num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             bad = np.isnan(num) & ~missing
             i = int(np.flatnonzero(bad)[0]) if bad.any() else 0
-            raise tab.error(f"{what}: {c[i].as_py()!r} is not a number", row=i, column=col) from None
+            raise tab.error(f"{what}: {c[i].as_py()!r} is not a number{number_hint(c[i].as_py())}", row=i,
+                            column=col) from None
         text = c
 
     def shown(i: int) -> str:

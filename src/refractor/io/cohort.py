@@ -17,7 +17,8 @@ assessed     sample[str] kind[str]   which data kinds were measured for which sa
              methylation, protein, history, subtype. A rule whose data kind is not assessed for
              a sample yields ``not_assessable`` — never a silent "not detected".
 variants     sample gene consequence[str] protein_change[str, "" if none] vaf[float, NaN]
-             source[str "file:line"]
+             source[str "file:line"]; optional alt_count[float] depth[float] (tumour reads with
+             the ALT allele / at the site, NaN = not given; the interpreter's CCF interval)
              consequence is normalised to: missense, nonsense, frameshift, splice_site,
              inframe_indel, start_lost, stop_lost, silent, other (non-coding / unknown).
 copy_number  sample gene log2_ratio[float] source[str]
@@ -60,6 +61,9 @@ COLUMNS: dict[str, list[str]] = {
     "protein": ["sample", "gene", "value", "unit"],
 }
 
+#: optional columns a table keeps when a producer gives them (absent columns are not added)
+OPTIONAL_COLUMNS: dict[str, list[str]] = {"variants": ["alt_count", "depth"]}
+
 CONSEQUENCES = (
     "missense",
     "nonsense",
@@ -98,6 +102,9 @@ class Cohort:
     #: "line": 3, "column": "refractory_agents"}}}``; the names stay as written in ``samples``
     #: and are resolved by the knowledge base when the cohort is interpreted
     origin: dict = field(default_factory=dict, compare=False, repr=False)
+    #: the readers' DataWarning messages (data used with a caveat: counts converted to TPM, absolute
+    #: copy number read against a diploid genome, every VCF record filtered ...), for reports
+    read_warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def sample_ids(self) -> list[str]:
@@ -123,4 +130,4 @@ class Cohort:
         return bool(((a["sample"] == sample) & (a["kind"] == kind)).any())
 
 
-__all__ = ["Cohort", "COLUMNS", "DATA_KINDS", "CONSEQUENCES", "empty"]
+__all__ = ["Cohort", "COLUMNS", "OPTIONAL_COLUMNS", "DATA_KINDS", "CONSEQUENCES", "empty"]

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
-from refractor.errors import InputError
+from refractor.errors import InputError, NotFoundError
 
 #: what is ignored when names are compared: blanks, hyphens/dashes, underscores, (R)/(TM) marks
 _IGNORED = re.compile(r"[\s\-_\u2010-\u2015\u2212\u00ae\u2122]+")
@@ -193,5 +193,78 @@ def name_conflicts(index: NameIndex) -> list[tuple[str, tuple, str]]:
     return out
 
 
-__all__ = ["NameIndex", "Resolution", "Where", "agent_index", "disease_index", "name_conflicts",
+class ResolverMethods:
+    """The name-resolution methods of :class:`~refractor.kb.KnowledgeBase` (a mixin: the
+    agents and diseases come from the class itself). Every reader, the CLI, the HTTP API and
+    the KB queries go through these methods."""
+
+    def _index(self, what: str) -> NameIndex:
+        from refractor.kb._names import AGENT_CLASSES  # _names -> _validate -> this module
+
+        cache = self.__dict__.setdefault("_name_indexes", {})
+        if what not in cache:
+            cache[what] = (agent_index(self.agents, sorted(AGENT_CLASSES)) if what == "agent"
+                           else disease_index(self.diseases))
+        return cache[what]
+
+    def explain_agent(self, name: str, *, where: Where = None, classes: bool = True) -> Resolution:
+        """How ``name`` resolves (id, kind of name, source); InputError if unknown (see
+        :meth:`resolve_agent`)."""
+        return self._index("agent").resolve(name, where=where, classes=classes)
+
+    def resolve_agent(self, name: str, *, where: Where = None, classes: bool = True) -> str:
+        """The agent id (or agent class) for ``name``: an id, name, development code, brand
+        name or regimen name, compared ignoring case, blanks and hyphens.
+
+        Parameters
+        ----------
+        where
+            Where the name came from, for the error: a flag or JSON field (``"--refractory"``)
+            or ``{"path": ..., "line": ..., "column": ...}``.
+        classes
+            Accept agent-class names (``IMiD``); False for patient histories.
+
+        Raises
+        ------
+        InputError
+            Unknown name (naming ``where``, with a "did you mean"), or a class when
+            ``classes`` is False.
+        """
+        return self.explain_agent(name, where=where, classes=classes).id
+
+    def resolve_agents(self, names: Iterable[str], *, where: Where = None, classes: bool = False,
+                       expand_regimens: bool = False) -> list[str]:
+        """Agent ids for ``names`` in order, each once; regimens also add their components
+        when ``expand_regimens``. InputError on the first unknown name (see :meth:`resolve_agent`)."""
+        out: dict[str, None] = {}
+        for n in names:
+            aid = self.resolve_agent(n, where=where, classes=classes)
+            out.setdefault(aid, None)
+            if expand_regimens and aid in self.agents:
+                for c in self.agents[aid].components:
+                    out.setdefault(c, None)
+        return list(out)
+
+    def explain_disease(self, name: str, *, where: Where = None) -> Resolution:
+        """How ``name`` resolves to a disease code (see :meth:`resolve_disease`)."""
+        return self._index("disease").resolve(name, where=where)
+
+    def resolve_disease(self, name: str, *, where: Where = None) -> str:
+        """The disease code for ``name``: a code, name, abbreviation (including OncoTree codes
+        and names) or ontology id. InputError naming ``where`` with a "did you mean" if unknown."""
+        return self.explain_disease(name, where=where).id
+
+    def _query_id(self, what: str, name: str) -> str:
+        """Resolve a name given to a KB query: unknown is NotFoundError (exit 4), as for ids."""
+        index = self._index(what)
+        res = index.lookup(name)
+        if res is None:
+            hint = index.suggest(name)
+            more = f"; did you mean {' or '.join(hint)}?" if hint else ""
+            raise NotFoundError(f"no {what} with id {name!r}{more}")
+        return res.id
+
+
+
+__all__ = ["NameIndex", "Resolution", "ResolverMethods", "Where", "agent_index", "disease_index", "name_conflicts",
            "name_key"]

@@ -20,7 +20,7 @@ from refractor.reference._junctions import (
     exon_skipping_junctions,
     junction_between,
 )
-from refractor.reference._tables import chrom_sizes, exon_genes, exons, gene_table
+from refractor.reference._tables import chrom_sizes, ensembl_gene_symbols, exon_genes, exons, gene_table
 
 __all__ = [
     "BUILDS",
@@ -33,6 +33,7 @@ __all__ = [
     "gene_table",
     "exons",
     "exon_genes",
+    "ensembl_gene_symbols",
     "Junction",
     "SkippingJunctions",
     "junction_between",

@@ -84,4 +84,17 @@ def exon_genes(build: str = "GRCh38") -> list[str]:
     return sorted(_read(f"exons_{_check_build(build)}.tsv.gz", "exons")["gene"].unique())
 
 
-__all__ = ["gene_table", "exons", "exon_genes", "chrom_sizes"]
+@lru_cache(maxsize=1)
+def _ensembl() -> dict[str, str]:
+    with resources.files("refractor.reference").joinpath("data", "ensembl_genes.tsv.gz").open("rb") as fh:
+        df = pd.read_csv(fh, sep="\t", compression="gzip", dtype=str, keep_default_na=False)
+    return dict(zip(df["ensembl_gene"], df["gene"]))
+
+
+def ensembl_gene_symbols() -> dict[str, str]:
+    """Ensembl gene id (``ENSG...``, no version) -> HGNC symbol, for the shipped genes (GENCODE
+    v44 gene of each MANE Select gene; see ``data/PROVENANCE.md``). A copy is returned."""
+    return dict(_ensembl())
+
+
+__all__ = ["gene_table", "exons", "exon_genes", "chrom_sizes", "ensembl_gene_symbols"]

@@ -9,15 +9,17 @@ progression-free survival per arm (plot and table), medians and ORR with their i
 hazard ratios, each published target next to the simulated value; for a forecast, per
 regimen the response probability, PFS and the relapse drivers.
 
+Jobs are kept in the service's state folder (:mod:`refractor.api._state`): a finished job's
+page still works after the server restarts, and a job the server was running when it stopped
+is shown as failed ("server restarted") instead of running forever.
+
 The work is :func:`refractor.cohort.run_scenario` / :func:`refractor.cohort.forecast`, with
 the cohort package's own local process executor; the job thread only orchestrates.
 """
 from __future__ import annotations
 
-import secrets
 import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -32,40 +34,56 @@ from refractor.web._render import entry_url, respond
 
 router = APIRouter(include_in_schema=False)
 _LOCK = threading.Lock()
-#: finished jobs kept in memory
-JOBS_KEPT = 50
 
 
-def _jobs(request: Request) -> "OrderedDict[str, dict[str, Any]]":
-    state = request.app.state
-    if not hasattr(state, "cohort_jobs"):
-        state.cohort_jobs = OrderedDict()
-    return state.cohort_jobs
+def _public(job: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in job.items() if k != "server"}
 
 
 def _start(request: Request, kind: str, title: str, work) -> str:
-    """Run ``work(progress)`` in a job thread; the job id."""
+    """Run ``work(progress)`` in a job thread; the job id.
+
+    The job is written to the state folder when it starts and when it ends (progress is kept in
+    memory in between), so a finished job outlives the server; one left unfinished by a server
+    that stopped is marked failed ("server restarted") by the next one.
+    """
+    from refractor.api._state import new_id
+
     lim = request.app.state.settings.limits.service
-    jobs = _jobs(request)
+    store = request.app.state.store
+    store.open()
     with _LOCK:
-        running = sum(1 for j in jobs.values() if j["status"] in ("queued", "running"))
+        running = sum(1 for j in store.live.values() if j["status"] in ("queued", "running"))
         if running >= lim.cohort_jobs:
             raise ServiceBusy(f"{running} cohort job(s) already running (REFRACTOR_COHORT_JOBS="
                               f"{lim.cohort_jobs}); retry in {lim.retry_after} s",
                               headers={"Retry-After": str(lim.retry_after)})
-        jid = secrets.token_urlsafe(9)
+        jid = new_id()
         job = {"id": jid, "kind": kind, "title": title, "status": "queued", "done": 0, "total": None,
-               "started": time.time(), "seconds": None, "result": None, "error": None}
-        jobs[jid] = job
-        while len(jobs) > JOBS_KEPT:
-            oldest = next((k for k, j in jobs.items() if j["status"] in ("done", "failed")), None)
-            if oldest is None:
-                break
-            del jobs[oldest]
+               "started": time.time(), "seconds": None, "result": None, "error": None,
+               "server": store.instance}
+        store.live[jid] = job
+    try:
+        store.put("jobs", job, id=jid)
+    except BaseException:
+        store.live.pop(jid, None)
+        raise
     settings = request.app.state.settings
 
     def progress(done: int, total: int) -> None:
         job["done"], job["total"] = int(done), int(total)
+
+    def finish() -> None:
+        for _ in range(2):
+            try:
+                store.put("jobs", job, id=jid)
+            except RefractorError as exc:  # e.g. a result over the state folder's size limit
+                job.update(status="failed", result=None, error=error_body(status_for(exc), exc))
+                continue
+            except OSError:  # the folder cannot be written: the job stays in this server's memory
+                return
+            store.live.pop(jid, None)
+            return
 
     def run() -> None:
         job["status"] = "running"
@@ -80,6 +98,7 @@ def _start(request: Request, kind: str, title: str, work) -> str:
             job["status"] = "failed"
         finally:
             job["seconds"] = round(time.time() - job["started"], 1)
+            finish()
 
     threading.Thread(target=run, name=f"refractor-job-{jid}", daemon=True).start()
     return jid
@@ -122,7 +141,8 @@ def _km_plot(jid: str, arms: list[dict[str, Any]]) -> str | None:
 
 
 def job_context(job: dict[str, Any]) -> dict[str, Any]:
-    ctx = {"page": "cohort-job", "title": job["title"], "job": {k: v for k, v in job.items() if k != "result"},
+    ctx = {"page": "cohort-job", "title": job["title"],
+           "job": {k: v for k, v in _public(job).items() if k != "result"},
            "result": job["result"], "km_plot": None}
     res = job["result"]
     if job["status"] == "done" and job["kind"] == "scenario":
@@ -163,10 +183,11 @@ def cohort_run(request: Request, scenario: str = Form(..., max_length=200), n: i
 
 @router.get("/cohort/job/{jid}")
 def cohort_job(request: Request, jid: str):
-    job = _jobs(request).get(jid)
+    job = request.app.state.store.get("jobs", jid)
     if job is None:
-        raise NotFoundError(f"no cohort job {jid!r} (jobs are kept in memory for a while)")
-    return respond(request, "cohort_job.html.j2", job_context(job))
+        raise NotFoundError(f"no cohort job {jid!r} (finished jobs are kept for a while, "
+                            "REFRACTOR_JOBS_KEPT and REFRACTOR_STATE_MAX_AGE_DAYS)")
+    return respond(request, "cohort_job.html.j2", job_context(dict(job)))
 
 
 @router.get("/forecast")

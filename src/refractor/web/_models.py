@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from refractor.api._models import (DoseResponseRequest, SimulateRequest, run_dose_response,
                                    run_simulate)
+from refractor.api._app import get_kb
 from refractor.api._pool import run_in_pool
 from refractor.errors import InputError
 from refractor.web._plots import line_plot
@@ -34,8 +35,9 @@ def _catalogue() -> list[dict[str, Any]]:
 
 
 def playground_context(model: str | None, agent: str | None, perturbations: list[str],
-                       lo: float, hi: float, n: int, dose: float | None) -> dict[str, Any]:
-    """Everything the playground shows; with a model and agent, the simulations too."""
+                       lo: float, hi: float, n: int, dose: float | None, kb: Any = None) -> dict[str, Any]:
+    """Everything the playground shows; with a model and agent, the simulations too (agent
+    names resolved by ``kb``, the app's knowledge base)."""
     models = _catalogue()
     ctx: dict[str, Any] = {"page": "playground", "title": "Model playground", "models": models,
                            "model": model, "agent": agent, "perturbations": perturbations,
@@ -49,18 +51,18 @@ def playground_context(model: str | None, agent: str | None, perturbations: list
     if not lo < hi:
         raise InputError("the lowest dose must be below the highest", column="lo")
     dr = run_dose_response(DoseResponseRequest(agent=agent, range={"lo": lo, "hi": hi, "n": n},
-                                               perturbations=perturbations), model)
+                                               perturbations=perturbations), model, kb)
     unit = dr["unit"]
     at = dose if dose is not None else (dr["ic50"] if dr["ic50"] else hi / 10)
     tc = run_simulate(SimulateRequest(agent=agent, dose=at, perturbations=perturbations, points=121,
-                                      selections=[spec["readout"]]), model)
+                                      selections=[spec["readout"]]), model, kb)
     doses = [r["dose"] for r in dr["data"]]
     resp = [r["response"] for r in dr["data"]]
     pert = ", ".join(perturbations) or "none"
     series = [(f"with {pert}" if perturbations else dr["readout"], doses, resp)]
     reference = None
     if perturbations:  # the same cell without the perturbations, for comparison
-        ref = run_dose_response(DoseResponseRequest(agent=agent, range={"lo": lo, "hi": hi, "n": n}), model)
+        ref = run_dose_response(DoseResponseRequest(agent=agent, range={"lo": lo, "hi": hi, "n": n}), model, kb)
         reference = {"ic50": ref["ic50"], "emax": ref["emax"], "dose_table": ref["data"]}
         series.append(("reference cell", [r["dose"] for r in ref["data"]], [r["response"] for r in ref["data"]]))
     times = tc["data"]["time"]
@@ -90,7 +92,8 @@ async def playground(request: Request, model: str | None = Query(None, max_lengt
                      perturbation: list[str] = Query([], max_length=50),
                      lo: float = Query(0.01, gt=0, le=1e9), hi: float = Query(10_000.0, gt=0, le=1e9),
                      n: int = Query(15, ge=2, le=50),
-                     dose: str = Query("", max_length=40, description="empty: the IC50")):
+                     dose: str = Query("", max_length=40, description="empty: the IC50"),
+                     kb=Depends(get_kb)):
     try:  # an empty form field means "not given"
         at = float(dose) if dose.strip() else None
     except ValueError:
@@ -98,7 +101,7 @@ async def playground(request: Request, model: str | None = Query(None, max_lengt
     if at is not None and not 0 <= at <= 1e9:
         raise InputError("dose must be between 0 and 1e9", column="dose")
     args = (model or None, agent or None, [p for p in perturbation if p], lo, hi, n, at)
-    ctx = await run_in_pool(request, playground_context, *args) if model and agent \
+    ctx = await run_in_pool(request, playground_context, *args, kb) if model and agent \
         else playground_context(*args)
     return respond(request, "playground.html.j2", ctx)
 

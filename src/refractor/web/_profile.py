@@ -6,20 +6,19 @@ TSV or self-contained HTML.
 Uploads are written to a per-request temporary folder, only under their base names, read with
 the same io functions as ``refractor profile`` and removed before the response is sent; no
 response names a server path. Interpretation runs in the service's bounded worker pool. Reports
-are kept in memory (``ServiceLimits.reports_kept``, oldest dropped first) under a random id.
+are kept in the service's state folder under an unguessable id, so they survive a restart
+(:mod:`refractor.api._state`; ``ServiceLimits.reports_kept``, oldest dropped first).
 """
 from __future__ import annotations
 
-import secrets
 import shutil
 import tempfile
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from refractor.api._app import get_kb
 from refractor.api._pool import run_in_pool
@@ -27,32 +26,19 @@ from refractor.errors import InputError, NotFoundError
 from refractor.web._render import entry_url, respond
 
 router = APIRouter(include_in_schema=False)
-_LOCK = threading.Lock()
 
 
-def _store(request: Request) -> "OrderedDict[str, Any]":
-    state = request.app.state
-    if not hasattr(state, "reports"):
-        state.reports = OrderedDict()
-    return state.reports
-
-
-def _keep(request: Request, result: dict[str, Any]) -> str:
-    kept = request.app.state.settings.limits.service.reports_kept
-    rid = secrets.token_urlsafe(12)
-    with _LOCK:
-        store = _store(request)
-        store[rid] = result
-        while len(store) > kept:
-            store.popitem(last=False)
-    return rid
+async def _keep(request: Request, result: dict[str, Any]) -> str:
+    """Store a report in the state folder (a thread: never on the event loop); its id."""
+    return await run_in_threadpool(request.app.state.store.put, "reports", result)
 
 
 def _get(request: Request, rid: str) -> dict[str, Any]:
-    with _LOCK:
-        got = _store(request).get(rid)
+    """A stored report (blocking: call from a thread); NotFoundError when unknown or dropped."""
+    got = request.app.state.store.get("reports", rid)
     if got is None:
-        raise NotFoundError(f"no report {rid!r} (reports are kept in memory for a while: profile again)")
+        raise NotFoundError(f"no report {rid!r} (reports are kept for a while, "
+                            "REFRACTOR_REPORTS_KEPT and REFRACTOR_STATE_MAX_AGE_DAYS: profile again)")
     return got
 
 
@@ -82,14 +68,15 @@ def bundle(result: Any, kb: Any) -> dict[str, Any]:
             "html": render_html(result, kb)}
 
 
-def interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int) -> dict[str, Any]:
-    """Read an uploaded samplesheet with the io layer and interpret it (runs in a worker)."""
+def interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int, limits: Any = None) -> dict[str, Any]:
+    """Read an uploaded samplesheet with the io layer (input caps ``limits``, the app's
+    ``Settings.limits.io``) and interpret it with the app's knowledge base (runs in a worker)."""
     from refractor.interpret import interpret
     from refractor.io import read_samplesheet
 
     from refractor.api._errors import scrub
 
-    cohort = read_samplesheet(folder / sheet, genes=_kb_genes(kb))
+    cohort = read_samplesheet(folder / sheet, genes=_kb_genes(kb), limits=limits)
     n = len(cohort.samples)
     if n > max_samples:
         raise InputError(f"{n} samples; at most {max_samples} per request (REFRACTOR_MAX_SAMPLES)",
@@ -155,10 +142,11 @@ async def upload_samplesheet(request: Request, samplesheet: UploadFile,
             with open(folder / name, "wb") as fh:
                 shutil.copyfileobj(u.file, fh)
         sheet = Path(samplesheet.filename or "").name
-        result = await run_in_pool(request, interpret_sheet, folder, sheet, kb, lim.max_samples)
+        result = await run_in_pool(request, interpret_sheet, folder, sheet, kb, lim.max_samples,
+                                   request.app.state.settings.limits.io)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return RedirectResponse(f"/report/{_keep(request, result)}", status_code=303)
+    return RedirectResponse(f"/report/{await _keep(request, result)}", status_code=303)
 
 
 def _lines(text: str, field: str, cols: int) -> list[list[str]]:
@@ -209,7 +197,7 @@ async def upload_sample(request: Request, sample: str = Form(..., max_length=200
         first = exc.errors()[0]
         raise InputError(str(first["msg"]), column=".".join(str(x) for x in first["loc"])) from None
     result = await run_in_pool(request, interpret_one, parsed, kb)
-    return RedirectResponse(f"/report/{_keep(request, result)}", status_code=303)
+    return RedirectResponse(f"/report/{await _keep(request, result)}", status_code=303)
 
 
 @router.get("/report/{rid}")
@@ -253,7 +241,7 @@ def sample_model_context(rid: str, sample: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/sample-model")
 async def sample_model(request: Request, report: str, sample: str):
-    data = _get(request, report)
+    data = await run_in_threadpool(_get, request, report)
     found = next((s for s in data["samples"] if s["sample"] == sample), None)
     if found is None:
         raise NotFoundError(f"no sample {sample!r} in report {report!r}")
