@@ -93,13 +93,15 @@ def _toolchain_on_path():
 
 
 def _build(sbml: str, name: str, target: Path) -> None:
+    import logging
+
     from amici.importers.sbml import SbmlImporter
 
     importer = SbmlImporter(sbml, from_file=False)
     with _toolchain_on_path():
         importer.sbml2amici(name, str(target), observation_model=[],
                             generate_sensitivity_code=False, compute_conservation_laws=False,
-                            verbose=False)
+                            verbose=logging.ERROR)
 
 
 def load_module(sbml: str, cache_dir: Path) -> Any:
@@ -117,6 +119,9 @@ def load_module(sbml: str, cache_dir: Path) -> Any:
             return _LOADED[name]
         root = Path(cache_dir) / "amici"
         root.mkdir(parents=True, exist_ok=True, mode=0o755)
+        reason = untrusted_reason(root, folder=True)
+        if reason:  # another user could swap a verified build before it is imported
+            raise ModelError(f"AMICI model cache folder {root} {reason}")
         folder = root / name
         if folder.exists() or folder.is_symlink():
             reason = verify(folder, name, digest)
