@@ -166,3 +166,20 @@ def test_backend_choice(cache):
     assert auto["X"].iloc[-1] == pytest.approx(1.0, rel=1e-6)  # 2 x 0.5, then no inflow
     with pytest.raises(InputError, match="backend"):
         run_batch(sbml, frame, t_end=1.0, backend="fast")
+
+
+def test_cache_root_others_may_write_is_refused_and_auto_falls_back(tmp_path):
+    """A build in a folder another user may write could be swapped between its check and its
+    import (native code): 'amici' refuses it, 'auto' integrates with libRoadRunner instead."""
+    sbml = to_sbml(GROWTH.replace("k = 1;", "k = 0.5;"), "growth_half")
+    root = tmp_path / "amici"
+    root.mkdir()
+    root.chmod(0o777)
+    frame = pd.DataFrame({"k": [1.0]})
+    kw = dict(t_end=1.0, points=2, n_jobs=1, selections=["X"], cache_dir=tmp_path)
+    with pytest.raises(ModelError, match="writable by other users"):
+        run_batch(sbml, frame, backend="amici", **kw)
+    with pytest.warns(SolverWarning, match="using libRoadRunner"):
+        out = run_batch(sbml, frame, backend="auto", **kw)
+    assert out["X"].iloc[-1] == pytest.approx(np.e, rel=1e-6)  # X' = X from 1 over t = 1
+    assert not any(root.iterdir())  # nothing was built there
