@@ -30,7 +30,7 @@ field's fastest reference, is timed on the same SBML, grid, tolerances and sets:
 threads, KLU (its default sparse solver) and dense; AMICI's public Python wrapper (result
 views); and ``run_batch(backend="amici")`` with n_jobs 1 and 2. AMICI needs sympy >= 1.12.1
 and PySB 1.17 pins sympy < 1.12, so they cannot share one environment: AMICI runs in a child
-process of ``--amici-python`` (an interpreter with ``refractor[amici]`` installed; default: this
+process (``_earm_amici.py``) of ``--amici-python`` (an interpreter with ``refractor[amici]`` installed; default: this
 one if it can import amici, else ``$REFRACTOR_AMICI_PYTHON``), given the SBML and the sets
 through a temporary folder. CPU time is printed beside wall time for every figure (other
 jobs on a shared machine inflate wall time, hardly CPU time).
@@ -38,11 +38,8 @@ jobs on a shared machine inflate wall time, hardly CPU time).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -88,10 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds (best is kept)")
     ap.add_argument("--amici-python", default=None,
                     help="Python with refractor[amici] installed (AMICI conflicts with PySB)")
-    ap.add_argument("--amici-worker", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
-    if a.amici_worker:
-        return _amici_worker(Path(a.amici_worker))
 
     import roadrunner
     from pysb.bng import generate_equations
@@ -195,13 +189,16 @@ def main(argv: list[str] | None = None) -> None:
           + ")")
 
     # ---- AMICI (child process: its sympy conflicts with PySB's) ----------------------------
-    python = _amici_python(a.amici_python)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _earm_amici import amici_python, run_amici
+
+    python = amici_python(a.amici_python)
     am = None
     if python is None:
         print("AMICI: not run (no interpreter with amici: pass --amici-python or set "
               "REFRACTOR_AMICI_PYTHON; pip install 'refractor[amici]' in another venv)")
     else:
-        am = _run_amici(python, sbml, params, a, cparp_id)
+        am = run_amici(python, sbml, params, a, cparp_id, T_END)
     if am is not None:
         res, courses, t_child = am
         print(f"AMICI {res['amici']} (OpenMP {res['openmp']}) in {python}: model load/compile "
@@ -302,134 +299,6 @@ def main(argv: list[str] | None = None) -> None:
     print(f"max rel. error vs tight reference (libRoadRunner rtol 1e-11, atol 1e-8; {n_r} sets, "
           f"whole course): " + ", ".join(parts))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
-
-def _amici_worker(folder: Path) -> None:
-    """Child process (interpreter with AMICI): time AMICI and run_batch(backend="amici")."""
-    import amici
-    import amici.sim.sundials as asd
-    from amici.sim.sundials._swig_wrappers import _get_ptr
-
-    from refractor.models import _amici_build, run_batch
-    from refractor.models._amici import _vector
-    from refractor.models._integrate import MAX_STEPS
-    from refractor.settings import Settings
-
-    cfg = json.loads((folder / "config.json").read_text())
-    sbml = (folder / "earm.xml").read_text()
-    names, vals = cfg["names"], np.load(folder / "sets.npy")
-    params = pd.DataFrame(vals, columns=names)
-    ts = np.linspace(0.0, T_END, cfg["points"])
-    t0 = time.perf_counter()
-    module = _amici_build.load_module(sbml, Settings.resolve().cache_dir)
-    t_load = time.perf_counter() - t0
-    model = module.get_model()
-    model.set_parameter_list([])
-    pids = list(model.get_free_parameter_ids())
-    idx = [pids.index(n) for n in names]
-    base = np.array(model.get_free_parameters())
-    ci = list(model.get_state_ids()).index(cfg["readout"])
-    nx = model.nx_rdata
-
-    def edatas(m: object, rows: np.ndarray) -> list:
-        out = []
-        for row in rows:
-            e = asd.ExpData(m)
-            e.set_timepoints(list(ts))
-            p = base.copy()
-            p[idx] = row
-            e.free_parameters = list(p)
-            out.append(e)
-        return out
-
-    def solver(m: object, dense: bool = False) -> object:
-        s = m.create_solver()
-        s.set_relative_tolerance(cfg["rtol"])
-        s.set_absolute_tolerance(cfg["atol"])
-        s.set_max_steps(MAX_STEPS)
-        if dense:
-            s.set_linear_solver(asd.LinearSolver.dense)
-        return s
-
-    swig = asd.amici_swig_py
-    eds = edatas(model, vals)
-    solvers = {"klu": solver(model), "dense": solver(model, dense=True)}
-
-    def raw(nt: int, kind: str = "klu", m: object = model, e: list = eds) -> tuple:
-        sv = solvers[kind] if m is model else solver(m)  # keep a reference: C++ uses it
-        t0, c0 = time.perf_counter(), time.process_time()
-        rds = swig.run_simulations(_get_ptr(sv), swig.ExpDataPtrVector(e), _get_ptr(m), False, nt)
-        course = np.array([_vector(rd.x).reshape(len(ts), nx)[:, ci] for rd in rds])
-        w, c = time.perf_counter() - t0, time.process_time() - c0
-        assert all(rd.status == 0 for rd in rds)
-        return w, c, course
-
-    def public(nt: int) -> tuple:
-        t0, c0 = time.perf_counter(), time.process_time()
-        rds = asd.run_simulations(model, solvers["klu"], eds, failfast=False, num_threads=nt)
-        course = np.array([rd.x[:, ci] for rd in rds])
-        return time.perf_counter() - t0, time.process_time() - c0, course
-
-    def batch(nj: int) -> tuple:
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = run_batch(sbml, params, t_end=T_END, points=cfg["points"],
-                        selections=[cfg["readout"]], n_jobs=nj, rtol=cfg["rtol"],
-                        atol=cfg["atol"], backend="amici")
-        course = out[cfg["readout"]].to_numpy().reshape(len(vals), len(ts))
-        return time.perf_counter() - t0, time.process_time() - c0, course
-
-    batch(1)  # warm (the module is loaded above)
-    n_def = min(len(vals), 100)
-    plain = module.get_model()  # out of the box: sensitivities for every parameter allocated
-    w, c, _ = raw(1, m=plain, e=edatas(plain, vals[:n_def]))
-    res: dict = {"load_s": t_load, "amici": amici.__version__, "openmp":
-                 bool(asd.compiled_with_openmp()), "default_plist": [w / n_def, c / n_def]}
-    runs: dict[str, list] = {k: [] for k in ("raw1", "raw2", "dense1", "public1", "rb1", "rb2")}
-    keep: dict[str, np.ndarray] = {}
-    for _ in range(cfg["repeats"]):
-        for key, fn in (("raw1", lambda: raw(1)), ("raw2", lambda: raw(2)),
-                        ("dense1", lambda: raw(1, "dense")), ("public1", lambda: public(1)),
-                        ("rb1", lambda: batch(1)), ("rb2", lambda: batch(2))):
-            w, c, course = fn()
-            runs[key].append((w, c))
-            keep[key] = course
-    for key, v in runs.items():
-        res[key] = [x / len(vals) for x in min(v)]
-        res[key + "_all"] = [w for w, _ in v]
-        np.save(folder / f"{key}.npy", keep[key])
-    (folder / "result.json").write_text(json.dumps(res))
-
-
-def _amici_python(given: str | None) -> str | None:
-    if given:
-        return given
-    import importlib.util
-
-    if importlib.util.find_spec("amici") is not None:
-        return sys.executable
-    return os.environ.get("REFRACTOR_AMICI_PYTHON") or None
-
-
-def _run_amici(python: str, sbml: str, params: pd.DataFrame, a: argparse.Namespace,
-               readout: str) -> tuple[dict, dict[str, np.ndarray], float] | None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / "earm.xml").write_text(sbml)
-        np.save(folder / "sets.npy", params.to_numpy())
-        (folder / "config.json").write_text(json.dumps(
-            {"names": list(params.columns), "points": a.points, "rtol": a.rtol,
-             "atol": a.atol, "repeats": a.repeats, "readout": readout}))
-        t0 = time.perf_counter()
-        proc = subprocess.run([python, __file__, "--amici-worker", tmp], capture_output=True,
-                              text=True)
-        if proc.returncode != 0:
-            print(f"AMICI run failed ({python}, exit {proc.returncode}):\n"
-                  f"{(proc.stdout + proc.stderr)[-3000:]}")
-            return None
-        res = json.loads((folder / "result.json").read_text())
-        courses = {k: np.load(folder / f"{k}.npy")
-                   for k in ("raw1", "raw2", "dense1", "public1", "rb1", "rb2")}
-    return res, courses, time.perf_counter() - t0
-
 
 def _rel(a: np.ndarray, b: np.ndarray, floor: float) -> float:
     """max |a - b| / max(|b|, floor)."""
