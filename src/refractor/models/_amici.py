@@ -23,6 +23,7 @@ libRoadRunner's settings amounts: both agree only at unit volume).
 from __future__ import annotations
 
 import ctypes
+import functools
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -40,6 +41,7 @@ def available() -> bool:
     return importlib.util.find_spec("amici") is not None
 
 
+@functools.lru_cache(maxsize=32)  # parsing EARM's SBML costs ~5 ms, as much as 2 simulations
 def unsupported(sbml: str) -> str | None:
     """Why the AMICI backend cannot run this SBML model with run_batch's semantics, or None."""
     import libsbml
