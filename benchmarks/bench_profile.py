@@ -11,14 +11,18 @@ For each cohort size it
 3. in the same run, times pandas merely reading the same four files (``pd.read_csv``), in a
    fresh process: the yardstick of the issue's "within 10x the read time";
 4. in another fresh process, times the phases of the same path (read, interpret, materialise,
-   write) through ``refractor.cli._profile.run_profile``;
+   write, and the writing steps: the per-sample pass, tables, HTML, annotated MAF) through
+   ``refractor.cli._profile.run_profile``, with the CPU seconds of that process and of its
+   worker processes;
 5. with ``--baseline DIR``: the first run for a size stores its outputs in ``DIR/<n>``; a later
    run compares its calls against them (cohort_levels, mechanisms, agents tables and every
-   per-sample JSON, parsed) and exits 1 on any difference. Store a baseline from the unmodified
-   code, then compare after a change.
+   per-sample JSON, parsed, ``schema_version`` aside) and exits 1 on any difference. Store a
+   baseline from the unmodified code, then compare after a change.
 
 It prints, per size, each phase, the total, the ratio to pandas' read, the peak RSS and the cost
 per sample, against the targets (<= 10x pandas read, stretch 3x; <= 2 GB peak, stretch 1 GB).
+Peak RSS of the CLI is the largest single process of its tree (``ru_maxrss`` from ``wait4``:
+the main process or one of the forked workers, whose pages are largely shared with it).
 """
 from __future__ import annotations
 
@@ -78,6 +82,12 @@ else:  # the code path before issue 15: the same steps as its run_profile, timed
     t["write"] = time.perf_counter() - t1
 with open("/proc/self/status") as fh:
     t["peak_mb"] = next(int(l.split()[1]) / 1024 for l in fh if l.startswith("VmHWM:"))
+import resource
+for who, name in ((resource.RUSAGE_SELF, "cpu_self"), (resource.RUSAGE_CHILDREN, "cpu_workers")):
+    ru = resource.getrusage(who)
+    t[name] = ru.ru_utime + ru.ru_stime
+    if who == resource.RUSAGE_CHILDREN:
+        t["peak_workers_mb"] = ru.ru_maxrss / 1024
 print(json.dumps(t))
 """
 
@@ -130,8 +140,11 @@ def _du(path: Path) -> dict[str, float]:
 
 
 def _load(path: Path):
-    # observation sources name the input file, which lives in this run's temporary directory
-    return json.loads(re.sub(r"/[^\"]*?/bench-profile-[^/]+/", "/", path.read_text("utf-8")))
+    # observation sources name the input file, which lives in this run's temporary directory;
+    # schema_version is not a call (1.1 -> 1.2 added only the optional ``fragility`` field)
+    doc = json.loads(re.sub(r"/[^\"]*?/bench-profile-[^/]+/", "/", path.read_text("utf-8")))
+    doc.pop("schema_version", None)
+    return doc
 
 
 def _compare(new: Path, base: Path) -> int:
@@ -224,6 +237,12 @@ def main(argv=None) -> int:
     for n, pr, wall, peak, ph, sizes, cpu, pcpu in rows:
         phase = " ".join(f"{k}={ph.get(k, 0):.2f}" for k in
                          ("startup+kb", "read", "interpret", "materialise", "write"))
+        steps = [k for k in ph if k.startswith("write:")]
+        if steps:  # the writing steps (issue 15: per-sample pass in worker processes)
+            phase += " [" + " ".join(f"{k[6:]}={ph[k]:.2f}" for k in steps) + "]"
+        if "cpu_self" in ph:
+            phase += (f" cpu main={ph['cpu_self']:.1f} workers={ph['cpu_workers']:.1f}"
+                      f" (workers' peak {ph.get('peak_workers_mb', 0):.0f} MB)")
         out = ", ".join(f"{k} {v:.1f}" for k, v in sorted(sizes.items(), key=lambda kv: -kv[1]) if v >= 0.05)
         print(f"{n:>8} {pr:>7.2f} {wall:>7.2f} {wall / pr:>5.1f}x {pcpu:>7.2f} {cpu:>8.2f} {cpu / pcpu:>5.1f}x "
               f"{peak:>8.0f} {1000 * wall / n:>9.2f} | "

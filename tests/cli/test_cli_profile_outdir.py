@@ -151,3 +151,83 @@ def test_marked_outdir_with_unknown_files_is_replaced_unmarked_is_not(tmp_path):
     (out / "future-output.parquet").unlink()
     (out / "report.html").write_text("an old run, before the marker")
     assert check_outdir(out) == out
+
+
+_KILL = r"""
+import os, shutil, sys
+from pathlib import Path
+out = Path(sys.argv[1]).resolve()
+where = sys.argv[2]
+real_rename, real_rmtree = os.rename, shutil.rmtree
+
+def rename(src, dst):
+    real_rename(src, dst)
+    if where == "between-renames" and Path(src) == out:
+        os._exit(9)  # killed: OUTDIR is in its backup, the new run not yet moved in
+
+def rmtree(path, *a, **k):
+    if where == "deleting-backup" and Path(path).name.startswith(".refractor-old-"):
+        os._exit(9)  # killed: the new run is in, the backup not yet deleted
+    return real_rmtree(path, *a, **k)
+
+os.rename, shutil.rmtree = rename, rmtree
+from refractor.cli import main
+main(sys.argv[3:])
+"""
+
+
+@pytest.mark.parametrize("where", ["between-renames", "deleting-backup"])
+def test_next_run_recovers_from_a_run_killed_mid_swap(cohort, tmp_path, where):
+    """A run killed (no cleanup code runs) between the two renames leaves OUTDIR missing and
+    the previous run in a ``.refractor-old-*`` folder: the next run restores it first, so a
+    failure of that run still leaves the previous one in place; killed while deleting the
+    backup, the new run is in and the next run deletes the leftover."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    two = _sheet(cohort, "sample,disease,maf,clinical\nMM01,MM,cohort.maf,clinical.tsv\nMM03,MM,cohort.maf,clinical.tsv\n")
+    one = _sheet(cohort, "sample,disease,maf,clinical\nMM03,MM,cohort.maf,clinical.tsv\n", "one.csv")
+    assert main(["profile", str(two), "-o", str(out), "-q"]) == 0
+    first = _tree(out)
+    p = subprocess.run([sys.executable, "-c", _KILL, str(out), where, "profile", str(one), "-o",
+                        str(out), "-q"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 9, p.stderr
+    left = sorted(x.name for x in tmp_path.iterdir() if x.name.startswith(".refractor-"))
+    if where == "between-renames":
+        assert not out.exists()
+        assert any(n.startswith(".refractor-old-out-") for n in left)
+        assert any(n.startswith(".refractor-new-out-") for n in left)
+        # the next run restores the previous run before it writes; it then fails in its
+        # final step, and OUTDIR still holds the previous (two-sample) run, whole
+        from refractor.report._outdir import replacing_dir
+
+        with pytest.raises(RuntimeError):
+            with replacing_dir(out):
+                raise RuntimeError("fails midway")
+        assert _tree(out) == first
+    else:
+        assert sorted(x.name for x in (out / "samples").iterdir()) == ["MM03.json"]
+        assert [n for n in left if n.startswith(".refractor-old-out-")]
+    assert main(["profile", str(one), "-o", str(out), "-q"]) == 0
+    assert sorted(x.name for x in (out / "samples").iterdir()) == ["MM03.json"]
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["in", "out"]  # nothing left over
+
+
+def test_recovery_leaves_other_outdirs_and_live_runs_alone(tmp_path):
+    """Leftovers are matched by OUTDIR name and process id: another OUTDIR's backup (``out-2``
+    shares the prefix), a folder of a live process and an earlier version's unnamed backup are
+    never touched."""
+    from refractor.report._outdir import recover
+
+    dead = 999_999  # no such process here
+    with pytest.raises(ProcessLookupError):
+        os.kill(dead, 0)
+    keep = [tmp_path / f".refractor-old-out-2-{dead}-abc", tmp_path / f".refractor-new-out-{os.getpid()}-x1",
+            tmp_path / ".refractor-old-k2j3h4"]
+    for d in keep:
+        d.mkdir()
+    stale = tmp_path / f".refractor-new-out-{dead}-zz"  # a dead run's staging folder of out
+    stale.mkdir()
+    assert recover(tmp_path / "out") == [f"removed {stale.name}"]
+    assert all(d.is_dir() for d in keep) and not stale.exists()

@@ -101,7 +101,7 @@ def test_mutation_counts_match_maf(run, maf):
     """FLT3, NPM1, DNMT3A: the annotated MAF keeps every row, the reader every mutated patient."""
     from refractor.io import read_maf
 
-    ann = pd.read_csv(run["out"] / "tcga_laml.refractor.maf", sep="\t", comment="#", low_memory=False)
+    ann = pd.read_csv(run["out"] / "tcga_laml.refractor.maf.gz", sep="\t", comment="#", low_memory=False)
     variants = read_maf(V / "tcga_laml.maf.gz")
     # Patients mutated per gene in this MAF (TCGA NEJM 2013, Fig. 1 reports FLT3 28%, NPM1 27%,
     # DNMT3A 26% of 200 patients; the maftools subset has 193).

@@ -40,6 +40,35 @@ def test_fragile_calls_are_marked_in_tsv_and_html(kb, tmp_path):
     assert 'id="fragile"' in html and "(fragile)" in html
 
 
+def test_fragile_calls_are_in_the_per_sample_json(kb, tmp_path):
+    """With a sensitivity analysis the per-sample JSON (schema 1.2) lists the sample's fragile
+    calls with the moves that change them; without one the field is absent (not an empty
+    list, which would claim the analysis ran and found nothing)."""
+    import json
+
+    import jsonschema
+
+    from refractor.interpret._results import SampleResult
+    from refractor.report import sample_report_schema
+
+    cohort = cohort_from_flags(sample="P1", disease="MM", refractory="lenalidomide")
+    result = interpret(cohort, kb)
+    rule_ids = [r.id for r in kb.scoring.rules if "lenalidomide" in r.agents]
+    sens = sensitivity(cohort, kb, rules=rule_ids, thresholds="none")
+    write_outputs(result, tmp_path / "with", kb=kb, fragility=sens, outputs="json")
+    doc = json.loads((tmp_path / "with" / "samples" / "P1.json").read_text("utf-8"))
+    jsonschema.validate(doc, sample_report_schema())
+    assert doc["schema_version"] == "1.2"
+    lena = next(f for f in doc["fragility"] if f["agent"] == "lenalidomide")
+    assert lena["call"] == "high" and any("-10" in c for c in lena["changed_by"])
+    assert {f["agent"] for f in doc["fragility"]} == set(
+        sens.fragile[sens.fragile["sample"] == "P1"]["agent"])
+    assert SampleResult.from_dict(doc).to_dict() == doc
+    write_outputs(result, tmp_path / "without", kb=kb, outputs="json")
+    doc = json.loads((tmp_path / "without" / "samples" / "P1.json").read_text("utf-8"))
+    assert "fragility" not in doc
+
+
 def test_without_fragility_no_columns_are_added(kb, tmp_path):
     cohort = cohort_from_flags(sample="P1", disease="MM", refractory="lenalidomide")
     paths = write_outputs(interpret(cohort, kb), tmp_path / "out", kb=kb, outputs="tsv,html")

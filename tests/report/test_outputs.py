@@ -77,9 +77,40 @@ def test_write_outputs_all_files_valid(run, tmp_path, kb):
     tab = pd.read_csv(out / "in.refractor.maf", sep="\t", comment="#")
     assert tab.loc[0, "refractor_mechanisms"] == "crbn-lof:detected"
     assert pd.isna(tab.loc[1, "refractor_mechanisms"])  # silent TP53 supports nothing
-    assert tab.loc[0, "refractor_imid_level"] == "high"
-    assert tab.loc[2, "refractor_bh3_mimetic_level"] == "high"
+    # the default copy annotates variants only: one column, the sample-level calls live in
+    # cohort_levels.tsv / mechanisms.tsv (keyed by the same sample id)
+    assert [c for c in tab.columns if c.startswith("refractor_")] == ["refractor_mechanisms"]
     assert set(paths) >= {"report", "levels", "mechanisms", "samples", "maf:in.maf"}
+
+
+def test_full_maf_columns_and_gzip_input(run, tmp_path, kb):
+    """``maf_columns="full"`` adds the sample-level calls on every row of the sample: A is
+    lenalidomide-refractory with CRBN loss (imid high), C carries BCL2 G101V (bh3_mimetic
+    high). A gzip input gets a gzip copy with the same lines as the plain input's copy."""
+    import gzip
+
+    result, maf = run
+    gz = tmp_path / "in.maf.gz"
+    gz.write_bytes(gzip.compress(maf.read_bytes()))
+    out = tmp_path / "out"
+    paths = write_outputs(result, out, {"maf": [maf]}, kb=kb, outputs="maf", maf_columns="full")
+    tab = pd.read_csv(out / "in.refractor.maf", sep="\t", comment="#")
+    assert tab.loc[0, "refractor_mechanisms"] == "crbn-lof:detected"
+    assert tab.loc[0, "refractor_imid_level"] == "high"
+    assert tab.loc[1, "refractor_imid_level"] == "high"  # the sample's call, on its silent row too
+    assert tab.loc[2, "refractor_bh3_mimetic_level"] == "high"
+    assert "crbn-lof:detected" in tab.loc[1, "refractor_sample_mechanisms"]
+    plain = (out / "in.refractor.maf").read_bytes()
+    # the variant table was read from in.maf: the same annotations for in.maf.gz need its own
+    # sources, so compare the gzip copy's layout (columns, original bytes) only
+    out2 = tmp_path / "out2"
+    paths = write_outputs(result, out2, {"maf": [gz]}, kb=kb, outputs="maf", maf_columns="full")
+    assert paths["maf:in.maf.gz"].name == "in.refractor.maf.gz"
+    copy = gzip.decompress((out2 / "in.refractor.maf.gz").read_bytes())
+    assert copy.split(b"\n")[1] == plain.split(b"\n")[1]  # same header
+    assert copy.split(b"\n")[2].startswith(MAF.splitlines()[2].encode() + b"\t")
+    with pytest.raises(InputError, match="unknown MAF column set 'wide'"):
+        write_outputs(result, tmp_path / "o3", {"maf": [maf]}, maf_columns="wide")
 
 
 def test_html_is_self_contained(run, tmp_path, kb):

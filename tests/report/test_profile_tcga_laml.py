@@ -43,5 +43,5 @@ def test_tcga_laml_end_to_end(tmp_path, capsys):
     assert (levels.loc[mono, "venetoclax"] != "susceptible").all()
     # annotated MAF: one output row per input row
     n_in = len(maf)
-    ann = pd.read_csv(out / "tcga_laml.refractor.maf", sep="\t", comment="#", low_memory=False)
+    ann = pd.read_csv(out / "tcga_laml.refractor.maf.gz", sep="\t", comment="#", low_memory=False)
     assert len(ann) == n_in and "refractor_mechanisms" in ann.columns

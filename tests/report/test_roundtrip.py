@@ -3,9 +3,11 @@ this version stay readable (anndata's habit: outputs are kept as fixtures that t
 
 tests/data/report/sample-report-1.0.*.json were written by the release before schema 1.1
 (``level`` held a level even for calls that were not assessed); sample-report-1.1.*.json by the
-release before schema 1.2 (observations without ``ccf_low`` / ``ccf_high``); sample-report-1.2.*.json
-by this version (demo CLL01 and MM01). Do not regenerate the 1.0 / 1.1 files: they are the record of
-what earlier versions wrote.
+release before schema 1.2 (observations without ``ccf_low`` / ``ccf_high``, no ``fragility``);
+sample-report-1.2.*.json by this version (MM01 and CLL01 from ``refractor profile
+examples/demo_cohort/samplesheet.csv --fragility``, so they carry the optional ``fragility``
+field; EXP1 from ``refractor profile --sample EXP1 --disease MM --prior lenalidomide``, without
+it). Do not regenerate the 1.0 / 1.1 files: they are the record of what earlier versions wrote.
 """
 from __future__ import annotations
 
@@ -73,3 +75,19 @@ def test_unreadable_documents_are_input_errors(change, message):
     doc = {**_load(f"sample-report-{SCHEMA_VERSION}.MM01.json"), **change}
     with pytest.raises(InputError, match=message):
         SampleResult.from_dict(doc)
+
+
+def test_fragility_is_optional_and_read_back():
+    """Schema 1.2 adds ``fragility`` only when the sensitivity analysis ran: a 1.1 document
+    (without it) reads as "not run" (None), a 1.2 one with it gives the fragile calls. In
+    MM01 (lenalidomide-refractory) the lenalidomide call sits on the high band's edge: moving
+    the refractoriness weight by -10 drops it (the test_fragility.py case)."""
+    old = SampleResult.from_dict(_load("sample-report-1.1.MM01.json"))
+    assert old.fragility is None and "fragility" not in old.to_dict()
+    doc = _load(f"sample-report-{SCHEMA_VERSION}.MM01.json")
+    r = SampleResult.from_dict(doc)
+    lena = next(f for f in r.fragility if f.agent == "lenalidomide")
+    assert lena.call == r.agent("lenalidomide").level == "high"
+    assert lena.n_perturbations >= 1 and any("-10" in c for c in lena.changed_by)
+    exp1 = SampleResult.from_dict(_load(f"sample-report-{SCHEMA_VERSION}.EXP1.json"))
+    assert exp1.fragility is None

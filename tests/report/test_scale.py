@@ -34,11 +34,49 @@ def result(kb):
 
 
 def test_streamed_json_is_the_records_own(result):
-    to_json = _JsonText(limit=2)  # a tiny cache: emptied while writing, must not matter
-    for _ in range(2):
-        for r in result:
-            assert to_json(r) == json.dumps(r.to_dict(), ensure_ascii=False, allow_nan=False,
-                                            separators=(",", ":"))
+    """The JSON written straight from the records (orjson) is the records' own ``to_dict``:
+    same keys in the same order, same values (numbers parsed back to the same floats)."""
+    to_json = _JsonText()
+    for r in result:
+        text = to_json(r)
+        assert to_json._direct is True  # the fast path was checked and taken
+        doc = json.loads(text)
+        ref = r.to_dict()
+        assert doc == ref and list(doc) == list(ref)
+        assert [list(a) for a in doc["agents"]] == [list(a) for a in ref["agents"]]
+
+
+def test_workers_write_the_same_files(result, tmp_path, kb):
+    """The per-sample pass split over forked worker processes writes the same bytes as the
+    pass in one process (JSON, agents.tsv, the long Parquet tables)."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    write_outputs(result, one, kb=kb, workers=1)
+    write_outputs(result, two, kb=kb, workers=2)
+    for name in ("agents.tsv", "cohort_levels.tsv", "mechanisms.tsv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes()
+    for f in (one / "samples").iterdir():
+        assert f.read_bytes() == (two / "samples" / f.name).read_bytes()
+    for name in ("agents.parquet", "observations.parquet", "traces.parquet"):
+        assert pq.read_table(one / name).equals(pq.read_table(two / name))
+    assert not (two / ".parts").exists()
+
+
+def test_agents_tsv_is_what_pandas_writes(result, tmp_path, kb):
+    """agents.tsv (joined from per-chunk text) is byte for byte pandas' to_csv of the same
+    long table (the format earlier runs wrote)."""
+    from refractor.report import agent_table
+
+    write_outputs(result, tmp_path / "o", kb=kb, outputs="tsv,parquet")
+    text = (tmp_path / "o" / "agents.tsv").read_text()
+    ref = agent_table(result)
+    assert text == ref.to_csv(sep="\t", index=False)
+    # the Parquet copy holds the same values and types (no-knowledge score null)
+    got = pd.read_parquet(tmp_path / "o" / "agents.parquet")
+    pd.testing.assert_frame_equal(got, ref, check_dtype=True)
+    # only Parquet asked for: the same table, and no agents.tsv left behind
+    write_outputs(result, tmp_path / "p", kb=kb, outputs="parquet")
+    assert not (tmp_path / "p" / "agents.tsv").exists()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "p" / "agents.parquet"), ref)
 
 
 def test_parquet_tables_match_tsvs(result, tmp_path, kb):
@@ -58,6 +96,8 @@ def test_parquet_tables_match_tsvs(result, tmp_path, kb):
     obs = pd.read_parquet(out / "observations.parquet")
     a = obs[(obs["sample"] == "A") & (obs["gene"] == "CRBN")]
     assert len(a) and set(a["status"]) <= {"detected", "possible"} and a["source"].iloc[0] == "in.maf:2"
+    # the clonal fraction and its read-count interval (schema 1.2) are columns too
+    assert {"clonal_fraction", "ccf_low", "ccf_high"} <= set(obs.columns)
     tr = pd.read_parquet(out / "traces.parquet")
     len_a = tr[(tr["sample"] == "A") & (tr["agent"] == "lenalidomide")]
     assert len(len_a) and (len_a["contribution"] > 0).any()
@@ -132,7 +172,7 @@ def test_maf_copy_is_the_io_writers(tmp_path, kb):
     res = interpret(c, kb)
     write_annotated_maf(maf, maf_annotations(res, maf), tmp_path / "io.maf")
     got = collect(res, json_dir=None, filenames=None, want=frozenset({"maf"}))
-    write_maf_copy(maf, res, got, tmp_path / "fast.maf")
+    write_maf_copy(maf, res, got, tmp_path / "fast.maf", columns="full")
     fast = (tmp_path / "fast.maf").read_bytes()
     assert fast == (tmp_path / "io.maf").read_bytes()
     # the CRBN nonsense row carries the CRBN mechanism it supports; the TP53 silent row none
@@ -140,6 +180,10 @@ def test_maf_copy_is_the_io_writers(tmp_path, kb):
     head = rows[1].split("\t")
     crbn, tp53 = (dict(zip(head, r.split("\t"))) for r in rows[2:4])
     assert "crbn" in crbn["refractor_mechanisms"] and tp53["refractor_mechanisms"] == ""
+    # the default (variant) set: the same rows with refractor_mechanisms only
+    write_maf_copy(maf, res, got, tmp_path / "variant.maf")
+    want = [ln.split("\t")[:head.index("refractor_mechanisms") + 1] for ln in rows[1:]]
+    assert [ln.split("\t") for ln in (tmp_path / "variant.maf").read_text().splitlines()[1:]] == want
 
 
 def test_cli_progress_covers_every_phase_and_outputs_option(tmp_path, monkeypatch, capsys):
@@ -175,3 +219,85 @@ def test_cli_progress_covers_every_phase_and_outputs_option(tmp_path, monkeypatc
     err = capsys.readouterr().err
     assert "unknown output kind 'pdf'" in err and "Traceback" not in err
     assert not bad.exists()
+
+
+def test_a_failing_worker_fails_the_run_whole(result, tmp_path, kb, monkeypatch):
+    """An error in one worker's chunk reaches the caller as the same exception, and nothing
+    is written: no OUTDIR, no staging or part files left beside it."""
+    import refractor.report._parallel as par
+
+    real = par.collect
+
+    def flaky(res, **kw):
+        if kw["start"] > 0:
+            raise ValueError("chunk broke")
+        return real(res, **kw)
+
+    monkeypatch.setattr(par, "collect", flaky)
+    with pytest.raises(ValueError, match="chunk broke"):
+        write_outputs(result, tmp_path / "o", kb=kb, workers=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _broken_tables(*args):  # module level: a worker step is sent by reference
+    raise OSError("disk full")
+
+
+def test_a_failing_tables_step_in_a_worker_fails_the_run_whole(result, tmp_path, kb, monkeypatch):
+    """The cohort-wide steps run in the workers too (while the report renders here): an error
+    there also leaves nothing behind, and an earlier run in OUTDIR stays as it was."""
+    import refractor.report._tables as tables
+
+    write_outputs(result, tmp_path / "o", kb=kb, workers=1)
+    before = sorted(p.name for p in (tmp_path / "o").rglob("*"))
+
+    monkeypatch.setattr(tables, "tables_task", _broken_tables)
+    with pytest.raises(OSError, match="disk full"):
+        write_outputs(result, tmp_path / "o", kb=kb, workers=2)
+    assert sorted(p.name for p in (tmp_path / "o").rglob("*")) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["o"]
+
+
+_DAEMON_JOB: list = []  # set before the pool forks: the result is inherited, not pickled
+
+
+def _write_in_daemon(_):  # module level: run in a multiprocessing pool's (daemonic) worker
+    result, out = _DAEMON_JOB
+    write_outputs(result, out, workers=2)
+    return sorted(p.name for p in (out / "samples").iterdir())
+
+
+def test_inside_a_pool_worker_the_pass_runs_in_process(result, tmp_path):
+    """A daemonic pool worker may not start children: asked for two workers there, the writer
+    runs the pass in its own process instead of failing."""
+    import multiprocessing
+
+    _DAEMON_JOB[:] = [result, tmp_path / "o"]
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            names = pool.apply(_write_in_daemon, (None,))
+    finally:
+        _DAEMON_JOB.clear()
+    assert names == ["A.json", "B_x.json", "C.json"]
+
+
+def test_progress_moves_with_chunked_writing():
+    """With worker processes the writer reports progress per chunk (834, 1668, ... samples of
+    10,000): the bar moves at each report, not only at the end."""
+    import refractor.cli._profile as prof
+
+    class Recorder:
+        def __init__(self):
+            self.completed = []
+
+        def update(self, task, completed=None, **kw):
+            if completed:
+                self.completed.append(completed)
+
+    bar = prof._Bar(False)
+    bar._p = Recorder()
+    bar.phase("writing", 10_000)
+    for done in range(834, 10_000, 834):
+        bar.advance(done)
+    bar.advance(10_000)
+    assert bar._p.completed == list(range(834, 10_000, 834)) + [10_000]

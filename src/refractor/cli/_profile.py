@@ -33,11 +33,14 @@ def _kb_genes(kb) -> set[str]:
 
 def run_profile(cohort, kb, outdir: Path, *, title: str | None = None, progress: bool = True,
                 outputs=None, timings: dict | None = None,
-                bar: "_Bar | None" = None, fragility: bool = False) -> tuple[object, dict[str, Path]]:
+                bar: "_Bar | None" = None, fragility: bool = False,
+                maf_columns: str = "variant") -> tuple[object, dict[str, Path]]:
     """Interpret ``cohort`` and write the ``outputs`` (default: all kinds) as ``outdir``
     (all-or-nothing); each MAF the cohort was read from gets an annotated copy. ``timings``,
-    when given, receives the seconds spent interpreting and writing. ``fragility``: also run
-    the sensitivity analysis of the curator numbers and mark the fragile calls."""
+    when given, receives the seconds spent interpreting and writing (and per writing step,
+    ``write:<step>``). ``fragility``: also run the sensitivity analysis of the curator numbers
+    and mark the fragile calls. ``maf_columns``: the annotated MAF's column set (``variant``
+    or ``full``, see :func:`refractor.report.write_outputs`)."""
     import contextlib
     import time
 
@@ -58,11 +61,13 @@ def run_profile(cohort, kb, outdir: Path, *, title: str | None = None, progress:
             sens = sensitivity(cohort, kb, progress=lambda done, total: bar.advance(done))
         t1 = time.perf_counter()
         bar.phase("writing", len(cohort))
+        steps: dict = {}
         paths = write_outputs(result, outdir, {"maf": list(cohort.inputs.get("maf", ()))}, kb=kb,
                               title=title, outputs=outputs, progress=bar.advance,
-                              fragility=sens)
+                              fragility=sens, maf_columns=maf_columns, timings=steps)
         if timings is not None:
-            timings.update(interpret=t1 - t, write=time.perf_counter() - t1)
+            timings.update(interpret=t1 - t, write=time.perf_counter() - t1,
+                           **{f"write:{k}": v for k, v in steps.items()})
     return result, paths
 
 
@@ -74,6 +79,7 @@ class _Bar:
         self.show = show
         self._p = self._task = None
         self.n = 0
+        self._shown = 0
 
     def __enter__(self) -> "_Bar":
         if self.show:
@@ -92,12 +98,16 @@ class _Bar:
 
     def phase(self, name: str, total: int | None = None) -> None:
         self.n = total or 0
+        self._shown = 0
         if self._p is not None:
             self._p.update(self._task, description=name, total=total,
                            completed=0)
 
     def advance(self, done: int) -> None:
-        if self._p is not None and (done % 50 == 0 or done == self.n):
+        # redrawn every 50 samples at most (writing reports per sample in one process, per
+        # chunk of hundreds of samples with worker processes)
+        if self._p is not None and (done - self._shown >= 50 or done == self.n or done < self._shown):
+            self._shown = done
             self._p.update(self._task, completed=done)
 
 
@@ -188,13 +198,20 @@ def profile(
         False, "--fragility", help="Also move every curator scoring weight by +/-10 and every "
         "assumed threshold by +/-25% (one at a time), re-interpret, and mark the calls that "
         "change as fragile (agents.tsv columns fragile/fragile_because, fragile_calls.tsv, "
-        "fragility.tsv, a report section). Costs one interpretation per move."),
+        "fragility.tsv, 'fragility' in each per-sample JSON, a report section). Costs one "
+        "interpretation per move."),
+    maf_columns: str = typer.Option(
+        "variant", "--maf-columns", help="Columns appended to the annotated MAF: 'variant' "
+        "(refractor_mechanisms: the mechanisms each variant supports; the copy stays about the "
+        "input's size) or 'full' (also the sample's mechanisms and highest level per agent "
+        "class, repeated on every row of the sample). A gzip MAF gets a gzip copy."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary, no progress bar."),
 ) -> None:
     """Explain drug resistance for a cohort (SAMPLESHEET) or one sample (--sample + files)."""
     from refractor.io import cohort_from_flags, read_samplesheet
     from refractor.kb import KnowledgeBase
     from refractor.report import check_outdir, parse_outputs
+    from refractor.report._maf import MAF_COLUMN_SETS
 
     files = dict(maf=maf, vcf=vcf, seg=seg, expression=expression, junctions=junctions, psi=psi,
                  methylation=methylation, clinical=clinical)
@@ -208,6 +225,9 @@ def profile(
     kb = KnowledgeBase.load(kb_path)
     genes = _kb_genes(kb)
     want = parse_outputs(outputs)  # a bad --outputs is found before the work
+    if maf_columns not in MAF_COLUMN_SETS:
+        raise InputError(f"--maf-columns: unknown column set {maf_columns!r}; choose from "
+                         + ", ".join(MAF_COLUMN_SETS))
     with _Bar(not quiet and samplesheet is not None) as bar:
         bar.phase("reading")
         if samplesheet is not None:
@@ -221,7 +241,8 @@ def profile(
                                        line=line, build=build, genes=genes, limits=limits)
             title = sample
         result, paths = run_profile(cohort, kb, outdir, title=title, progress=not quiet,
-                                    outputs=want, bar=bar, fragility=fragility)
+                                    outputs=want, bar=bar, fragility=fragility,
+                                    maf_columns=maf_columns)
     if not quiet:
         _summary(result, paths, _console())
 

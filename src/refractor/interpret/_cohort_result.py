@@ -76,10 +76,11 @@ class CohortResult:
         for i in range(len(self.samples)):
             yield self[i]
 
-    def iter_uncached(self) -> Iterator[SampleResult]:
-        """Every sample's result in order, built without being kept: a streaming writer holds
-        one sample at a time (results already cached are reused)."""
-        for i in range(len(self.samples)):
+    def iter_uncached(self, start: int = 0, stop: int | None = None) -> Iterator[SampleResult]:
+        """Every sample's result in order (samples ``start`` .. ``stop``, default all), built
+        without being kept: a streaming writer holds one sample at a time (results already
+        cached are reused)."""
+        for i in range(start, len(self.samples) if stop is None else min(stop, len(self.samples))):
             r = self._cache.get(i)
             yield r if r is not None else self._factory(i)
 

@@ -19,8 +19,10 @@ SCHEMA_NAME = "refractor.sample-report"
 #: ``score`` may be null (no knowledge); MechanismCall, Observation and TraceTerm gain
 #: ``clonal_fraction`` / ``clonal_basis`` / ``clonal_factor``; ResultWarning gains structured
 #: fields (``code``, ``gene``, ``agent``, ``n_samples``, ``n_needed``).
-#: 1.2 (backward compatible): Observation gains ``ccf_low`` / ``ccf_high`` (95% read-count
-#: interval of ``clonal_fraction``).
+#: 1.2 (backward compatible with 1.1): Observation gains ``ccf_low`` / ``ccf_high`` (95%
+#: read-count interval of ``clonal_fraction``); an optional top-level ``fragility`` (written
+#: only when the sensitivity analysis ran, ``refractor profile --fragility``): the sample's
+#: calls that change when one curator number moves (:class:`FragileCall`).
 SCHEMA_VERSION = "1.2"
 #: versions :meth:`SampleResult.from_dict` reads
 READABLE_VERSIONS = ("1.0", "1.1", "1.2")
@@ -249,6 +251,26 @@ class StrategySuggestion:
 
 
 @dataclass(frozen=True)
+class FragileCall:
+    """A call of this sample that changes when one curator number moves by the amount the
+    sensitivity analysis tries (:func:`refractor.interpret.sensitivity.sensitivity`: each
+    scoring weight +/-10, each assumed threshold +/-25%, one at a time).
+
+    ``call`` is the call as made; ``n_perturbations`` how many of the moves change it;
+    ``changed_by`` up to five of them (``kind target [detail] direction``).
+    """
+
+    agent: str
+    call: str
+    n_perturbations: int
+    changed_by: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"agent": self.agent, "call": self.call, "n_perturbations": self.n_perturbations,
+                "changed_by": list(self.changed_by)}
+
+
+@dataclass(frozen=True)
 class SampleResult:
     """Everything Refractor concludes for one sample."""
 
@@ -265,6 +287,8 @@ class SampleResult:
     warnings: tuple[ResultWarning, ...] = ()
     assumptions: tuple[str, ...] = ()
     disclaimer: str = DISCLAIMER
+    #: the fragile calls (schema 1.2), when a sensitivity analysis ran; None: it did not
+    fragility: tuple[FragileCall, ...] | None = None
 
     def mechanism(self, mechanism_id: str) -> MechanismCall:
         """The call of ``mechanism_id`` (KeyError if the KB has no such mechanism)."""
@@ -281,8 +305,8 @@ class SampleResult:
         raise KeyError(agent_id)
 
     def to_dict(self) -> dict:
-        """The JSON form (``refractor.sample-report``)."""
-        return {
+        """The JSON form (``refractor.sample-report``); ``fragility`` only when not None."""
+        doc = {
             "schema": SCHEMA_NAME,
             "schema_version": SCHEMA_VERSION,
             "sample": self.sample,
@@ -299,6 +323,9 @@ class SampleResult:
             "warnings": [w.to_dict() for w in self.warnings],
             "assumptions": list(self.assumptions),
         }
+        if self.fragility is not None:
+            doc["fragility"] = [f.to_dict() for f in self.fragility]
+        return doc
 
     @classmethod
     def from_dict(cls, data: dict) -> "SampleResult":
@@ -355,7 +382,8 @@ def _sample_from(data: dict) -> SampleResult:
         SampleResult, data,
         mechanisms=lambda m: _make(MechanismCall, m, observations=_obs),
         agents=_agent, strategies=strat, flagged_harmful=strat,
-        warnings=lambda w: _make(ResultWarning, w))
+        warnings=lambda w: _make(ResultWarning, w),
+        fragility=lambda f: _make(FragileCall, f))
 
 
 __all__ = [
@@ -367,6 +395,7 @@ __all__ = [
     "READABLE_VERSIONS",
     "WARNING_CATEGORIES",
     "DISCLAIMER",
+    "FragileCall",
     "LEVELS",
     "MechanismCall",
     "Observation",

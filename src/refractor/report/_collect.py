@@ -1,14 +1,20 @@
-"""One streaming pass over a cohort's per-sample results.
+"""One streaming pass over a cohort's per-sample results (or a range of them).
 
 Each :class:`~refractor.interpret.SampleResult` is built, written as JSON (when asked),
-reduced to the columns the cohort tables, the annotated MAF and the HTML report need, and
+reduced to the rows the cohort tables, the annotated MAF and the HTML report need, and
 dropped: the cohort is never held as objects all at once (issue 15: bounded memory).
+:mod:`refractor.report._parallel` runs this pass over chunks of samples in worker processes.
 """
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+
+import orjson
 
 from refractor.interpret import CohortResult
 
@@ -17,18 +23,25 @@ AGENT_COLUMNS = ("agent_class", "level", "score", "assessable", "confidence", "m
                  "evidence", "status", "reason")
 OBS_COLUMNS = ("sample", "mechanism", "status", "biomarker", "kind", "gene", "detail",
                "resolution", "value", "threshold", "comparison", "unit", "source", "assumed",
-               "clonal_fraction")
+               "clonal_fraction", "ccf_low", "ccf_high")
 TRACE_COLUMNS = ("sample", "agent", "rule", "term", "weight", "contribution", "mechanisms",
                  "status", "resolution")
+#: the long agent table's columns, in the order of one row of ``Collected.agent_rows``
+AGENT_ROW = ("sample", "disease", "agent", *AGENT_COLUMNS)
 
 
 class Collected:
-    """What the pass keeps: columns (lists) of the long tables and small per-sample digests."""
+    """What the pass keeps: the long tables' rows and small per-sample digests.
+
+    ``agent_lines`` are ``agents.tsv`` lines without the trailing fragility columns: ``(sample,
+    agent, text)``; ``obs_rows`` follow :data:`OBS_COLUMNS`, ``trace_rows``
+    :data:`TRACE_COLUMNS`; :meth:`columns` turns rows into column lists.
+    """
 
     def __init__(self) -> None:
-        self.agents: dict[str, list] = {c: [] for c in ("sample", "disease", "agent", *AGENT_COLUMNS)}
-        self.observations: dict[str, list] = {c: [] for c in OBS_COLUMNS}
-        self.traces: dict[str, list] = {c: [] for c in TRACE_COLUMNS}
+        self.agent_lines: list[tuple[str, str, str]] = []
+        self.obs_rows: list[tuple] = []
+        self.trace_rows: list[tuple] = []
         #: sample -> "mechanism:status;..." of its found mechanisms (annotated MAF)
         self.sample_mechs: dict[str, str] = {}
         #: (sample, observation source) -> mechanism:status labels (annotated MAF)
@@ -36,62 +49,82 @@ class Collected:
         #: per sample, in cohort order: compact drill-down for the HTML report
         self.digests: list[list] = []
 
+    @staticmethod
+    def columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, list]:
+        """Rows -> ``{name: column list}`` (empty lists when there are no rows)."""
+        cols = list(zip(*rows)) if rows else [()] * len(names)
+        return {c: list(v) for c, v in zip(names, cols)}
+
+    @property
+    def observations(self) -> dict[str, list]:
+        return self.columns(self.obs_rows, OBS_COLUMNS)
+
+    @property
+    def traces(self) -> dict[str, list]:
+        return self.columns(self.trace_rows, TRACE_COLUMNS)
+
+
+_ORJSON_OPTS = orjson.OPT_SERIALIZE_NUMPY
+
+
+def _default(obj):
+    to_dict = getattr(obj, "to_dict", None)
+    if to_dict is not None:
+        return to_dict()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
 
 class _JsonText:
-    """A sample's JSON text, exactly ``json.dumps(r.to_dict(), ensure_ascii=False,
-    allow_nan=False, separators=(",", ":"))``, built from per-record fragments.
+    """A sample's JSON document as UTF-8 bytes: the content of ``r.to_dict()``, serialised by
+    orjson straight from the result's (frozen dataclass) records.
 
-    The interpreter shares mechanism and agent call records between samples (every call no
-    observation enters is one record per distinct input), so each shared record is serialised
-    once. The cache holds the record itself beside its text, so an ``id`` cannot be reused
-    while it is cached; it is emptied when it reaches ``limit`` entries (bounded memory).
+    orjson writes a dataclass as its fields in declaration order, tuples as arrays and NaN as
+    null, which is what every record's ``to_dict`` does. That equivalence is checked on the
+    first sample (parsed back and compared with ``to_dict``); if a record ever differs (a
+    field ``to_dict`` leaves out), every sample is written through ``to_dict`` instead.
     """
 
-    def __init__(self, limit: int = 50_000) -> None:
-        self._cache: dict[int, tuple[object, str]] = {}
-        self._limit = limit
-        self._keys: bool | None = None
-        self._dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False,
-                                       separators=(",", ":")).encode
+    def __init__(self) -> None:
+        self._direct: bool | None = None
 
-    def _frag(self, rec) -> str:
-        hit = self._cache.get(id(rec))
-        if hit is not None and hit[0] is rec:
-            return hit[1]
-        text = self._dumps(rec.to_dict())
-        if len(self._cache) >= self._limit:
-            self._cache.clear()
-        self._cache[id(rec)] = (rec, text)
-        return text
+    def _fast(self, r) -> bytes:
+        from refractor.interpret._results import SCHEMA_NAME, SCHEMA_VERSION
 
-    def __call__(self, r) -> str:
-        dumps, frag = self._dumps, self._frag
-        if self._keys is None:  # the order below is SampleResult.to_dict's: checked once
-            self._keys = list(r.to_dict()) == _KEYS
-        if not self._keys:
-            return dumps(r.to_dict())
-        head = {"schema": None, "schema_version": None, "sample": r.sample, "disease": r.disease,
-                "subtype": r.subtype, "kb_version": r.kb_version, "kb_hash": r.kb_hash,
-                "scoring_version": r.scoring_version, "disclaimer": r.disclaimer}
-        return "".join((
-            "{", _head(dumps, head, r), ',"mechanisms":[', ",".join(map(frag, r.mechanisms)),
-            '],"agents":[', ",".join(map(frag, r.agents)),
-            '],"strategies":[', ",".join(map(frag, r.strategies)),
-            '],"flagged_harmful":[', ",".join(map(frag, r.flagged_harmful)),
-            '],"warnings":', dumps([w.to_dict() for w in r.warnings]),
-            ',"assumptions":', dumps(list(r.assumptions)), "}"))
+        doc = {"schema": SCHEMA_NAME, "schema_version": SCHEMA_VERSION, "sample": r.sample,
+               "disease": r.disease, "subtype": r.subtype, "kb_version": r.kb_version,
+               "kb_hash": r.kb_hash, "scoring_version": r.scoring_version,
+               "disclaimer": r.disclaimer, "mechanisms": r.mechanisms, "agents": r.agents,
+               "strategies": r.strategies, "flagged_harmful": r.flagged_harmful,
+               "warnings": r.warnings, "assumptions": r.assumptions}
+        if r.fragility is not None:
+            doc["fragility"] = r.fragility
+        return orjson.dumps(doc, default=_default, option=_ORJSON_OPTS)
+
+    def __call__(self, r) -> bytes:
+        if self._direct is None:
+            fast = self._fast(r)
+            self._direct = (list(orjson.loads(fast)) == list(r.to_dict())
+                            and orjson.loads(fast) == json.loads(json.dumps(r.to_dict())))
+        if self._direct:
+            return self._fast(r)
+        return orjson.dumps(r.to_dict(), default=_default, option=_ORJSON_OPTS)
 
 
-_KEYS = ["schema", "schema_version", "sample", "disease", "subtype", "kb_version", "kb_hash",
-         "scoring_version", "disclaimer", "mechanisms", "agents", "strategies", "flagged_harmful",
-         "warnings", "assumptions"]
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
-def _head(dumps, head: dict, r) -> str:
-    from refractor.interpret._results import SCHEMA_NAME, SCHEMA_VERSION
-
-    head["schema"], head["schema_version"] = SCHEMA_NAME, SCHEMA_VERSION
-    return dumps(head)[1:-1]
+def _write_file(path: Path, data: bytes) -> None:
+    """``data`` as the file ``path`` (one system call per write, no buffered file object:
+    ten thousand small files)."""
+    fd = os.open(path, _FLAGS, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _digest(r, cohort_warnings: set) -> list:
@@ -103,59 +136,106 @@ def _digest(r, cohort_warnings: set) -> list:
     return [r.subtype or "", found, warns, [s.name for s in r.strategies]]
 
 
+def tsv_cell(v) -> str:
+    """One cell as csv.writer (and so pandas' ``to_csv``) writes it with a tab delimiter:
+    None empty, numbers by ``str``, a text quoted when it holds a tab, quote or line break."""
+    if v is None:
+        return ""
+    t = v if isinstance(v, str) else str(v)
+    if "\t" in t or '"' in t or "\n" in t or "\r" in t:
+        return '"' + t.replace('"', '""') + '"'
+    return t
+
+
+class _RowCache:
+    """Per-record row tails, keyed by ``id``: the interpreter shares agent calls (and traces)
+    between samples, so each shared record is reduced once. The record is kept beside its
+    tail, so an ``id`` cannot be reused while cached; emptied at ``limit`` entries.
+
+    An agent's tail is its ``agents.tsv`` text after ``sample`` and ``disease`` (``agent`` ..
+    ``reason``, with ``call`` repeating ``level``), tab-joined, and its trace rows."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._agents: dict[int, tuple] = {}
+        self._limit = limit
+
+    def agent(self, a) -> tuple[str, tuple]:
+        hit = self._agents.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1], hit[2]
+        tail = "\t".join(map(tsv_cell, (
+            a.agent, a.agent_class, a.level, a.score, a.assessable, a.confidence,
+            ";".join(a.mechanisms), ";".join(a.evidence), a.level, a.status, a.reason or "")))
+        traces = tuple((a.agent, t.rule, t.term, t.weight, t.contribution, ";".join(t.mechanisms),
+                        t.status, t.resolution) for t in a.trace)
+        if len(self._agents) >= self._limit:
+            self._agents.clear()
+        self._agents[id(a)] = (a, tail, traces)
+        return tail, traces
+
+
 def collect(result: CohortResult, *, json_dir: Path | None, filenames: dict[str, str] | None,
-            want: frozenset[str], progress: Callable[[int], None] | None = None) -> Collected:
-    """Build every sample once, write its JSON into ``json_dir`` (if given) and keep what the
-    other outputs named in ``want`` (``tsv``/``parquet`` tables, ``maf``, ``html``) need."""
+            want: frozenset[str], progress: Callable[[int], None] | None = None,
+            start: int = 0, stop: int | None = None,
+            fragility: dict[str, tuple] | None = None) -> Collected:
+    """Build samples ``start`` .. ``stop`` (default: all) once each, write each one's JSON into
+    ``json_dir`` (if given) and keep what the other outputs named in ``want``
+    (``tsv``/``parquet`` tables, ``maf``, ``html``) need. ``fragility`` (sample -> its
+    :class:`~refractor.interpret._results.FragileCall` records, from a sensitivity analysis)
+    adds the ``fragility`` field to each sample's JSON (an empty list for a sample without
+    fragile calls)."""
+    enabled = gc.isenabled()
+    gc.disable()  # the pass makes millions of acyclic records: collecting them only costs time
+    try:
+        return _collect(result, json_dir, filenames, want, progress, start, stop, fragility)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _collect(result, json_dir, filenames, want, progress, start, stop, fragility) -> Collected:
     out = Collected()
     tables = bool(want & {"tsv", "parquet"})
+    maf, html = "maf" in want, "html" in want
     cohort_warnings = set(result.warnings)
-    ag, ob, tr = out.agents, out.observations, out.traces
+    ag, ob, tr = out.agent_lines, out.obs_rows, out.trace_rows
     to_json = _JsonText()
-    for i, r in enumerate(result.iter_uncached()):
+    cache = _RowCache()
+    for i, r in enumerate(result.iter_uncached(start, stop)):
+        if fragility is not None:
+            r = dataclasses.replace(r, fragility=fragility.get(r.sample, ()))
         if json_dir is not None:
-            text = to_json(r)
-            (json_dir / filenames[r.sample]).write_text(text + "\n", encoding="utf-8")
+            _write_file(json_dir / filenames[r.sample], to_json(r) + b"\n")
         s = r.sample
         if tables:
+            head = tsv_cell(s) + "\t" + tsv_cell(r.disease) + "\t"
             for a in r.agents:
-                ag["sample"].append(s)
-                ag["disease"].append(r.disease)
-                ag["agent"].append(a.agent)
-                ag["agent_class"].append(a.agent_class)
-                ag["level"].append(a.level)
-                ag["score"].append(a.score)
-                ag["assessable"].append(a.assessable)
-                ag["confidence"].append(a.confidence)
-                ag["mechanisms"].append(";".join(a.mechanisms))
-                ag["evidence"].append(";".join(a.evidence))
-                ag["status"].append(a.status)
-                ag["reason"].append(a.reason or "")
-                for t in a.trace:
-                    for c, v in zip(TRACE_COLUMNS, (s, a.agent, t.rule, t.term, t.weight,
-                                                    t.contribution, ";".join(t.mechanisms),
-                                                    t.status, t.resolution)):
-                        tr[c].append(v)
-        found = [m for m in r.mechanisms if m.status in FOUND]
-        if tables:
-            for m in found:
-                for o in m.observations:
-                    for c, v in zip(OBS_COLUMNS, (s, m.mechanism, m.status, o.biomarker, o.kind,
-                                                  o.gene, o.detail, o.resolution, o.value,
-                                                  o.threshold, o.comparison, o.unit, o.source,
-                                                  o.assumed, o.clonal_fraction)):
-                        ob[c].append(v)
-        if "maf" in want:
-            out.sample_mechs[s] = ";".join(f"{m.mechanism}:{m.status}" for m in found)
-            for m in found:
-                for o in m.observations:
-                    if o.source:
-                        out.by_source.setdefault((s, o.source), set()).add(f"{m.mechanism}:{m.status}")
-        if "html" in want:
+                tail, traces = cache.agent(a)
+                ag.append((s, a.agent, head + tail))
+                for t in traces:
+                    tr.append((s, *t))
+        if tables or maf:
+            found = [m for m in r.mechanisms if m.status in FOUND]
+            if tables:
+                for m in found:
+                    for o in m.observations:
+                        ob.append((s, m.mechanism, m.status, o.biomarker, o.kind, o.gene, o.detail,
+                                   o.resolution, o.value, o.threshold, o.comparison, o.unit,
+                                   o.source, o.assumed, o.clonal_fraction,
+                                   getattr(o, "ccf_low", None), getattr(o, "ccf_high", None)))
+            if maf:
+                out.sample_mechs[s] = ";".join(f"{m.mechanism}:{m.status}" for m in found)
+                for m in found:
+                    for o in m.observations:
+                        if o.source:
+                            out.by_source.setdefault((s, o.source), set()).add(
+                                f"{m.mechanism}:{m.status}")
+        if html:
             out.digests.append(_digest(r, cohort_warnings))
         if progress is not None:
             progress(i + 1)
     return out
 
 
-__all__ = ["collect", "Collected", "AGENT_COLUMNS", "OBS_COLUMNS", "TRACE_COLUMNS"]
+__all__ = ["collect", "Collected", "AGENT_COLUMNS", "OBS_COLUMNS", "TRACE_COLUMNS", "AGENT_ROW",
+           "tsv_cell"]

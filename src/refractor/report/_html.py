@@ -104,11 +104,13 @@ def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str,
         return [idx(o) for o in obs[:MAX_DETAILS] + (
             [f"(+{len(obs) - MAX_DETAILS} more in the JSON)"] if len(obs) > MAX_DETAILS else [])]
 
-    scores = []
     sc = result.scores[:, :k]
-    for i in range(len(result)):
-        nz = np.flatnonzero(sc[i])
-        scores.append({int(j): float(f"{sc[i, j]:g}") for j in nz})
+    rows, cols = np.nonzero(sc)  # row-major: each sample's agents in order
+    # each score as %g would print it (6 significant digits), back to a number
+    vals = np.array([f"{x:g}" for x in sc[rows, cols].tolist()], dtype=object).astype(float)
+    scores: list[dict] = [{} for _ in range(len(result))]
+    for i, j, v in zip(rows.tolist(), cols.tolist(), vals.tolist()):
+        scores[i][j] = v
     return {
         "agents": result.scored_agents, "mechanisms": result.mechanisms, "diseases": diseases,
         "samples": result.samples, "disease": [dindex[d or ""] for d in result.diseases],

@@ -5,6 +5,14 @@ renames (old OUTDIR -> backup, new -> OUTDIR) and deletes the backup. If the swa
 the old OUTDIR is renamed back, so OUTDIR always holds one complete run: the previous one or
 the new one, never a mix and never half a run.
 
+A run killed between the two renames (or while deleting the backup) cannot clean up after
+itself; the next run into the same OUTDIR does (:func:`recover`) before it writes anything:
+the staging and backup folders carry OUTDIR's name and the process id of their run, so
+leftovers of a dead run are told apart from those of a run still going (and from other
+OUTDIRs in the same folder). If OUTDIR is missing, the dead run's backup is the previous
+complete run and is renamed back; if OUTDIR is there, the new run had been swapped in and
+the backup is deleted; a dead run's staging folder is deleted.
+
 Replacing a directory deletes what was in it, so an existing OUTDIR is replaced only when it
 is empty or was written by a Refractor run: it holds the marker file :data:`MARKER` (every run
 writes one), or, for runs written before the marker existed, nothing but the files a run
@@ -15,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -76,6 +85,55 @@ def check_outdir(outdir: str | Path) -> Path:
     return out
 
 
+def _prefix(kind: str, out: Path) -> str:
+    """Name prefix of a staging (``new``) or backup (``old``) folder of ``out``."""
+    return (_STAGE if kind == "new" else _OLD) + out.name + "-"
+
+
+def _dead_run(name: str, prefix: str) -> bool:
+    """Is ``name`` a folder ``<prefix><pid>-<random>`` of a process that is no longer
+    running? (Other names - another OUTDIR's, earlier versions' without a process id - are
+    never touched.)"""
+    m = re.fullmatch(r"(\d+)-[^-]+", name[len(prefix):]) if name.startswith(prefix) else None
+    if m is None:
+        return False
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def recover(outdir: str | Path) -> list[str]:
+    """Clean up after a run into ``outdir`` that was killed mid-swap or mid-write; returns
+    what was done (one line per folder). See the module docstring."""
+    out = Path(os.path.abspath(outdir))
+    parent = out.parent
+    if not parent.is_dir():
+        return []
+    done = []
+    old_p, new_p = _prefix("old", out), _prefix("new", out)
+    backups = sorted((p for p in parent.iterdir() if _dead_run(p.name, old_p)),
+                     key=lambda p: p.lstat().st_mtime, reverse=True)
+    for b in backups:
+        if not (out.exists() or out.is_symlink()) and (b.is_symlink() or (b / MARKER).is_file()
+                                                        or _is_run_output(b)):
+            os.rename(b, out)  # OUTDIR was moved away and the new run never moved in
+            done.append(f"restored {out.name} from {b.name}")
+        else:
+            if b.is_symlink():
+                b.unlink()
+            else:
+                shutil.rmtree(b, ignore_errors=True)
+            done.append(f"removed {b.name}")
+    for st in [p for p in parent.iterdir() if _dead_run(p.name, new_p)]:
+        shutil.rmtree(st, ignore_errors=True)
+        done.append(f"removed {st.name}")
+    return done
+
+
 @contextlib.contextmanager
 def replacing_dir(outdir: str | Path) -> Iterator[Path]:
     """Yield an empty staging directory; on normal exit it replaces ``outdir`` as a whole.
@@ -85,6 +143,7 @@ def replacing_dir(outdir: str | Path) -> Iterator[Path]:
     parent directories created for it are removed and ``outdir`` is left as it was.
     """
     out = check_outdir(outdir)
+    recover(out)
     missing = []
     p = out.parent
     while not p.exists():
@@ -93,7 +152,7 @@ def replacing_dir(outdir: str | Path) -> Iterator[Path]:
     stage = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=_STAGE, dir=out.parent))
+        stage = Path(tempfile.mkdtemp(prefix=f"{_prefix('new', out)}{os.getpid()}-", dir=out.parent))
         (stage / MARKER).write_text(
             "This directory is the output of one Refractor run; the next run into it replaces it as a whole.\n",
             encoding="utf-8")
@@ -117,7 +176,7 @@ def _swap(new: Path, out: Path) -> None:
     if not (out.exists() or out.is_symlink()):
         os.rename(new, out)
         return
-    backup = Path(tempfile.mkdtemp(prefix=_OLD, dir=out.parent))
+    backup = Path(tempfile.mkdtemp(prefix=f"{_prefix('old', out)}{os.getpid()}-", dir=out.parent))
     os.rmdir(backup)  # a free unique name
     os.rename(out, backup)
     try:
@@ -131,4 +190,4 @@ def _swap(new: Path, out: Path) -> None:
         shutil.rmtree(backup, ignore_errors=True)
 
 
-__all__ = ["check_outdir", "replacing_dir", "MARKER", "RUN_FILES"]
+__all__ = ["check_outdir", "replacing_dir", "recover", "MARKER", "RUN_FILES"]

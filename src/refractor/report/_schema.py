@@ -18,6 +18,7 @@ from refractor.interpret._results import (
     SCHEMA_VERSION,
     STATUSES,
     AgentCall,
+    FragileCall,
     MechanismCall,
     Observation,
     ResultWarning,
@@ -26,7 +27,8 @@ from refractor.interpret._results import (
     TraceTerm,
 )
 
-_RECORDS = (Observation, MechanismCall, TraceTerm, AgentCall, StrategySuggestion, ResultWarning)
+_RECORDS = (Observation, MechanismCall, TraceTerm, AgentCall, StrategySuggestion, ResultWarning,
+            FragileCall)
 _ENUMS = {("MechanismCall", "status"): list(STATUSES), ("AgentCall", "level"): list(CALL_WORDS),
           ("AgentCall", "status"): list(CALL_STATUSES)}
 _DESCRIPTIONS = {
@@ -78,6 +80,10 @@ ADDED_IN_1_1 = {
 }
 
 
+#: fields added in schema 1.2 (optional): top-level ones of the sample report
+ADDED_IN_1_2 = {("SampleResult", "fragility")}
+
+
 def _type(tp: Any) -> dict:
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
@@ -114,11 +120,15 @@ def sample_report_schema() -> dict:
     props: dict[str, Any] = {
         "schema": {"const": SCHEMA_NAME},
         "schema_version": {"type": "string", "enum": list(READABLE_VERSIONS),
-                           "description": f"this version writes {SCHEMA_VERSION}; 1.0 documents "
-                                          "(earlier releases) validate too"},
+                           "description": f"this version writes {SCHEMA_VERSION}; 1.0 and 1.1 "
+                                          "documents (earlier releases) validate too"},
     }
     for f in dataclasses.fields(SampleResult):
         props[f.name] = _type(hints[f.name])
+    props["fragility"] = {**props["fragility"], "description": (
+        "written only when the sensitivity analysis ran (refractor profile --fragility): the "
+        "sample's calls that change when one curator number moves (each scoring weight +/-10, "
+        "each assumed threshold +/-25%, one at a time); an empty list: none changes. Schema 1.2")}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://refractor.invalid/schemas/sample-report.schema.json",
@@ -128,7 +138,7 @@ def sample_report_schema() -> dict:
                        "not a treatment recommendation.",
         "type": "object",
         "additionalProperties": False,
-        "required": list(props),
+        "required": [k for k in props if ("SampleResult", k) not in ADDED_IN_1_2],
         "properties": props,
         "$defs": {c.__name__: _record(c) for c in _RECORDS},
     }

@@ -8,22 +8,28 @@ KB version and hash and the scoring version in its schema metadata.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from refractor.interpret import CohortResult
+from refractor.report._collect import OBS_COLUMNS, TRACE_COLUMNS
+from refractor.report._parallel import TABLE_TYPES
 
 #: table name -> file name
 PARQUET_FILES = {"levels": "cohort_levels.parquet", "mechanisms": "mechanisms.parquet",
                  "agents": "agents.parquet", "observations": "observations.parquet",
                  "traces": "traces.parquet"}
 
-_OBS_TYPES = {"value": pa.float64(), "threshold": pa.float64(), "assumed": pa.bool_(),
-              "clonal_fraction": pa.float64()}
-_TRACE_TYPES = {"weight": pa.float64(), "contribution": pa.float64()}
+
+#: the long tables the per-sample pass writes in parts: Arrow schemas
+TABLE_SCHEMAS = {name: pa.schema([(c, TABLE_TYPES[name].get(c, pa.string())) for c in cols])
+                 for name, cols in (("observations", OBS_COLUMNS), ("traces", TRACE_COLUMNS))}
 
 
 def _meta(result: CohortResult) -> dict[bytes, bytes]:
@@ -32,28 +38,90 @@ def _meta(result: CohortResult) -> dict[bytes, bytes]:
             b"refractor.scoring_version": str(result.scoring_version).encode()}
 
 
-def _columns_table(cols: dict[str, list], types: dict[str, pa.DataType]) -> pa.Table:
-    arrays = {c: pa.array(v, type=types.get(c, pa.string())) for c, v in cols.items()}
-    return pa.table(arrays)
-
-
 def _write(table: pa.Table, path: Path, meta: dict[bytes, bytes]) -> None:
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
     pq.write_table(table, path, compression="zstd")
 
 
+def _agents_reader(path: Path):
+    """A streaming reader of ``agents.tsv`` (record batches): text columns as written (empty
+    text stays empty), ``score`` float (empty: null, no knowledge), ``assessable`` and
+    ``fragile`` booleans."""
+    types = {"score": pa.float64(), "assessable": pa.bool_(), "fragile": pa.bool_()}
+    with open(path, "rb") as fh:
+        header = fh.readline().decode("utf-8").rstrip("\n").split("\t")
+    return pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=1 << 23),
+        parse_options=pacsv.ParseOptions(delimiter="\t", quote_char='"', double_quote=True,
+                                         newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: types.get(c, pa.string()) for c in header},
+            strings_can_be_null=False, null_values=[""], true_values=["True"],
+            false_values=["False"]))
+
+
+def _null_disease(batch: pa.RecordBatch) -> pa.RecordBatch:
+    # a sample without a disease is null in the table (as pandas' None), not ""
+    i = batch.schema.get_field_index("disease")
+    d = batch.column(i)
+    cols = list(batch.columns)
+    cols[i] = pc.if_else(pc.equal(d, ""), pa.scalar(None, pa.string()), d)
+    return pa.RecordBatch.from_arrays(cols, schema=batch.schema)
+
+
+def write_agents_parquet(tsv: Path, path: Path, meta: dict[bytes, bytes]) -> None:
+    """``agents.tsv`` -> ``agents.parquet``, one row group per block read (bounded memory)."""
+    reader = _agents_reader(tsv)
+    schema = reader.schema.with_metadata(meta)
+    with pq.ParquetWriter(path, schema, compression="zstd") as w:
+        for batch in reader:
+            w.write_batch(_null_disease(batch))
+
+
+def tables_task(stage: Path, want: frozenset[str], fragile: bool, parts: Path, chunks: int) -> None:
+    """The cohort tables of a run (a worker step, :class:`refractor.report._parallel.Workers`):
+    ``agents.tsv`` joined from the chunks' text, ``cohort_levels.tsv`` and ``mechanisms.tsv``
+    from the matrices (with ``tsv``), the five Parquet tables (with ``parquet``)."""
+    from refractor.report._parallel import FRAGILE_COLUMNS, Pass, cohort_result
+    from refractor.report._write import AGENT_TABLE_COLUMNS
+
+    result = cohort_result()
+    got = Pass(parts, chunks=chunks)
+    agents_tsv = (stage if "tsv" in want else parts) / "agents.tsv"
+    with open(agents_tsv, "wb") as fh:
+        cols = AGENT_TABLE_COLUMNS + (list(FRAGILE_COLUMNS) if fragile else [])
+        fh.write(("\t".join(cols) + "\n").encode("utf-8"))
+        for part in got.tsv_parts():
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, fh, 1 << 20)
+            part.unlink()
+    levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
+    levels.insert(0, "disease", result.diseases)
+    mechs = result.mechanism_frame()
+    if "tsv" in want:
+        levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
+        mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
+    if "parquet" in want:
+        write_parquet_tables(stage, result, levels, mechs, got, agents_tsv)
+
+
 def write_parquet_tables(stage: Path, result: CohortResult, levels: pd.DataFrame,
-                         agents: pd.DataFrame, mechanisms: pd.DataFrame, got) -> list[str]:
-    """Write the five tables into ``stage``; return the file names written."""
+                         mechanisms: pd.DataFrame, got, agents_tsv: Path) -> list[str]:
+    """Write the five tables into ``stage``: the sample-level ones from the matrices, the long
+    ones from ``agents_tsv`` and the per-sample pass ``got``
+    (:class:`refractor.report._parallel.Pass`); return the file names written."""
     meta = _meta(result)
     _write(pa.Table.from_pandas(levels.reset_index(), preserve_index=False),
            stage / PARQUET_FILES["levels"], meta)
     _write(pa.Table.from_pandas(mechanisms.reset_index(), preserve_index=False),
            stage / PARQUET_FILES["mechanisms"], meta)
-    _write(pa.Table.from_pandas(agents, preserve_index=False), stage / PARQUET_FILES["agents"], meta)
-    _write(_columns_table(got.observations, _OBS_TYPES), stage / PARQUET_FILES["observations"], meta)
-    _write(_columns_table(got.traces, _TRACE_TYPES), stage / PARQUET_FILES["traces"], meta)
+    write_agents_parquet(agents_tsv, stage / PARQUET_FILES["agents"], meta)
+    for name in ("observations", "traces"):
+        with pq.ParquetWriter(stage / PARQUET_FILES[name], TABLE_SCHEMAS[name].with_metadata(meta),
+                              compression="zstd") as w:
+            for t in got.tables(name):  # one chunk of samples at a time
+                w.write_table(t)
     return list(PARQUET_FILES.values())
 
 
-__all__ = ["write_parquet_tables", "PARQUET_FILES"]
+__all__ = ["write_parquet_tables", "tables_task", "PARQUET_FILES"]

@@ -44,29 +44,18 @@ AGENT_TABLE_COLUMNS = ["sample", "disease", "agent", "agent_class", "level", "sc
                        "reason"]
 
 
-def _agent_frame(cols: dict[str, list]) -> pd.DataFrame:
-    # ``level`` and ``call`` hold the same word (kept both for earlier readers): a level only
-    # when the call was assessed, else not_assessable / no_knowledge
-    return pd.DataFrame({c: cols["level" if c == "call" else c] for c in AGENT_TABLE_COLUMNS},
-                        columns=AGENT_TABLE_COLUMNS)
-
-
-def _with_fragility(agents: pd.DataFrame, fragility) -> pd.DataFrame:
-    """``agents`` with ``fragile`` (bool) and ``fragile_because`` from a sensitivity analysis."""
-    calls = fragility.calls[["sample", "agent", "fragile", "changed_by"]].rename(
-        columns={"changed_by": "fragile_because"})
-    out = agents.merge(calls, on=["sample", "agent"], how="left")
-    out["fragile"] = out["fragile"].fillna(False).astype(bool)
-    out["fragile_because"] = out["fragile_because"].fillna("")
-    return out
-
-
 def agent_table(result: CohortResult) -> pd.DataFrame:
-    """Long table: one row per sample x agent with level, score, confidence, mechanisms."""
-    from refractor.report._collect import collect
-
-    return _agent_frame(collect(result, json_dir=None, filenames=None,
-                                want=frozenset({"tsv"})).agents)
+    """Long table: one row per sample x agent with level, score, confidence, mechanisms (the
+    rows of ``agents.tsv``, built here one record at a time)."""
+    rows = []
+    for r in result.iter_uncached():
+        for a in r.agents:
+            # ``level`` and ``call`` hold the same word (kept both for earlier readers): a
+            # level only when the call was assessed, else not_assessable / no_knowledge
+            rows.append((r.sample, r.disease, a.agent, a.agent_class, a.level, a.score,
+                         a.assessable, a.confidence, ";".join(a.mechanisms),
+                         ";".join(a.evidence), a.level, a.status, a.reason or ""))
+    return pd.DataFrame(rows, columns=AGENT_TABLE_COLUMNS)
 
 
 def _maf_columns(result: CohortResult, maf_path: Path, got) -> pd.DataFrame:
@@ -139,13 +128,16 @@ def write_outputs(
     outputs: Iterable[str] | str | None = None,
     progress: Callable[[int], None] | None = None,
     fragility=None,
+    maf_columns: str = "variant",
+    workers: int | None = None,
+    timings: dict | None = None,
 ) -> dict[str, Path]:
     """Write the outputs of ``result`` as the directory ``outdir``, all-or-nothing.
 
     ``outdir`` is created (with its parents) or, if it holds an earlier run's outputs, replaced
     as a whole; a directory holding anything else is refused (:func:`check_outdir`, which
     callers may run before the work to fail early). Per-sample results are built one at a time
-    while writing (never the whole cohort as objects at once).
+    while writing (never the whole cohort as objects at once), in ``workers`` processes.
 
     Parameters
     ----------
@@ -153,7 +145,7 @@ def write_outputs(
     outdir : path
     cohort_inputs : mapping or list, optional
         ``{"maf": [paths]}`` (or a list of MAF paths): each MAF gets an annotated copy
-        ``<name>.refractor.maf`` with appended ``refractor_*`` columns.
+        ``<name>.refractor.maf`` (``.refractor.maf.gz`` when the input was gzip-compressed).
     kb : KnowledgeBase, optional
         Used to show evidence statements and links (PubMed / DOI) in the HTML report.
     title : str, optional
@@ -169,7 +161,20 @@ def write_outputs(
         A sensitivity analysis of the same cohort
         (:func:`refractor.interpret.sensitivity.sensitivity`): ``agents.tsv`` gains the columns
         ``fragile`` and ``fragile_because``, ``fragile_calls.tsv`` and ``fragility.tsv`` (one row
-        per curator-number move) are written, and the HTML report lists the fragile calls.
+        per curator-number move) are written, the HTML report lists the fragile calls and each
+        per-sample JSON gains ``fragility`` (schema 1.2).
+    maf_columns : {"variant", "full"}
+        Columns appended to the annotated MAF (:data:`MAF_COLUMN_SETS`): ``variant`` (default)
+        only ``refractor_mechanisms``, the mechanisms each variant supports; ``full`` also the
+        sample-level ``refractor_sample_mechanisms`` and ``refractor_<class>_level`` columns,
+        repeated on every row of the sample (the same calls as ``cohort_levels.tsv``).
+    workers : int, optional
+        Processes building the per-sample results (default: one per CPU, at most 4, and one
+        per 250 samples; 1 = in this process).
+    timings : dict, optional
+        Receives the seconds spent per step: ``samples`` (the per-sample pass: results, JSON,
+        table rows), ``html`` (the report, rendered here while the workers write the tables
+        and annotated MAFs), ``tables+maf`` (waiting for those afterwards).
 
     Returns
     -------
@@ -178,31 +183,33 @@ def write_outputs(
         ``samples`` directory, ``parquet:<table>``, and ``maf:<name>`` for annotated MAFs),
         for the outputs written.
     """
-    from refractor.report._collect import collect
-    from refractor.report._maf import write_maf_copy
-    from refractor.report._tables import write_parquet_tables
+    from refractor.report._maf import MAF_COLUMN_SETS, maf_task
+    from refractor.report._parallel import Workers, remove_parts, want_agents
+    from refractor.report._tables import tables_task
 
     want = parse_outputs(outputs)
+    if maf_columns not in MAF_COLUMN_SETS:
+        raise InputError(f"unknown MAF column set {maf_columns!r}; choose from "
+                         + ", ".join(MAF_COLUMN_SETS))
     outdir = Path(outdir)
     final: dict[str, Path] = {}
-    with replacing_dir(outdir) as stage:
+    clock = _Clock(timings)
+    with replacing_dir(outdir) as stage, Workers(result, workers) as pool:
         json_dir = None
         if "json" in want:
             json_dir = stage / "samples"
             json_dir.mkdir()
             final["samples"] = outdir / "samples"
-        got = collect(result, json_dir=json_dir, want=want, progress=progress,
-                      filenames=sample_filenames(result.samples) if json_dir else None)
-        levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
-        levels.insert(0, "disease", result.diseases)
-        agents = _agent_frame(got.agents)
-        if fragility is not None:
-            agents = _with_fragility(agents, fragility)
-        mechs = result.mechanism_frame()
+        names = sample_filenames(result.samples) if json_dir else None
+        got = pool.run_pass(stage, json_dir=json_dir, filenames=names, want=want,
+                            fragility=fragility, progress=progress)
+        clock("samples")
+        # the cohort-wide steps: tables and annotated MAFs in the workers, the report here
+        steps = []
+        if want_agents(want) or "parquet" in want:
+            steps.append(pool.submit(tables_task, stage, want, fragility is not None, got.parts,
+                                     got.chunks))
         if "tsv" in want:
-            levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
-            agents.to_csv(stage / "agents.tsv", sep="\t", index=False)
-            mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
             final.update(levels=outdir / "cohort_levels.tsv", agents=outdir / "agents.tsv",
                          mechanisms=outdir / "mechanisms.tsv")
             if fragility is not None:
@@ -212,25 +219,58 @@ def write_outputs(
                 final.update(fragile_calls=outdir / "fragile_calls.tsv",
                              fragility=outdir / "fragility.tsv")
         if "parquet" in want:
-            for name in write_parquet_tables(stage, result, levels, agents, mechs, got):
-                final[f"parquet:{name}"] = outdir / name
-        del agents, levels, mechs
+            from refractor.report._tables import PARQUET_FILES
+
+            final.update({f"parquet:{f}": outdir / f for f in PARQUET_FILES.values()})
+        if "maf" in want:
+            full = maf_columns == "full"
+            for p in _maf_paths(cohort_inputs):
+                target = maf_copy_name(p)
+                steps.append(pool.submit(maf_task, p, stage / target, maf_columns, got.by_source,
+                                         got.sample_mechs if full else {}))
+                final[f"maf:{p.name}"] = outdir / target
         if "html" in want:
             (stage / "report.html").write_text(
-                render_html(result, kb, title, digests=got.digests,
-                            json_names=sample_filenames(result.samples) if json_dir else None,
+                render_html(result, kb, title, digests=got.digests, json_names=names,
                             fragility=fragility),
                 encoding="utf-8")
             final["report"] = outdir / "report.html"
-        if "maf" in want:
-            for p in _maf_paths(cohort_inputs):
-                name = p.name.removesuffix(".gz").removesuffix(".maf").removesuffix(".tsv")
-                target = f"{_safe(name)}.refractor.maf"
-                write_maf_copy(p, result, got, stage / target)
-                final[f"maf:{p.name}"] = outdir / target
+        clock("html")
+        for step in steps:
+            step.get()
+        clock("tables+maf")
+        remove_parts(got)
         for f in stage.rglob("*"):  # usual permissions (atomic_write's temp files are 0600)
             os.chmod(f, 0o644 if f.is_file() else 0o755)
     return final
 
 
-__all__ = ["write_outputs", "parse_outputs", "OUTPUT_KINDS", "DEFAULT_OUTPUTS", "check_outdir", "maf_annotations", "agent_table", "sample_filenames"]
+class _Clock:
+    """Adds the seconds since the previous call to ``timings[step]`` (no-op without a dict)."""
+
+    def __init__(self, timings: dict | None) -> None:
+        import time
+
+        self._t, self._now, self._last = timings, time.perf_counter, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self._t is not None:
+            now = self._now()
+            self._t[step] = self._t.get(step, 0.0) + now - self._last
+            self._last = now
+
+
+def maf_copy_name(maf_path: Path) -> str:
+    """``cohort.maf`` -> ``cohort.refractor.maf``; a gzip input keeps its compression
+    (``cohort.maf.gz`` -> ``cohort.refractor.maf.gz``)."""
+    from refractor.io._source import GZIP_MAGIC
+
+    p = Path(maf_path)
+    name = p.name.removesuffix(".gz").removesuffix(".maf").removesuffix(".tsv")
+    with open(p, "rb") as fh:
+        gz = fh.read(2) == GZIP_MAGIC
+    return f"{_safe(name)}.refractor.maf" + (".gz" if gz else "")
+
+
+__all__ = ["write_outputs", "parse_outputs", "OUTPUT_KINDS", "DEFAULT_OUTPUTS", "check_outdir",
+           "maf_annotations", "agent_table", "sample_filenames", "maf_copy_name"]
