@@ -30,6 +30,7 @@ class Assembler:
         self._bm_ids = {m: tuple(b.id for b in bs) for m, bs in view.biomarkers_by_mechanism.items()}
         # the states of a mechanism's biomarkers, as one tuple, in one C call
         self._bm_get = {m: _tuple_getter(ids) for m, ids in self._bm_ids.items()}
+        self._mech_getters = [(m, self._bm_get.get(m)) for m in view.mechanism_ids]
         self._quiet_mech: dict = {}
         self._quiet_agent: dict = {}
         self._kept: list = []
@@ -95,8 +96,22 @@ class Assembler:
     ) -> SampleResult:
         v = self.view
         akey = frozenset(assessed)
-        calls = {m: self._mechanism(m, states, obs, assessed, akey, disease)
-                 for m in v.mechanism_ids}
+        # the quiet calls' cache is looked up here, inline (most calls of a sample are quiet);
+        # _mechanism builds the others, and any call whose states cannot be fetched at once
+        quiet = self._quiet_mech
+        calls = {}
+        for m, get in self._mech_getters:
+            c = None
+            if get is not None:
+                try:
+                    sub = get(states)
+                except KeyError:
+                    pass
+                else:
+                    if MATCHED not in sub:
+                        c = quiet.get((m, sub, akey, disease))
+            calls[m] = (c if c is not None
+                        else self._mechanism(m, states, obs, assessed, akey, disease))
         hist = "history" in assessed
         firing = frozenset(m for m, c in calls.items() if c.status in FIRING)
         memo: dict = {}  # traces shared by agents scored by the same rules, this sample only
