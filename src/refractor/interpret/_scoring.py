@@ -234,7 +234,9 @@ def _plan(view: KBView, agent: str) -> tuple:
             # (id(t), overrides) names the term's trace for one sample: agents whose rules share
             # the term share its trace record (see ``_trace``'s ``terms`` memo)
             out.append((rule, t, ov, frozenset(mechs), tuple(hist),
-                        (id(t), tuple(sorted(ov.items()))), hsets))
+                        (id(t), tuple(sorted(ov.items()))), hsets,
+                        tuple((m, m.mechanism if isinstance(m, MechanismTerm) else None,
+                               hsets.get(id(m))) for m in members)))
     return tuple(out)
 
 
@@ -370,7 +372,7 @@ def _score_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
         return m.weight if sets[m.history] & hsets[id(m)] else None
 
     score = 0.0
-    for rule, t, ov, tmechs, thist, _, hsets in _plan(view, agent):
+    for rule, t, ov, tmechs, thist, _, hsets, _ in _plan(view, agent):
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue
         x = None
@@ -402,31 +404,35 @@ def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict
     overrides, shared with the other agents whose rules hold the term."""
     trace: list[TraceTerm] = []
     score = 0.0
-    for rule, t, ov, tmechs, thist, tkey, hsets in _plan(view, agent):
+    for rule, t, ov, tmechs, thist, tkey, _, members in _plan(view, agent):
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue  # nothing this term looks at fired: it cannot add to the score or trace
         if terms is None:
-            tt = _term(view, rule, t, ov, calls, sets, bits, firing, hsets)
+            tt = _term(view, rule, t, ov, calls, sets, bits, firing, members)
         else:
             try:
                 tt = terms[tkey]
             except KeyError:
                 tt = terms[tkey] = _term(view, rule, t, ov, calls, sets, bits, firing,
-                                            hsets)
+                                            members)
         if tt is not None:
             trace.append(tt)
             score = score + tt.contribution
     return tuple(trace), score
 
 
-def _term(view, rule, t, ov, calls, sets, bits, firing, hsets) -> TraceTerm | None:
-    """The trace record of one fired term of ``rule`` (None when it did not fire)."""
+def _term(view, rule, t, ov, calls, sets, bits, firing, members) -> TraceTerm | None:
+    """The trace record of one fired term of ``rule`` (None when it did not fire).
+    ``members``: per member term (the term itself unless a ``max`` group), its mechanism (None
+    for a history term) and its history agent set (None for a mechanism)."""
     if isinstance(t, MaxTerm):
         # a mechanism member whose call did not fire gives None: not evaluated
-        fired = [x for x in (_member(view, rule, m, ov, calls, sets, bits, hsets.get(id(m)))
-                             for m in t.max
-                             if firing is None or not isinstance(m, MechanismTerm)
-                             or m.mechanism in firing) if x]
+        fired = []
+        for m, mech, hs in members:
+            if mech is None or firing is None or mech in firing:
+                x = _member(view, rule, m, ov, calls, sets, bits, hs)
+                if x is not None:
+                    fired.append(x)
         if not fired:
             return None
         best = fired[0]
@@ -453,7 +459,7 @@ def _term(view, rule, t, ov, calls, sets, bits, firing, hsets) -> TraceTerm | No
         return TraceTerm(rule.id, "all", t.weight, t.weight * (1.0 if detected else f) * cf,
                          tuple(t.all), "detected" if detected else "possible",
                          _resolution(obs), obs, t.comment, cf)
-    return _member(view, rule, t, ov, calls, sets, bits, hsets.get(id(t)))
+    return _member(view, rule, t, ov, calls, sets, bits, members[0][2])
 
 
 def _agent_call(view, agent, name, agent_class, trace, score, calls, assessed,
