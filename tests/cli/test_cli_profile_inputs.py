@@ -88,7 +88,7 @@ def test_reader_warning_reaches_the_report_single_sample(tmp_path, capsys):
     assert main(["profile", "--sample", "PT5", "--disease", "MM", "--expression",
                  str(REAL / "featureCounts.txt"), "-o", str(out)]) == 0
     stdout, stderr = capsys.readouterr()
-    assert TPM_NOTE in stderr and "DataWarning" in stdout
+    assert TPM_NOTE in stderr and "1 from reading the inputs" in stdout
     html = (out / "report.html").read_text()
     assert html.count(TPM_NOTE) == 1
     table = pd.read_csv(out / "warnings.tsv", sep="\t")

@@ -163,8 +163,11 @@ def _summary(result, paths: dict[str, Path], console) -> None:
     for w in result.warnings:
         kinds[w.category] = kinds.get(w.category, 0) + 1
     if kinds:
+        read = sum(w.code == "input-read" for w in result.warnings)
         console.print("warnings: " + ", ".join(f"{n} {k}" for k, n in kinds.items())
-                      + " (details in the report)")
+                      + (f" ({read} from reading the inputs)" if read else "")
+                      + (" (details in the report and warnings.tsv)" if "warnings" in paths
+                         else " (details in the report)"))
     shown = [(label, paths[key]) for key, label in (("report", "HTML report"), ("samples", "per-sample JSON"),
              ("levels", "cohort TSV"), ("parquet:cohort_levels.parquet", "cohort Parquet")) if key in paths]
     console.print("   ".join(f"{label}: {p}" for label, p in shown))
