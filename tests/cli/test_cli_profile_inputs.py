@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from refractor.cli import main
@@ -121,6 +122,7 @@ def test_build_stated_in_json_and_html(tmp_path):
     doc = json.loads((out / "samples" / "PT9.json").read_text())
     assert doc["build"] == "GRCh37"
     assert "genome build GRCh37" in (out / "report.html").read_text()
+    assert pq.read_schema(out / "agents.parquet").metadata[b"refractor.build"] == b"GRCh37"
     # with no declaration the run's default build is stated
     plain = tmp_path / "p"
     assert main(["profile", "--sample", "PT1", "--disease", "MM", "--refractory", "lenalidomide",
