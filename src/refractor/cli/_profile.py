@@ -180,25 +180,27 @@ def profile(
     disease: Optional[str] = typer.Option(None, "--disease", help="Disease code or name (MM, AML, CLL, PCM ...), resolved by the KB."),
     maf: Optional[Path] = typer.Option(None, "--maf", help="MAF file (GDC, TCGA, maftools, vcf2maf). Accepted layouts: docs/inputs.md."),
     vcf: Optional[Path] = typer.Option(None, "--vcf", help="VEP- or SnpEff-annotated VCF (tumour column: ##tumor_sample, a TUMOR column, or --vcf-sample). Accepted layouts: docs/inputs.md."),
+    vcf_sample: Optional[str] = typer.Option(
+        None, "--vcf-sample", help="The --vcf column that is this sample, when the VCF has several "
+        "sample columns and declares no tumour (no ##tumor_sample header, no NORMAL/TUMOR pair). "
+        "Naming the normal column is an error."),
     seg: Optional[Path] = typer.Option(None, "--seg", help="Segment file (CBS/IGV .seg, GDC, GATK, CNVkit, ASCAT ...). Accepted layouts: docs/inputs.md."),
     expression: Optional[Path] = typer.Option(None, "--expression", help="Expression (TPM matrix, GCT, salmon/kallisto/RSEM, featureCounts ...; counts are converted to TPM with a warning). Accepted layouts: docs/inputs.md."),
     junctions: Optional[Path] = typer.Option(None, "--junctions", help="STAR SJ.out.tab. Accepted layouts: docs/inputs.md."),
     psi: Optional[Path] = typer.Option(None, "--psi", help="PSI table (sample gene event psi, or rMATS output). Accepted layouts: docs/inputs.md."),
     methylation: Optional[Path] = typer.Option(None, "--methylation", help="Methylation beta values. Accepted layouts: docs/inputs.md."),
-    vcf_sample: Optional[str] = typer.Option(
-        None, "--vcf-sample", help="The --vcf column that is this sample, when the VCF has several "
-        "sample columns and declares no tumour (no ##tumor_sample header, no NORMAL/TUMOR pair). "
-        "Naming the normal column is an error."),
     clinical: Optional[Path] = typer.Option(None, "--clinical", help="Clinical TSV. Accepted layouts: docs/inputs.md."),
     refractory: Optional[str] = typer.Option(None, "--refractory", help="Agents the disease is refractory to (comma/semicolon separated ids, names, codes or brand names; resolved by the KB)."),
     prior: Optional[str] = typer.Option(None, "--prior", help="Prior agents (comma/semicolon separated, as --refractory)."),
     subtype: Optional[str] = typer.Option(None, "--subtype", help="Subtype, e.g. FAB M5."),
     line: Optional[int] = typer.Option(None, "--line", help="Line of therapy (0 to 50)."),
-    build: Optional[str] = typer.Option(None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37)."),
+    build: Optional[str] = typer.Option(
+        None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37); default: what "
+        "the files declare, else GRCh38. The build used is stated in the outputs."),
     kb_path: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
     outputs: Optional[str] = typer.Option(
         None, "--outputs", help="Comma-separated outputs to write: json (samples/*.json), tsv "
-        "(cohort_levels, agents, mechanisms), parquet (the same tables plus observations and "
+        "(cohort_levels, agents, mechanisms, warnings), parquet (the same tables plus observations and "
         "traces), maf (annotated MAF copies), html (report.html); 'all' = every kind. "
         "Default: all."),
     fragility: bool = typer.Option(
