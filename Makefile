@@ -5,13 +5,16 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= refractor-demo
+EXTRAS ?= test
+# AMICI (benchmarked by bench_earm.py) needs a newer sympy than PySB: its own venv
+AMICI_VENV ?= .venv-amici
 
 .PHONY: setup demo test bench clean
 
 $(BIN)/refractor: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $@
 
 setup: $(BIN)/refractor
@@ -24,7 +27,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/run_all.py
+	test -x $(AMICI_VENV)/bin/python || $(PYTHON) -m venv $(AMICI_VENV)
+	$(AMICI_VENV)/bin/python -m pip install --quiet -e '.[amici]'
+	REFRACTOR_AMICI_PYTHON=$(abspath $(AMICI_VENV))/bin/python $(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(AMICI_VENV) $(OUT) build *.egg-info src/*.egg-info

@@ -30,16 +30,18 @@ _MAGIC = b"refractor-cache\x00"
 _DIGEST = 32  # bytes of a sha256 digest
 
 
-def untrusted_reason(path: Path) -> str | None:
+def untrusted_reason(path: Path, *, folder: bool = False) -> str | None:
     """Why the existing cache file ``path`` must not be trusted, or ``None`` if it may be.
 
-    Refuses symbolic links, anything but a regular file, files owned by another user and
-    files that the group or others may write.
+    Refuses symbolic links, anything but a regular file (a folder with ``folder=True``),
+    files owned by another user and files that the group or others may write.
     """
     st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode):
         return "is a symbolic link"
-    if not stat.S_ISREG(st.st_mode):
+    if folder and not stat.S_ISDIR(st.st_mode):
+        return "is not a folder"
+    if not folder and not stat.S_ISREG(st.st_mode):
         return "is not a regular file"
     getuid = getattr(os, "getuid", None)
     if getuid is not None and st.st_uid != getuid():

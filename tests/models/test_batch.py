@@ -141,3 +141,23 @@ def test_bcl2_batch_dose_column_is_zero_during_pre_equilibration():
         ref = m.simulate(agent="venetoclax", dose=d, set=BCL2_DEP, points=5).final("viability")
         assert got == pytest.approx(ref, rel=1e-6, abs=1e-8)
     assert final[0] > 0.99 and final[-1] < 0.1  # IC50 in the low-nM range (Souers 2013)
+
+
+def test_backend_is_checked_and_auto_falls_back_without_amici():
+    """The default path never needs AMICI; without it 'auto' is libRoadRunner and 'amici' a
+    clear ModelError (the AMICI runs themselves: test_batch_amici.py)."""
+    import importlib.util
+
+    frame = pd.DataFrame({"Bid_0": [4e4]})
+    kw = dict(t_end=20_000, points=3, n_jobs=1, agent=AGENT, dose=50.0, final_only=True)
+    with pytest.raises(InputError, match="backend must be one of"):
+        run_batch("trail", frame, backend="fast", **kw)
+    if importlib.util.find_spec("amici") is not None:
+        pytest.skip("AMICI is installed: the fallback cannot be observed here")
+    from refractor.errors import ModelError
+
+    with pytest.raises(ModelError, match="not installed"):
+        run_batch("trail", frame, backend="amici", **kw)
+    auto = run_batch("trail", frame, backend="auto", **kw)
+    pd.testing.assert_frame_equal(auto, run_batch("trail", frame, **kw))
+    assert auto["viability"].iloc[0] < 0.01  # 50 ng/mL TRAIL kills the EARM cell

@@ -120,6 +120,23 @@ class Model:
         outside its declared constraints.
         """
         c = self._compiled()
+        values = self.settings_values(agent=agent, dose=dose, set=set,
+                                      perturbations=perturbations, combination=combination)
+        c.restore(keep=values)
+        c.apply(values)
+        return {k: v for k, v in values.items() if v != c.defaults.get(k)}
+
+    def settings_values(
+        self,
+        *,
+        agent: str | None = None,
+        dose: float | None = 0.0,
+        set: Mapping[str, float] | None = None,  # noqa: A002 - public API name
+        perturbations: Perturbations | None = None,
+        combination: Mapping[str, float] | None = None,
+    ) -> dict[str, float]:
+        """Every value :meth:`configure` would apply (checked), without touching the model."""
+        c = self._compiled()
         spec = self.spec
         values: dict[str, float] = {}
 
@@ -178,9 +195,7 @@ class Model:
                     put(pert.parameter, v, f"perturbation {name!r} parameter", col)
                 else:  # pragma: no cover - guards a broken spec
                     raise ModelError(f"perturbation {name!r}: mode must be 'scale' or 'set'")
-        c.restore(keep=values)
-        c.apply(values)
-        return {k: v for k, v in values.items() if v != c.defaults.get(k)}
+        return values
 
     def assumptions(self, agents: Sequence[str] = (),
                     settings: Mapping[str, float] | None = None) -> list[str]:

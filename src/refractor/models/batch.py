@@ -6,10 +6,19 @@ Every parameter set runs through :meth:`Model._execute`, the same code path as
 ``pre_equilibration_time``, the same CVODE tolerances and retry). Each worker process uses the
 process-wide compiled libRoadRunner instance of the model (on Linux the pool is forked after the
 parent has compiled the model, so workers inherit the compiled code and pay no JIT cost).
+
+``backend="amici"`` integrates with AMICI instead (optional extra ``refractor[amici]``; the
+model's SBML is compiled once and cached under the settings' cache folder): every set is still
+configured on the libRoadRunner instance (same settings order and checks), AMICI's CVODES with
+its sparse symbolic Jacobian integrates, ``n_jobs`` threads share one process. ``"auto"`` takes
+AMICI when it is installed and supports the model (no events, rate rules or non-unit
+compartments), else libRoadRunner. The default stays libRoadRunner: nothing depends on AMICI.
+See :mod:`refractor.models._amici` for what is and is not the same.
 """
 from __future__ import annotations
 
 import math
+import os
 import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +31,7 @@ from refractor.errors import InputError, ModelError, SolverWarning
 
 DEFAULT_RTOL = 1e-8
 DEFAULT_ATOL = 1e-10
+BACKENDS = ("roadrunner", "amici", "auto")
 
 
 def _as_model(model: Any, rtol: float | None, atol: float | None) -> Any:
@@ -99,6 +109,8 @@ def run_batch(
     rtol: float | None = None,
     atol: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    backend: str = "roadrunner",
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Simulate ``model`` once per row of ``params``.
 
@@ -121,7 +133,7 @@ def run_batch(
         Species/parameter/assignment-rule ids to record (default: the model readout, or every
         floating species for raw SBML).
     n_jobs : int
-        Worker processes (1 = run in this process).
+        Worker processes (1 = run in this process); with AMICI, OpenMP threads.
     chunk_size : int, optional
         Rows per task (default: about 4 tasks per worker).
     final_only : bool
@@ -132,6 +144,14 @@ def run_batch(
         CVODE tolerances (default: the Model's, else 1e-8 / 1e-10).
     progress : callable, optional
         Called as ``progress(done_rows, total_rows)`` after each finished chunk.
+    backend : {"roadrunner", "amici", "auto"}
+        Integrator: libRoadRunner processes (default), AMICI threads (``n_jobs`` threads in
+        this process; needs ``pip install 'refractor[amici]'``; ModelError if it is missing
+        or cannot run the model), or AMICI when possible else libRoadRunner (with a
+        :class:`SolverWarning` when AMICI is installed but fails to compile the model).
+    cache_dir : path, optional
+        Where compiled AMICI models are kept (default: the settings' cache folder,
+        :attr:`refractor.settings.Settings.cache_dir`).
 
     Returns
     -------
@@ -145,6 +165,7 @@ def run_batch(
     model = _as_model(model, rtol, atol)
     if model._sbml_text is not None and (agent is not None or perturbations):
         raise InputError("run_batch: agent/perturbations need a registered model")
+    use_amici = _choose_backend(model, backend)
     if times is not None:
         grid: Any = np.asarray(times, dtype=float)
         if grid.ndim != 1 or grid.size < 2 or grid[0] != 0 or np.any(np.diff(grid) <= 0):
@@ -179,6 +200,24 @@ def run_batch(
     sel = model.selection_ids(list(selections))
     n = len(values)
     n_jobs = max(1, min(int(n_jobs), n or 1))
+    runner = None
+    if use_amici:
+        try:
+            runner = _amici_runner(model, c, cache_dir)
+            runner.columns(list(selections))  # every selection readable from AMICI
+        except ModelError as exc:
+            runner = None
+            if backend == "amici":
+                raise
+            warnings.warn(f"run_batch: {exc}; using libRoadRunner", SolverWarning, stacklevel=2)
+    if runner is not None:
+        from refractor.models import _amici
+
+        result, failed = _amici.run_rows(model, runner, c, cols, values, times_out,
+                                         list(selections), agent, dose, perturbations,
+                                         n_jobs, final_only, progress)
+        grid_out = times_out[-1:] if final_only else times_out
+        return _frame(result, failed, params.index, grid_out, selections, False)
     if chunk_size is None:
         chunk_size = max(1, math.ceil(n / (n_jobs * 4)))
     tasks = [
@@ -212,15 +251,48 @@ def run_batch(
                 done += len(out)
                 if progress:
                     progress(done, n)
-    _warn_failed(failed, params.index)
+    return _frame(result, failed, params.index, grid, selections, final_only)
+
+
+def _frame(result: np.ndarray, failed: list[int], index: pd.Index, grid: np.ndarray,
+           selections: Sequence[str], final_only: bool) -> pd.DataFrame:
+    """The tidy result (warning once about failed or retried sets)."""
+    _warn_failed(failed, index)
     if final_only:
         result = result[:, -1:, :]
         grid = grid[-1:]
-    labels = np.repeat(np.asarray(params.index), len(grid))
-    frame = pd.DataFrame(result.reshape(-1, len(sel) - 1), columns=list(selections))
-    frame.insert(0, "time", np.tile(grid, n))
+    labels = np.repeat(np.asarray(index), len(grid))
+    frame = pd.DataFrame(result.reshape(-1, len(selections)), columns=list(selections))
+    frame.insert(0, "time", np.tile(grid, len(index)))
     frame.insert(0, "set", labels)
     return frame
+
+
+def _choose_backend(model: Any, backend: str) -> bool:
+    """True to integrate with AMICI (see ``backend`` in :func:`run_batch`)."""
+    if backend not in BACKENDS:
+        raise InputError(f"run_batch: backend must be one of {', '.join(BACKENDS)}, "
+                         f"not {backend!r}")
+    if backend == "roadrunner":
+        return False
+    from refractor.models import _amici
+
+    reason = None if _amici.available() else (
+        "the optional AMICI package is not installed (pip install 'refractor[amici]')")
+    reason = reason or _amici.unsupported(model.sbml())
+    if reason and backend == "amici":
+        raise ModelError(f"run_batch: backend 'amici' cannot run model {model.spec.name!r}: "
+                         f"{reason}")
+    return reason is None
+
+
+def _amici_runner(model: Any, c: Any, cache_dir: Any) -> Any:
+    from refractor.models import _amici, _amici_build
+    from refractor.settings import Settings
+
+    folder = Settings.resolve(cache_dir=cache_dir).cache_dir
+    module = _amici_build.load_module(model.sbml(), folder)
+    return _amici.runner_for(module, c)
 
 
 def _warn_failed(failed: list[int], index: pd.Index) -> None:
@@ -228,10 +300,10 @@ def _warn_failed(failed: list[int], index: pd.Index) -> None:
     relaxed = sorted(index[-i - 1] for i in failed if i < 0)
     if relaxed:
         warnings.warn(f"run_batch: {len(relaxed)} parameter set(s) needed 100x looser "
-                      f"tolerances: {relaxed[:10]}", SolverWarning, stacklevel=3)
+                      f"tolerances: {relaxed[:10]}", SolverWarning, stacklevel=4)
     if lost:
         warnings.warn(f"run_batch: integration failed for {len(lost)} parameter set(s) "
-                      f"(NaN in the result): {lost[:10]}", SolverWarning, stacklevel=3)
+                      f"(NaN in the result): {lost[:10]}", SolverWarning, stacklevel=4)
 
 
 __all__ = ["run_batch"]
