@@ -190,3 +190,15 @@ def test_openapi_lists_every_area(client):
     assert {"/profile", "/profile/cohort"} <= set(paths)
     assert any(p.startswith("/kb/") for p in paths)
     assert any(p.startswith("/models/") for p in paths)
+
+
+def test_build_stated_in_the_responses(client):
+    """The build the request's coordinates are on is stated: per sample and for the cohort
+    (GRCh38 when no sample names one, the documented default)."""
+    one = _valid(client.post("/profile", json={"sample": "A", "disease": "MM", "build": "GRCh37",
+                                               "prior_agents": ["lenalidomide"]}).json())
+    assert one["build"] == "GRCh37"
+    r = client.post("/profile/cohort", json={"samples": [{"sample": "B", "disease": "MM",
+                                                          "prior_agents": ["lenalidomide"]}]})
+    assert r.status_code == 200, r.text
+    assert r.json()["build"] == "GRCh38" and r.json()["samples"][0]["build"] == "GRCh38"

@@ -91,3 +91,20 @@ def test_fragility_is_optional_and_read_back():
     assert lena.n_perturbations >= 1 and any("-10" in c for c in lena.changed_by)
     exp1 = SampleResult.from_dict(_load(f"sample-report-{SCHEMA_VERSION}.EXP1.json"))
     assert exp1.fragility is None
+
+
+def test_build_is_optional_and_read_back():
+    """Schema 1.2's optional ``build``: the genome build the sample's coordinates were read on.
+    Documents without it (1.0, 1.1 and the 1.2 fixtures above) read as "not recorded" (None) and
+    still validate; one with it validates and round-trips. A build other than GRCh38 / GRCh37 is
+    not a build Refractor reads coordinates on, so the schema refuses it."""
+    old = SampleResult.from_dict(_load("sample-report-1.1.MM01.json"))
+    assert old.build is None and "build" not in old.to_dict()
+    doc = {**_load(f"sample-report-{SCHEMA_VERSION}.EXP1.json"), "build": "GRCh37"}
+    validator = jsonschema.Draft202012Validator(sample_report_schema())
+    validator.validate(doc)
+    r = SampleResult.from_dict(doc)
+    assert r.build == "GRCh37" and r.to_dict() == doc
+    assert list(r.to_dict()).index("build") == list(r.to_dict()).index("scoring_version") + 1
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**doc, "build": "hg18"})

@@ -112,7 +112,7 @@ def test_outputs_option_chooses_files(result, tmp_path, kb):
     # a later run replaces it as a whole: no Parquet left beside the TSV-only run
     write_outputs(result, out, kb=kb, outputs="tsv,json")
     assert {p.name for p in out.iterdir()} == {".refractor-outdir", "samples", "cohort_levels.tsv",
-                                               "agents.tsv", "mechanisms.tsv"}
+                                               "agents.tsv", "mechanisms.tsv", "warnings.tsv"}
     assert parse_outputs(None) == parse_outputs("all")
     with pytest.raises(InputError, match="unknown output kind 'xlsx'.*json, tsv, parquet, maf, html"):
         parse_outputs("json,xlsx")

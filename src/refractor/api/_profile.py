@@ -234,7 +234,7 @@ def cohort_document(body: CohortIn, kb) -> dict[str, Any]:
     """The document of ``POST /profile/cohort`` (runs in a worker)."""
     result = _interpret(body.samples, kb)
     return {"kb_version": result.kb_version, "kb_hash": result.kb_hash,
-            "scoring_version": result.scoring_version,
+            "scoring_version": result.scoring_version, "build": result.build,
             "samples": [r.to_dict() for r in result], "levels": level_records(result)}
 
 

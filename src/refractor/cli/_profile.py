@@ -163,8 +163,11 @@ def _summary(result, paths: dict[str, Path], console) -> None:
     for w in result.warnings:
         kinds[w.category] = kinds.get(w.category, 0) + 1
     if kinds:
+        read = sum(w.code == "input-read" for w in result.warnings)
         console.print("warnings: " + ", ".join(f"{n} {k}" for k, n in kinds.items())
-                      + " (details in the report)")
+                      + (f" ({read} from reading the inputs)" if read else "")
+                      + (" (details in the report and warnings.tsv)" if "warnings" in paths
+                         else " (details in the report)"))
     shown = [(label, paths[key]) for key, label in (("report", "HTML report"), ("samples", "per-sample JSON"),
              ("levels", "cohort TSV"), ("parquet:cohort_levels.parquet", "cohort Parquet")) if key in paths]
     console.print("   ".join(f"{label}: {p}" for label, p in shown))
@@ -175,23 +178,29 @@ def profile(
     outdir: Path = typer.Option(..., "-o", "--outdir", help="Output directory: created, or an earlier run's replaced as a whole (all-or-nothing)."),
     sample: Optional[str] = typer.Option(None, "--sample", help="Single-sample mode: the sample id."),
     disease: Optional[str] = typer.Option(None, "--disease", help="Disease code or name (MM, AML, CLL, PCM ...), resolved by the KB."),
-    maf: Optional[Path] = typer.Option(None, "--maf", help="MAF file."),
-    vcf: Optional[Path] = typer.Option(None, "--vcf", help="VEP/SnpEff-annotated VCF."),
-    seg: Optional[Path] = typer.Option(None, "--seg", help="Segment file (log2 ratio)."),
-    expression: Optional[Path] = typer.Option(None, "--expression", help="Expression matrix (TPM; TSV or GCT)."),
-    junctions: Optional[Path] = typer.Option(None, "--junctions", help="STAR SJ.out.tab."),
-    psi: Optional[Path] = typer.Option(None, "--psi", help="PSI table (sample gene event psi)."),
-    methylation: Optional[Path] = typer.Option(None, "--methylation", help="Methylation beta values."),
-    clinical: Optional[Path] = typer.Option(None, "--clinical", help="Clinical TSV."),
+    maf: Optional[Path] = typer.Option(None, "--maf", help="MAF file (GDC, TCGA, maftools, vcf2maf). Accepted layouts: docs/inputs.md."),
+    vcf: Optional[Path] = typer.Option(None, "--vcf", help="VEP- or SnpEff-annotated VCF (tumour column: ##tumor_sample, a TUMOR column, or --vcf-sample). Accepted layouts: docs/inputs.md."),
+    vcf_sample: Optional[str] = typer.Option(
+        None, "--vcf-sample", help="The --vcf column that is this sample, when the VCF has several "
+        "sample columns and declares no tumour (no ##tumor_sample header, no NORMAL/TUMOR pair). "
+        "Naming the normal column is an error."),
+    seg: Optional[Path] = typer.Option(None, "--seg", help="Segment file (CBS/IGV .seg, GDC, GATK, CNVkit, ASCAT ...). Accepted layouts: docs/inputs.md."),
+    expression: Optional[Path] = typer.Option(None, "--expression", help="Expression (TPM matrix, GCT, salmon/kallisto/RSEM, featureCounts ...; counts are converted to TPM with a warning). Accepted layouts: docs/inputs.md."),
+    junctions: Optional[Path] = typer.Option(None, "--junctions", help="STAR SJ.out.tab. Accepted layouts: docs/inputs.md."),
+    psi: Optional[Path] = typer.Option(None, "--psi", help="PSI table (sample gene event psi, or rMATS output). Accepted layouts: docs/inputs.md."),
+    methylation: Optional[Path] = typer.Option(None, "--methylation", help="Methylation beta values. Accepted layouts: docs/inputs.md."),
+    clinical: Optional[Path] = typer.Option(None, "--clinical", help="Clinical TSV. Accepted layouts: docs/inputs.md."),
     refractory: Optional[str] = typer.Option(None, "--refractory", help="Agents the disease is refractory to (comma/semicolon separated ids, names, codes or brand names; resolved by the KB)."),
     prior: Optional[str] = typer.Option(None, "--prior", help="Prior agents (comma/semicolon separated, as --refractory)."),
     subtype: Optional[str] = typer.Option(None, "--subtype", help="Subtype, e.g. FAB M5."),
     line: Optional[int] = typer.Option(None, "--line", help="Line of therapy (0 to 50)."),
-    build: Optional[str] = typer.Option(None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37)."),
+    build: Optional[str] = typer.Option(
+        None, "--build", help="Genome build of coordinate files (GRCh38 or GRCh37); default: what "
+        "the files declare, else GRCh38. The build used is stated in the outputs."),
     kb_path: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP, readable=False),
     outputs: Optional[str] = typer.Option(
         None, "--outputs", help="Comma-separated outputs to write: json (samples/*.json), tsv "
-        "(cohort_levels, agents, mechanisms), parquet (the same tables plus observations and "
+        "(cohort_levels, agents, mechanisms, warnings), parquet (the same tables plus observations and "
         "traces), maf (annotated MAF copies), html (report.html); 'all' = every kind. "
         "Default: all."),
     fragility: bool = typer.Option(
@@ -218,6 +227,9 @@ def profile(
     given = [k for k, v in files.items() if v is not None]
     if samplesheet is not None and (sample or given):
         raise InputError("give either a SAMPLESHEET or --sample with data files, not both")
+    if vcf_sample is not None and vcf is None:
+        raise InputError("--vcf-sample names a column of --vcf: give --vcf too (with a SAMPLESHEET, "
+                         "use its vcf_sample column)")
     if samplesheet is None and not sample:
         raise InputError("give a SAMPLESHEET or --sample with at least one data file / clinical value")
     check_outdir(outdir)  # before the work: a bad OUTDIR is found in a second, not after the run
@@ -238,7 +250,8 @@ def profile(
                 raise InputError(f"sample {sample!r}: no data given (name at least one file or clinical value)")
             cohort = cohort_from_flags(sample=sample, disease=disease, **files,
                                        refractory=refractory, prior=prior, subtype=subtype,
-                                       line=line, build=build, genes=genes, limits=limits)
+                                       line=line, build=build, genes=genes, limits=limits,
+                                       vcf_sample=vcf_sample)
             title = sample
         result, paths = run_profile(cohort, kb, outdir, title=title, progress=not quiet,
                                     outputs=want, bar=bar, fragility=fragility,

@@ -39,6 +39,7 @@ class CohortResult:
         warnings: list[ResultWarning],
         factory: Callable[[int], SampleResult],
         unscored: list[str] = (),
+        build: str | None = None,
     ) -> None:
         self.samples = list(samples)
         self.diseases = list(diseases)
@@ -57,6 +58,8 @@ class CohortResult:
         self.kb_version = kb_version
         self.kb_hash = kb_hash
         self.scoring_version = scoring_version
+        #: the genome build the cohort's coordinates were read on (``Cohort.build``)
+        self.build = build
         self.warnings = list(dict.fromkeys(warnings))
         self._factory = factory
         self._index = {s: i for i, s in enumerate(self.samples)}
@@ -123,7 +126,8 @@ class CohortResult:
     @classmethod
     def from_samples(cls, results: list[SampleResult], *, mechanisms: list[str], agents: list[str],
                      kb_version: str, kb_hash: str, scoring_version: str,
-                     warnings: list[ResultWarning], unscored: list[str] = ()) -> "CohortResult":
+                     warnings: list[ResultWarning], unscored: list[str] = (),
+                     build: str | None = None) -> "CohortResult":
         """Build the matrices from already materialised per-sample results (``agents``: the
         scored agents; ``unscored``: the no-knowledge agents that follow them)."""
         n = len(results)
@@ -142,7 +146,7 @@ class CohortResult:
                    mechanisms=mechanisms, agents=agents, status=status, scores=scores,
                    levels=levels, assessable=assessable, kb_version=kb_version, kb_hash=kb_hash,
                    scoring_version=scoring_version, warnings=warnings,
-                   factory=results.__getitem__, unscored=unscored)
+                   factory=results.__getitem__, unscored=unscored, build=build)
 
 
 __all__ = ["CohortResult", "NOT_ASSESSABLE_CALL"]

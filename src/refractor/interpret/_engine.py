@@ -2,6 +2,8 @@
 (plain per-sample loop over the same rules, the reference the benchmark compares against)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from refractor.interpret._assemble import Assembler
@@ -19,6 +21,14 @@ from refractor.io.cohort import Cohort
 
 KINDS = ("variant", "copy_number", "expression", "splicing", "methylation", "protein",
          "history", "subtype", "disease")
+
+
+def input_warnings(cohort: Cohort) -> tuple[list[ResultWarning], list[ResultWarning]]:
+    """The readers' caveats (``Cohort.read_warnings``) as recorded warnings: (cohort level,
+    per sample). Every one is a cohort warning; a one-sample cohort also carries them on its
+    sample (the cohort does not record which samples a multi-sample file's caveat concerns)."""
+    ws = [ResultWarning("DataWarning", m, code="input-read") for m in cohort.read_warnings]
+    return ws, (ws if len(cohort) == 1 else [])
 
 
 def _applicability(view: KBView, prep: Prepared) -> np.ndarray:
@@ -121,6 +131,7 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
 
     assembler = Assembler(view)
     warn_masks = ev.sample_warnings
+    read_cohort, read_sample = input_warnings(cohort)
     grouped: dict[int, list[tuple[str, Observation]]] = {}
 
     def observations(i: int) -> list[tuple[str, Observation]]:
@@ -139,17 +150,17 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
         for bid, o in observations(i):
             by_bm.setdefault(bid, []).append(o)
         disease, assessed, sets = _sample_context(prep, i)
-        warns = [w for m, w in warn_masks if m[i]]
-        return assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None, st,
-                                  by_bm, assessed, sets, warns)
+        warns = read_sample + [w for m, w in warn_masks if m[i]]
+        return replace(assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None,
+                                          st, by_bm, assessed, sets, warns), build=cohort.build)
 
     return CohortResult(
         samples=[str(s) for s in prep.samples], diseases=list(prep.disease),
         mechanisms=view.mechanism_ids, agents=view.covered_agents, status=status, scores=scores,
         levels=levels, assessable=assessable, kb_version=view.version,
         kb_hash=view.content_hash, scoring_version=view.scoring.version,
-        warnings=prep.warnings + [w for _, w in warn_masks], factory=factory,
-        unscored=assembler.unscored,
+        warnings=read_cohort + prep.warnings + [w for _, w in warn_masks], factory=factory,
+        unscored=assembler.unscored, build=cohort.build,
     )
 
 
@@ -166,6 +177,7 @@ def interpret_per_sample(cohort: Cohort, kb) -> CohortResult:
     expr_features = list({f.model_dump_json(): f for b in view.biomarkers
                           for f in iter_features(b.profile) if f.kind == "expression"}.values())
     results, cohort_warn = [], []
+    read_cohort, read_sample = input_warnings(cohort)
     for i in range(prep.n):
         disease, assessed, sets = _sample_context(prep, i)
         st: dict[str, int] = {}
@@ -178,20 +190,20 @@ def interpret_per_sample(cohort: Cohort, kb) -> CohortResult:
             st[b.id] = {True: MATCHED, False: UNMATCHED, None: UNKNOWN}[v]
             if v is True and obs:
                 by_bm[b.id] = obs
-        warns: list[ResultWarning] = []
+        warns: list[ResultWarning] = list(read_sample)
         for f in expr_features:
             w = ev.expression_warning(f, i)
             if w is not None:
                 warns.append(w)
         warns.extend(ev.splicing_warnings(i))
-        cohort_warn.extend(warns)
-        results.append(assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None,
-                                          st, by_bm, assessed, sets, warns))
+        cohort_warn.extend(warns[len(read_sample):])
+        results.append(replace(assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None,
+                                                  st, by_bm, assessed, sets, warns), build=cohort.build))
     return CohortResult.from_samples(
         results, mechanisms=view.mechanism_ids, agents=view.covered_agents,
         kb_version=view.version, kb_hash=view.content_hash,
-        scoring_version=view.scoring.version, warnings=prep.warnings + cohort_warn,
-        unscored=assembler.unscored)
+        scoring_version=view.scoring.version, warnings=read_cohort + prep.warnings + cohort_warn,
+        unscored=assembler.unscored, build=cohort.build)
 
 
 __all__ = ["interpret", "interpret_per_sample"]

@@ -22,7 +22,8 @@ SCHEMA_NAME = "refractor.sample-report"
 #: 1.2 (backward compatible with 1.1): Observation gains ``ccf_low`` / ``ccf_high`` (95%
 #: read-count interval of ``clonal_fraction``); an optional top-level ``fragility`` (written
 #: only when the sensitivity analysis ran, ``refractor profile --fragility``): the sample's
-#: calls that change when one curator number moves (:class:`FragileCall`).
+#: calls that change when one curator number moves (:class:`FragileCall`); an optional top-level
+#: ``build`` (the genome build the sample's coordinates were read on, GRCh38 or GRCh37).
 SCHEMA_VERSION = "1.2"
 #: versions :meth:`SampleResult.from_dict` reads
 READABLE_VERSIONS = ("1.0", "1.1", "1.2")
@@ -289,6 +290,9 @@ class SampleResult:
     disclaimer: str = DISCLAIMER
     #: the fragile calls (schema 1.2), when a sensitivity analysis ran; None: it did not
     fragility: tuple[FragileCall, ...] | None = None
+    #: the genome build the input coordinates were read on (``Cohort.build``; schema 1.2,
+    #: optional); None: not recorded (results rebuilt from 1.0/1.1 documents)
+    build: str | None = None
 
     def mechanism(self, mechanism_id: str) -> MechanismCall:
         """The call of ``mechanism_id`` (KeyError if the KB has no such mechanism)."""
@@ -305,7 +309,8 @@ class SampleResult:
         raise KeyError(agent_id)
 
     def to_dict(self) -> dict:
-        """The JSON form (``refractor.sample-report``); ``fragility`` only when not None."""
+        """The JSON form (``refractor.sample-report``); ``fragility`` and ``build`` only when
+        not None."""
         doc = {
             "schema": SCHEMA_NAME,
             "schema_version": SCHEMA_VERSION,
@@ -315,6 +320,10 @@ class SampleResult:
             "kb_version": self.kb_version,
             "kb_hash": self.kb_hash,
             "scoring_version": self.scoring_version,
+        }
+        if self.build is not None:
+            doc["build"] = self.build
+        doc |= {
             "disclaimer": self.disclaimer,
             "mechanisms": [m.to_dict() for m in self.mechanisms],
             "agents": [a.to_dict() for a in self.agents],

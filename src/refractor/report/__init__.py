@@ -6,7 +6,7 @@ from refractor.report._schema import sample_report_schema, schema_text
 from refractor.report._tables import PARQUET_FILES
 from refractor.report._write import (
     DEFAULT_OUTPUTS, OUTPUT_KINDS, agent_table, check_outdir, maf_annotations, parse_outputs,
-    write_outputs,
+    warning_table, write_outputs,
 )
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "sample_report_schema",
     "schema_text",
     "agent_table",
+    "warning_table",
     "maf_annotations",
 ]

@@ -94,10 +94,12 @@ class _JsonText:
 
         doc = {"schema": SCHEMA_NAME, "schema_version": SCHEMA_VERSION, "sample": r.sample,
                "disease": r.disease, "subtype": r.subtype, "kb_version": r.kb_version,
-               "kb_hash": r.kb_hash, "scoring_version": r.scoring_version,
-               "disclaimer": r.disclaimer, "mechanisms": r.mechanisms, "agents": r.agents,
-               "strategies": r.strategies, "flagged_harmful": r.flagged_harmful,
-               "warnings": r.warnings, "assumptions": r.assumptions}
+               "kb_hash": r.kb_hash, "scoring_version": r.scoring_version}
+        if r.build is not None:
+            doc["build"] = r.build
+        doc |= {"disclaimer": r.disclaimer, "mechanisms": r.mechanisms, "agents": r.agents,
+                "strategies": r.strategies, "flagged_harmful": r.flagged_harmful,
+                "warnings": r.warnings, "assumptions": r.assumptions}
         if r.fragility is not None:
             doc["fragility"] = r.fragility
         return orjson.dumps(doc, default=_default, option=_ORJSON_OPTS)

@@ -185,7 +185,8 @@ def render_html(result: CohortResult, kb=None, title: str | None = None, *,
                       separators=(",", ":")).replace("</", "<\\/")
     grouped, other = group_warnings(result.warnings)
     return template.render(
-        title=title, n_samples=n, kb_version=result.kb_version, kb_hash=result.kb_hash,
+        title=title, n_samples=n, build=result.build,
+        kb_version=result.kb_version, kb_hash=result.kb_hash,
         scoring_version=result.scoring_version, refractor_version=__version__,
         disclaimer=DISCLAIMER, cohort_warnings=other, grouped_warnings=grouped,
         landscape=mechanism_landscape(result),

@@ -26,6 +26,7 @@ from refractor.interpret._results import (
     StrategySuggestion,
     TraceTerm,
 )
+from refractor.reference import BUILDS
 
 _RECORDS = (Observation, MechanismCall, TraceTerm, AgentCall, StrategySuggestion, ResultWarning,
             FragileCall)
@@ -81,7 +82,7 @@ ADDED_IN_1_1 = {
 
 
 #: fields added in schema 1.2 (optional): top-level ones of the sample report
-ADDED_IN_1_2 = {("SampleResult", "fragility")}
+ADDED_IN_1_2 = {("SampleResult", "fragility"), ("SampleResult", "build")}
 
 
 def _type(tp: Any) -> dict:
@@ -129,6 +130,9 @@ def sample_report_schema() -> dict:
         "written only when the sensitivity analysis ran (refractor profile --fragility): the "
         "sample's calls that change when one curator number moves (each scoring weight +/-10, "
         "each assumed threshold +/-25%, one at a time); an empty list: none changes. Schema 1.2")}
+    props["build"] = {**props["build"], "enum": [*BUILDS, None], "description": (
+        "the genome build the sample's input coordinates were read on (given, or declared by "
+        "the files, else the default GRCh38); optional, schema 1.2")}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://refractor.invalid/schemas/sample-report.schema.json",

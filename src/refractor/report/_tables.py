@@ -35,7 +35,8 @@ TABLE_SCHEMAS = {name: pa.schema([(c, TABLE_TYPES[name].get(c, pa.string())) for
 def _meta(result: CohortResult) -> dict[bytes, bytes]:
     return {b"refractor.kb_version": str(result.kb_version).encode(),
             b"refractor.kb_hash": str(result.kb_hash).encode(),
-            b"refractor.scoring_version": str(result.scoring_version).encode()}
+            b"refractor.scoring_version": str(result.scoring_version).encode(),
+            b"refractor.build": str(result.build or "").encode()}
 
 
 def _write(table: pa.Table, path: Path, meta: dict[bytes, bytes]) -> None:

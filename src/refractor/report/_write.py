@@ -58,6 +58,16 @@ def agent_table(result: CohortResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=AGENT_TABLE_COLUMNS)
 
 
+WARNING_TABLE_COLUMNS = ["category", "code", "gene", "agent", "n_samples", "n_needed", "message"]
+
+
+def warning_table(result: CohortResult) -> pd.DataFrame:
+    """The cohort's warnings (``result.warnings``: the input readers' caveats, code
+    ``input-read``, then the interpreter's), one row each: the rows of ``warnings.tsv``."""
+    return pd.DataFrame([[getattr(w, c) for c in WARNING_TABLE_COLUMNS] for w in result.warnings],
+                        columns=WARNING_TABLE_COLUMNS).astype(object)
+
+
 def _maf_columns(result: CohortResult, maf_path: Path, got) -> pd.DataFrame:
     from refractor.io import read_maf
     from refractor.report._maf import class_levels, maf_classes
@@ -152,7 +162,8 @@ def write_outputs(
         The report's title (the cohort's name).
     outputs : iterable or comma-separated str, optional
         Which of :data:`OUTPUT_KINDS` to write (default: all): ``json`` (``samples/*.json``),
-        ``tsv`` (``cohort_levels.tsv``, ``agents.tsv``, ``mechanisms.tsv``), ``parquet`` (the
+        ``tsv`` (``cohort_levels.tsv``, ``agents.tsv``, ``mechanisms.tsv``, ``warnings.tsv``:
+        the cohort's warnings, the input readers' caveats first), ``parquet`` (the
         same tables plus ``observations.parquet`` and ``traces.parquet``), ``maf`` (annotated
         MAF copies), ``html`` (``report.html``).
     progress : callable, optional
@@ -179,7 +190,7 @@ def write_outputs(
     Returns
     -------
     dict
-        Output name -> final path (``report``, ``levels``, ``agents``, ``mechanisms``,
+        Output name -> final path (``report``, ``levels``, ``agents``, ``mechanisms``, ``warnings``,
         ``samples`` directory, ``parquet:<table>``, and ``maf:<name>`` for annotated MAFs),
         for the outputs written.
     """
@@ -211,7 +222,8 @@ def write_outputs(
                                      got.chunks))
         if "tsv" in want:
             final.update(levels=outdir / "cohort_levels.tsv", agents=outdir / "agents.tsv",
-                         mechanisms=outdir / "mechanisms.tsv")
+                         mechanisms=outdir / "mechanisms.tsv", warnings=outdir / "warnings.tsv")
+            warning_table(result).to_csv(stage / "warnings.tsv", sep="\t", index=False)
             if fragility is not None:
                 fragility.calls[fragility.calls["fragile"]].to_csv(
                     stage / "fragile_calls.tsv", sep="\t", index=False)
@@ -273,4 +285,4 @@ def maf_copy_name(maf_path: Path) -> str:
 
 
 __all__ = ["write_outputs", "parse_outputs", "OUTPUT_KINDS", "DEFAULT_OUTPUTS", "check_outdir",
-           "maf_annotations", "agent_table", "sample_filenames", "maf_copy_name"]
+           "maf_annotations", "agent_table", "warning_table", "sample_filenames", "maf_copy_name"]
