@@ -154,7 +154,7 @@ def _resolution(obs: tuple[Observation, ...]) -> str | None:
 
 def _mech_value(f: float, cc: float | None, w: float, c: MechanismCall, ccf) -> tuple[float, float]:
     """Contribution of a fired mechanism of weight ``w`` whose clonal fraction is ``ccf``, and
-    its clonal factor (the one formula of :func:`_member` and :func:`_score_at`)."""
+    its clonal factor (the one formula of :func:`_member` and :func:`_scores_at`)."""
     cf = clonal_factor(ccf, cc)
     return w * (1.0 if c.status == "detected" else f) * cf, cf
 
@@ -322,7 +322,7 @@ def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=N
     no lesion's interval moves its clonal factor (the reads are decisive, or unknown).
 
     Every fired mechanism with an interval is set to its lower (then upper) end together; the
-    score is recomputed by :func:`_score_at` (the arithmetic of :func:`_trace` without the
+    score is recomputed by :func:`_scores_at` (the arithmetic of :func:`_trace` without the
     trace records), so MAX groups and ALL terms are honoured. ``lesions`` (optional, one dict
     per sample): each mechanism's ``(mechanism, lo, hi)`` or None, as found here; ``fired``
     (optional): the trace's mechanisms, each once.
@@ -347,22 +347,22 @@ def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=N
             moved.append(x)
     if not moved:
         return None
-    ends = []
-    for k in (1, 2):
-        ccf = {m: (lo, hi)[k - 1] for m, lo, hi in moved}
-        ends.append(level_of(view, _score_at(view, agent, calls, sets, firing, ccf)))
-    return ends[0], ends[1], moved
+    low, high = _scores_at(view, agent, calls, sets, firing,
+                           ({m: lo for m, lo, _ in moved}, {m: hi for m, _, hi in moved}))
+    return level_of(view, low), level_of(view, high), moved
 
 
-def _score_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
-              sets: dict[str, frozenset], firing: frozenset[str], ccf: dict[str, float]) -> float:
-    """The score :func:`_trace` gives when the mechanisms in ``ccf`` have those clonal
-    fractions instead of their calls' (same terms, same order, same arithmetic: the same
-    floating-point sum)."""
+def _scores_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
+               sets: dict[str, frozenset], firing: frozenset[str],
+               ccfs: tuple[dict[str, float], ...]) -> list[float]:
+    """For each dict of ``ccfs``, the score :func:`_trace` gives when the mechanisms in it have
+    those clonal fractions instead of their calls' (same terms, same order, same arithmetic:
+    the same floating-point sum). One pass over the agent's terms for all of them."""
     f = view.scoring.possible_factor
     cc = clonal_ccf(view)
+    ks = range(len(ccfs))
 
-    def value(m, ov, hsets):
+    def value(m, ov, hsets, ccf):
         if isinstance(m, MechanismTerm):
             c = calls.get(m.mechanism)
             if c is None or c.status not in FIRING:
@@ -371,28 +371,30 @@ def _score_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
                                ccf.get(m.mechanism, c.clonal_fraction))[0]
         return m.weight if sets[m.history] & hsets[id(m)] else None
 
-    score = 0.0
+    scores = [0.0] * len(ccfs)
     for rule, t, ov, tmechs, thist, _, hsets, _ in _plan(view, agent):
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue
-        x = None
-        if isinstance(t, MaxTerm):
-            for m in t.max:  # the first largest, as in _trace
-                v = value(m, ov, hsets)
-                if v is not None and (x is None or v > x):
-                    x = v
-        elif isinstance(t, AllTerm):
-            cs = [calls.get(m) for m in t.all]
-            if all(c is not None and c.status in FIRING for c in cs):
-                detected = all(c.status == "detected" for c in cs)
-                cf = min(clonal_factor(ccf.get(m, c.clonal_fraction), cc)
-                         for m, c in zip(t.all, cs))
-                x = t.weight * (1.0 if detected else f) * cf
-        else:
-            x = value(t, ov, hsets)
-        if x is not None:
-            score = score + x
-    return score
+        for k in ks:
+            ccf = ccfs[k]
+            x = None
+            if isinstance(t, MaxTerm):
+                for m in t.max:  # the first largest, as in _trace
+                    v = value(m, ov, hsets, ccf)
+                    if v is not None and (x is None or v > x):
+                        x = v
+            elif isinstance(t, AllTerm):
+                cs = [calls.get(m) for m in t.all]
+                if all(c is not None and c.status in FIRING for c in cs):
+                    detected = all(c.status == "detected" for c in cs)
+                    cf = min(clonal_factor(ccf.get(m, c.clonal_fraction), cc)
+                             for m, c in zip(t.all, cs))
+                    x = t.weight * (1.0 if detected else f) * cf
+            else:
+                x = value(t, ov, hsets, ccf)
+            if x is not None:
+                scores[k] = scores[k] + x
+    return scores
 
 
 def _trace(view: KBView, agent: str, calls: dict[str, MechanismCall], sets: dict[str, frozenset],
