@@ -5,7 +5,7 @@ import gc
 import weakref
 
 from refractor.interpret._kbview import KBView
-from refractor.interpret._scoring import referenced
+from refractor.interpret._score_matrix import referenced
 
 
 def test_views_are_not_kept_alive_by_their_memos(kb):

@@ -10,7 +10,8 @@ from operator import itemgetter
 from refractor.interpret._kbview import KBView
 from refractor.interpret._mechanisms import MATCHED, biomarker_kinds, mechanism_call
 from refractor.interpret._results import Observation, ResultWarning, SampleResult
-from refractor.interpret._scoring import FIRING, no_knowledge_call, referenced, score_agent
+from refractor.interpret._score_matrix import FIRING, referenced
+from refractor.interpret._scoring import no_knowledge_call, score_agent
 from refractor.interpret._strategies import rank_strategies
 
 

@@ -15,7 +15,7 @@ from refractor.interpret._mechanisms import (
 from refractor.interpret._prepare import Prepared, iter_features, prepare
 from refractor.interpret._results import Observation, ResultWarning
 from refractor.interpret._scalar import ScalarEvaluator
-from refractor.interpret._scoring import levels_of, score_matrix
+from refractor.interpret._score_matrix import levels_of, score_matrix
 from refractor.interpret._vector import OBS_COLUMNS, VectorEvaluator
 from refractor.io.cohort import Cohort
 

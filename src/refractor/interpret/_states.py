@@ -1,7 +1,7 @@
 """Score hypothetical mechanism states (no sample data): the interpreter's arithmetic for simulators.
 
 :func:`score_mechanism_states` runs the same vectorised scoring as :func:`interpret`
-(``_scoring.score_matrix``: KB weights, MAX groups, ALL combinations, history terms) on states
+(``_score_matrix.score_matrix``: KB weights, MAX groups, ALL combinations, history terms) on states
 given directly as sets of KB mechanism ids, every listed mechanism counted as ``detected``.
 Used by :mod:`refractor.cohort` to turn a clone's mechanisms into a resistance score, so that no
 second copy of the scoring rules exists.
@@ -15,7 +15,7 @@ import numpy as np
 from refractor.errors import InputError
 from refractor.interpret._kbview import view_of
 from refractor.interpret._mechanisms import DETECTED, NOT_DETECTED
-from refractor.interpret._scoring import score_matrix
+from refractor.interpret._score_matrix import score_matrix
 
 
 def score_mechanism_states(
