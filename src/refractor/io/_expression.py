@@ -143,6 +143,9 @@ def _check_tpm(mat: np.ndarray, genes: np.ndarray, samples: list[str], tab: Tabl
                          "give TPM (salmon, RSEM, kallisto) "
                          "or featureCounts output with its Length column", path=tab.path, line=tab.header_line,
                          column=cols[j])
+    # log2(TPM + 1) can never exceed log2(10^6 + 1) ~ 19.9, hence the bound 25; that a linear TPM
+    # matrix of >= 500 genes has at least one gene above 25 is an ASSUMED heuristic (a format
+    # check, not biology), refused with the reason so a user can see it
     if len(genes) >= 500 and mat.size and np.nanmax(mat) < 25:
         raise InputError(f"all {len(genes):,} genes are below 25 ({kind}): the values look log-transformed "
                          "(log2(TPM+1)?); give TPM on the linear scale", path=tab.path, line=tab.header_line)
