@@ -217,7 +217,7 @@ def profile(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary, no progress bar."),
 ) -> None:
     """Explain drug resistance for a cohort (SAMPLESHEET) or one sample (--sample + files)."""
-    from refractor.io import cohort_from_flags, read_samplesheet
+    from refractor.io import GENE_TABLES, cohort_from_flags, read_samplesheet
     from refractor.kb import KnowledgeBase
     from refractor.report import check_outdir, parse_outputs
     from refractor.report._maf import MAF_COLUMN_SETS
@@ -243,14 +243,15 @@ def profile(
     with _Bar(not quiet and samplesheet is not None) as bar:
         bar.phase("reading")
         if samplesheet is not None:
-            cohort = read_samplesheet(samplesheet, build=build, genes=genes, limits=limits)
+            cohort = read_samplesheet(samplesheet, build=build, genes=genes, restrict=GENE_TABLES,
+                                      limits=limits)
             title = _cohort_title(samplesheet)
         else:
             if not given and refractory is None and prior is None and not subtype:
                 raise InputError(f"sample {sample!r}: no data given (name at least one file or clinical value)")
             cohort = cohort_from_flags(sample=sample, disease=disease, **files,
                                        refractory=refractory, prior=prior, subtype=subtype,
-                                       line=line, build=build, genes=genes, limits=limits,
+                                       line=line, build=build, genes=genes, restrict=GENE_TABLES, limits=limits,
                                        vcf_sample=vcf_sample)
             title = sample
         result, paths = run_profile(cohort, kb, outdir, title=title, progress=not quiet,
@@ -274,7 +275,7 @@ def demo(
     outdir: Path = typer.Option(Path("refractor-demo"), "-o", "--outdir", help="Output directory."),
 ) -> None:
     """Build the knowledge base, show a worked query and profile the bundled demo cohort."""
-    from refractor.io import read_samplesheet
+    from refractor.io import GENE_TABLES, read_samplesheet
     from refractor.kb import KnowledgeBase
     from refractor.report import check_outdir
 
@@ -291,7 +292,7 @@ def demo(
     console.print(f"worked query - mechanisms of lenalidomide resistance in MM ({len(mechs)}): "
                   + ", ".join(m.id for m in mechs[:8]) + (" ..." if len(mechs) > 8 else ""))
     sheet = _examples_dir() / "samplesheet.csv"
-    cohort = read_samplesheet(sheet, genes=_kb_genes(kb))
+    cohort = read_samplesheet(sheet, genes=_kb_genes(kb), restrict=GENE_TABLES)
     console.print(f"profiling the synthetic demo cohort {sheet} ({len(cohort)} samples)")
     result, paths = run_profile(cohort, kb, outdir, title="demo cohort")
     _summary(result, paths, console)

@@ -28,7 +28,7 @@ def sensitivity(
     from refractor._atomic import atomic_write
     from refractor.cli._profile import _kb_genes
     from refractor.interpret.sensitivity import sensitivity as run
-    from refractor.io import read_samplesheet
+    from refractor.io import GENE_TABLES, read_samplesheet
     from refractor.kb import KnowledgeBase
 
     if not samplesheet.is_file():
@@ -36,7 +36,7 @@ def sensitivity(
     if outdir is not None and outdir.exists() and not outdir.is_dir():
         raise InputError("output path exists and is not a directory", path=outdir)
     kb = KnowledgeBase.load(kb_path)
-    cohort = read_samplesheet(samplesheet, build=build, genes=_kb_genes(kb))
+    cohort = read_samplesheet(samplesheet, build=build, genes=_kb_genes(kb), restrict=GENE_TABLES)
     res = run(cohort, kb, weight_step=weight_step, threshold_fraction=threshold_fraction,
               thresholds=thresholds, rules=rule or None)
     out = Console(highlight=False, soft_wrap=True, markup=False)

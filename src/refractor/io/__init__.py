@@ -26,6 +26,7 @@ _LAZY = {
     "read_vcf": "refractor.io._vcf",
     "CONSEQUENCES": "refractor.io.cohort",
     "DATA_KINDS": "refractor.io.cohort",
+    "GENE_TABLES": "refractor.io.cohort",
     "Cohort": "refractor.io.cohort",
 }
 
@@ -46,6 +47,7 @@ __all__ = [
     "Cohort",
     "CONSEQUENCES",
     "DATA_KINDS",
+    "GENE_TABLES",
     "atomic_write",
     "IOLimits",
     "read_maf",

@@ -21,7 +21,7 @@ from refractor.io._table import MISSING
 from refractor.io._splicing import read_junctions, read_psi
 from refractor.io._vcf import read_vcf
 from refractor.io._records import make_cohort
-from refractor.io.cohort import COLUMNS, Cohort
+from refractor.io.cohort import COLUMNS, GENE_TABLES, Cohort
 from refractor.reference import DEFAULT_BUILD, agree, resolve_build
 
 # samplesheet column -> (assessed kind, cohort table)
@@ -138,7 +138,7 @@ def _resolve_build(explicit: str | None, declared: list[tuple[str, str, Path]], 
 
 
 def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
-             limits: IOLimits | None = None) -> Cohort:
+             limits: IOLimits | None = None, restrict: Iterable[str] = ("copy_number",)) -> Cohort:
     """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``).
 
     The readers' :class:`~refractor.errors.DataWarning` s (data used with a caveat) are raised as
@@ -146,7 +146,8 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)  # others keep the caller's filters
-        cohort = _assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
+        cohort = _assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns, limits=limits,
+                           restrict=restrict)
     notes = []
     for w in caught:
         if issubclass(w.category, DataWarning):
@@ -156,8 +157,17 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
 
 
 def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
-              limits: IOLimits | None = None) -> Cohort:
+              limits: IOLimits | None = None, restrict: Iterable[str] = ("copy_number",)) -> Cohort:
     explicit = resolve_build(build, default=None)
+    restrict = {restrict} if isinstance(restrict, str) else set(restrict)
+    unknown = sorted(restrict - set(GENE_TABLES))
+    if unknown:
+        raise ValueError(f"restrict: unknown table(s) {', '.join(unknown)}; choose from {', '.join(GENE_TABLES)}")
+    genes = list(genes) if genes is not None else None
+    # genes for the variants / expression readers (None: every gene)
+    var_genes = genes if "variants" in restrict else None
+    expr_genes = genes if "expression" in restrict else None
+    cn_genes = genes if "copy_number" in restrict else None
     groups: dict[tuple[str, Path], list] = {}
     for r in rows:
         for col, p in r.paths.items():
@@ -168,7 +178,6 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
     tables: dict[str, list[pd.DataFrame]] = {t: [] for t in COLUMNS}
     assessed: list[tuple[str, str]] = []
     declared: list[tuple[str, str, Path]] = []
-    genes = list(genes) if genes is not None else None
 
     def add(col: str, p: Path, df: pd.DataFrame, rs: list, absent_ok: bool = False) -> None:
         kind, table = KIND_OF[col]
@@ -178,9 +187,11 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
 
     for (col, p), rs in groups.items():
         if col == "maf":
-            df = read_maf(p, build=explicit, limits=limits)
+            df = read_maf(p, build=explicit, limits=limits, genes=var_genes)
         elif col == "vcf":
             df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit, limits=limits)
+            if var_genes is not None:
+                df = df[df["gene"].isin(set(var_genes))]
         elif col == "seg":
             sb = declared_segment_build(p, limits=limits)  # GATK @SQ lengths; read after the build is known
             if sb and explicit is None:
@@ -195,16 +206,16 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
     clinical_parts = []
     for (col, p), rs in groups.items():
         if col == "seg":
-            seg = read_segments(p, build=final, genes=genes, samples=[r.sample for r in rs], limits=limits)
+            seg = read_segments(p, build=final, genes=cn_genes, samples=[r.sample for r in rs], limits=limits)
             if len(rs) == 1 and rs[0].sample not in set(seg.attrs["samples"]) and len(seg.attrs["samples"]) == 1:
-                seg = read_segments(p, build=final, genes=genes, limits=limits)  # single-sample file, other id
+                seg = read_segments(p, build=final, genes=cn_genes, limits=limits)  # single-sample file, other id
             add(col, p, seg, rs)
         elif col == "junctions":
             add(col, p, read_junctions(p, sample=rs[0].sample, build=final), rs)
         elif col == "psi":
             add(col, p, read_psi(p, build=final), rs)
         elif col == "expression":
-            add(col, p, read_expression(p, limits=limits), rs)
+            add(col, p, read_expression(p, limits=limits, genes=expr_genes), rs)
         elif col == "methylation":
             add(col, p, read_methylation(p), rs)
         elif col == "clinical":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -143,9 +144,35 @@ def short_protein_change(hgvsp: str) -> str:
     return "p." + s
 
 
+def _already_short(values: pa.Array) -> np.ndarray:
+    """Which strings :func:`short_protein_change` returns unchanged, found without Python: a
+    ``p.`` prefix, no surrounding white space, none of ``:``, ``(``, ``)``, ``%`` or white space
+    inside and no three-letter amino-acid code (the one-letter ``p.G101V`` of ``HGVSp_Short``)."""
+    plain = pc.match_substring_regex(values, r"^p\.[^:()%\s]*$")
+    three = pc.match_substring_regex(values, _AA3_RE.pattern)
+    return pc.fill_null(pc.and_(plain, pc.invert(three)), False).to_numpy(zero_copy_only=False)
+
+
+def _protein_change(u: str | None) -> str:
+    return "" if u is None or u.strip() in ("", "NA", ".") else short_protein_change(u)
+
+
 def normalise_protein_changes(values) -> pa.Array:
-    """Vectorised :func:`short_protein_change` over distinct values (missing -> ``""``)."""
-    return _map_unique(values, lambda u: "" if u is None or u.strip() in ("", "NA", ".") else short_protein_change(u))
+    """Vectorised :func:`short_protein_change` over distinct values (missing -> ``""``); values
+    already in the short form (:func:`_already_short`) are kept without a Python call."""
+    enc = pc.dictionary_encode(values)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks() if enc.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+    uniq = enc.dictionary
+    mapped = uniq.to_numpy(zero_copy_only=False).astype(object)
+    for i in np.flatnonzero(~_already_short(uniq)):
+        mapped[i] = _protein_change(mapped[i])
+    mapped = pa.array(mapped, type=pa.string())
+    idx = enc.indices
+    if idx.null_count:
+        mapped = pa.concat_arrays([mapped, pa.array([_protein_change(None)], type=pa.string())])
+        idx = pc.fill_null(idx, len(mapped) - 1)
+    return pc.take(mapped, idx)
 
 
 __all__ = ["MAF_CLASSES", "SO_TERMS", "VEP_ORDER", "term_rank", "maf_consequence", "so_consequence", "short_protein_change", "normalise_protein_changes"]

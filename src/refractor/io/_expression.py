@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -179,7 +180,8 @@ def _check_known_genes(genes: np.ndarray, tab: Table, col: str) -> None:
                      f"they look like {why}", path=tab.path, line=tab.header_line, column=col)
 
 
-def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.DataFrame:
+def read_expression(path: str | Path, *, limits: IOLimits | None = None,
+                    genes: Iterable[str] | None = None) -> pd.DataFrame:
     """Read expression into the cohort ``expression`` table (long format, TPM).
 
     Formats (recognised by their header, see :mod:`refractor.io._expression_formats`): a genes x
@@ -194,8 +196,13 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.D
     are errors. One-sample files (salmon, RSEM, ...) take the sample id from the file or folder name
     (the samplesheet row's id replaces it).
 
+    ``genes`` (optional): keep only these genes (HGNC symbols) in the result, e.g. those a
+    knowledge base's rules name; every row is still read and checked, and the TPM and log-scale
+    checks still see the whole matrix.
+
     Returns ``sample gene value`` (TPM); ``attrs``: ``samples``, ``path``, ``format``.
     """
+    wanted = None if genes is None else set(genes)  # ``genes`` is the rows' symbols below
     data = read_bytes(path, limits=limits)
     gct = data.startswith(b"#1.2")
     if gct:
@@ -264,6 +271,9 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None) -> pd.D
     _check_known_genes(genes_arr, tab, lay.gene_col)
     if lay.unit != "counts":
         _check_tpm(mat, genes_arr, lay.samples, tab, lay.value_cols, lay.kind)
+    if wanted is not None:
+        sel = pd.Series(genes_arr).isin(wanted).to_numpy()
+        genes_arr, mat = genes_arr[sel], mat[sel]
     out = long_table(lay.samples, genes_arr, mat, feature_col="gene", value_col="value")
     out.attrs.update(samples=list(lay.samples), path=str(path), format=lay.kind, renamed_genes=renamed)
     return out

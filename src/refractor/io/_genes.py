@@ -52,4 +52,33 @@ def current_symbols(symbols, entrez) -> tuple[np.ndarray, dict[str, str]]:
     return out.to_numpy(dtype=object), renamed
 
 
-__all__ = ["current_symbols", "strip_event_suffix", "known_symbols"]
+def normalise_gene_column(genes, entrez=None) -> tuple[np.ndarray, dict[str, str]]:
+    """:func:`strip_event_suffix`, then (with ``entrez``, same length) :func:`current_symbols`, for
+    a whole column (pyarrow string array, no nulls): each distinct symbol is looked at once, and
+    only the rows whose symbol is not in the shipped table go through their NCBI Gene id. Same
+    result as the two functions on every row (a MAF of 1 M rows has ~20,000 distinct genes)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(genes)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    if enc.indices.null_count:  # not after require_nonempty; keep the row-wise meaning
+        sym = strip_event_suffix(genes.to_pylist())
+        return current_symbols(sym, entrez.to_pylist()) if entrez is not None else (sym, {})
+    uniq = strip_event_suffix(enc.dictionary.to_pylist())
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    out = uniq[idx]
+    if entrez is None:
+        return out, {}
+    known, _ = _tables()
+    stale = np.fromiter((u not in known for u in uniq), dtype=bool, count=len(uniq))
+    rows = np.flatnonzero(stale[idx])
+    if not len(rows):
+        return out, {}
+    new, renamed = current_symbols(out[rows], pc.take(entrez, pa.array(rows)).to_pylist())
+    out[rows] = new
+    return out, renamed
+
+
+__all__ = ["current_symbols", "normalise_gene_column", "strip_event_suffix", "known_symbols"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pyarrow.compute as pc
 
 from refractor.errors import InputError
 from refractor.io._atomic import atomic_write
-from refractor.io._genes import current_symbols, strip_event_suffix
+from refractor.io._genes import normalise_gene_column
 from refractor.io._consequence import maf_consequence, normalise_protein_changes
 from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
@@ -71,7 +72,8 @@ def _vaf(tab) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     return np.full(n, np.nan), None, None
 
 
-def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | None = None) -> pd.DataFrame:
+def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | None = None,
+             genes: Iterable[str] | None = None) -> pd.DataFrame:
     """Read a MAF into the cohort ``variants`` table.
 
     Parameters
@@ -82,6 +84,10 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
         Expected genome build; an ``NCBI_Build`` column that disagrees is an error.
     limits
         Input caps (default: the resolved settings' :class:`~refractor.io.IOLimits`).
+    genes
+        Keep only the variants of these genes (HGNC symbols, after the renames below), e.g. the
+        genes a knowledge base's rules name: every row is still read and checked, and the index
+        still gives each kept row's data-row number. Default: every variant.
 
     Returns
     -------
@@ -105,23 +111,31 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
     sample = stripped(tab, "sample")
     n = len(tab)
     vaf, alt, depth = _vaf(tab)
-    genes, renamed = pa.array(strip_event_suffix(stripped(tab, "gene").to_pylist()), pa.string()), {}
-    if tab.has("entrez"):
-        sym, renamed = current_symbols(genes.to_pylist(), stripped(tab, "entrez").to_pylist())
-        genes = pa.array(sym, pa.string())
+    sym, renamed = normalise_gene_column(stripped(tab, "gene"),
+                                         stripped(tab, "entrez") if tab.has("entrez") else None)
+    rows = None  # the data rows kept (None: all)
+    if genes is not None:
+        rows = np.flatnonzero(pd.Series(sym).isin(set(genes)).to_numpy())
+
+    def kept(col):
+        return col if rows is None else pc.take(col, pa.array(rows, pa.int64()))
+
     table = pa.table(
         {
-            "sample": sample,
-            "gene": genes,
-            "consequence": maf_consequence(stripped(tab, "classification")),
-            "protein_change": normalise_protein_changes(tab.col("protein")) if tab.has("protein") else pa.array([""] * n, pa.string()),
-            "vaf": pa.array(vaf, pa.float64()),
-            "source": tab.sources(),
-            **({"alt_count": pa.array(alt, pa.float64()), "depth": pa.array(depth, pa.float64())}
-               if alt is not None else {}),
+            "sample": kept(sample),
+            "gene": kept(pa.array(sym, pa.string())),
+            "consequence": maf_consequence(kept(stripped(tab, "classification"))),
+            "protein_change": (normalise_protein_changes(kept(tab.col("protein"))) if tab.has("protein")
+                               else pa.array([""] * (n if rows is None else len(rows)), pa.string())),
+            "vaf": kept(pa.array(vaf, pa.float64())),
+            "source": kept(tab.sources()),
+            **({"alt_count": kept(pa.array(alt, pa.float64())),
+                "depth": kept(pa.array(depth, pa.float64()))} if alt is not None else {}),
         }
     )
     out = table.to_pandas()
+    if rows is not None:
+        out.index = pd.Index(rows)
     samples = sorted(s for s in pc.unique(sample).to_pylist() if s is not None)
     out.attrs.update(build=declared, samples=samples, path=str(path), renamed_genes=renamed)
     return out

@@ -48,6 +48,7 @@ def read_samplesheet(
     *,
     build: str | None = None,
     genes: Iterable[str] | None = None,
+    restrict: Iterable[str] = ("copy_number",),
     clinical_columns: dict[str, str] | None = None,
     limits: IOLimits | None = None,
 ) -> "Cohort":  # noqa: F821
@@ -65,7 +66,14 @@ def read_samplesheet(
         different build (MAF ``NCBI_Build``, VCF header) are an error. Without it, files that
         declare a build must agree, and undeclared segment/junction files are taken as GRCh38.
     genes
-        Restrict gene-level copy number to these genes (see :func:`read_segments`).
+        Keep only these genes in the gene-level tables named by ``restrict`` (default: gene-level
+        copy number only, see :func:`read_segments`), e.g. the genes a knowledge base's rules
+        name.
+    restrict
+        The tables ``genes`` restricts: any of ``copy_number``, ``variants`` (MAF, VCF) and
+        ``expression``. ``refractor profile`` restricts all three to the KB's genes: every row of
+        every file is still read and checked (and the expression checks see the whole matrix),
+        then rows of other genes are dropped, which keeps a 10,000-sample cohort small.
     clinical_columns
         Column mapping for clinical files (see :func:`read_clinical`).
     limits
@@ -135,7 +143,8 @@ def read_samplesheet(
         raise InputError("samplesheet has no header", path=spath)
     if not rows:
         raise InputError("samplesheet lists no samples", path=spath)
-    return assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
+    return assemble(rows, build=build, genes=genes, restrict=restrict, clinical_columns=clinical_columns,
+                    limits=limits)
 
 
 def _records(text: str, spath: str, limits: IOLimits):
@@ -188,6 +197,7 @@ def cohort_from_flags(
     line: int | None = None,
     build: str | None = None,
     genes: Iterable[str] | None = None,
+    restrict: Iterable[str] = ("copy_number",),
     clinical_columns: dict[str, str] | None = None,
     flags: dict[str, str] | None = None,
     limits: IOLimits | None = None,
@@ -232,7 +242,8 @@ def cohort_from_flags(
     if vcf_sample:
         extra["vcf_sample"] = str(vcf_sample).strip()
     row = Row(sample, disease, paths, None, None, None, extra, where)
-    return assemble([row], build=build, genes=genes, clinical_columns=clinical_columns, limits=limits)
+    return assemble([row], build=build, genes=genes, restrict=restrict, clinical_columns=clinical_columns,
+                    limits=limits)
 
 
 __all__ = ["read_samplesheet", "cohort_from_flags", "Row", "PATH_COLUMNS"]

@@ -63,6 +63,8 @@ COLUMNS: dict[str, list[str]] = {
 
 #: optional columns a table keeps when a producer gives them (absent columns are not added)
 OPTIONAL_COLUMNS: dict[str, list[str]] = {"variants": ["alt_count", "depth"]}
+#: the gene-level tables that ``read_samplesheet(genes=..., restrict=...)`` can restrict to a gene set
+GENE_TABLES = ("copy_number", "variants", "expression")
 
 CONSEQUENCES = (
     "missense",

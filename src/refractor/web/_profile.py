@@ -72,11 +72,11 @@ def interpret_sheet(folder: Path, sheet: str, kb: Any, max_samples: int, limits:
     """Read an uploaded samplesheet with the io layer (input caps ``limits``, the app's
     ``Settings.limits.io``) and interpret it with the app's knowledge base (runs in a worker)."""
     from refractor.interpret import interpret
-    from refractor.io import read_samplesheet
+    from refractor.io import GENE_TABLES, read_samplesheet
 
     from refractor.api._errors import scrub
 
-    cohort = read_samplesheet(folder / sheet, genes=_kb_genes(kb), limits=limits)
+    cohort = read_samplesheet(folder / sheet, genes=_kb_genes(kb), restrict=GENE_TABLES, limits=limits)
     n = len(cohort.samples)
     if n > max_samples:
         raise InputError(f"{n} samples; at most {max_samples} per request (REFRACTOR_MAX_SAMPLES)",
