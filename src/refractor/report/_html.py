@@ -10,7 +10,7 @@ import numpy as np
 import jinja2
 
 from refractor.interpret import DISCLAIMER, LEVELS, CohortResult
-from refractor.report._plots import level_distribution, mechanism_landscape
+from refractor.report._plots import report_plots
 
 #: samples whose full drill-down (traces, evidence) is rendered into the page; every sample
 #: has the compact one drawn by the page's script
@@ -150,7 +150,8 @@ def _heat(frac: float) -> str:
 
 def render_html(result: CohortResult, kb=None, title: str | None = None, *,
                 digests: list[list] | None = None,
-                json_names: dict[str, str] | None = None, fragility=None) -> str:
+                json_names: dict[str, str] | None = None, fragility=None,
+                plots: tuple[str | None, str | None] | None = None) -> str:
     """The whole report as one HTML string (no external resources).
 
     Cohort summaries and the samples x agents table are built for any cohort size: the table
@@ -161,6 +162,7 @@ def render_html(result: CohortResult, kb=None, title: str | None = None, *,
     ``json_names``: sample -> per-sample JSON file name, to link each drill-down to its file.
     ``fragility``: a :class:`~refractor.interpret.sensitivity.SensitivityResult` of the same
     cohort; its fragile calls are listed (with the curator numbers that flip them).
+    ``plots``: :func:`~refractor.report._plots.report_plots` of ``result``, if already rendered.
     """
     from refractor import __version__
 
@@ -184,14 +186,15 @@ def render_html(result: CohortResult, kb=None, title: str | None = None, *,
     data = json.dumps(cohort_data(result, digests, json_names), ensure_ascii=False,
                       separators=(",", ":")).replace("</", "<\\/")
     grouped, other = group_warnings(result.warnings)
+    landscape, levels_plot = report_plots(result) if plots is None else plots
     return template.render(
         title=title, n_samples=n, build=result.build,
         kb_version=result.kb_version, kb_hash=result.kb_hash,
         scoring_version=result.scoring_version, refractor_version=__version__,
         disclaimer=DISCLAIMER, cohort_warnings=other, grouped_warnings=grouped,
-        landscape=mechanism_landscape(result),
+        landscape=landscape,
         landscape_truncated=400 if n > 400 else 0,
-        levels_plot=level_distribution(result), agents=result.scored_agents,
+        levels_plot=levels_plot, agents=result.scored_agents,
         disease_rows=disease_summary(result),
         unscored=result.unscored_agents, level_defs=level_definitions(kb),
         samples=samples, samples_truncated=n > MAX_DRILLDOWN,

@@ -118,4 +118,19 @@ def level_distribution(result: CohortResult) -> str | None:
     return _png(fig)
 
 
-__all__ = ["mechanism_landscape", "sample_labels", "level_distribution", "STATUS_COLOURS", "LEVEL_COLOURS"]
+def report_plots(result: CohortResult) -> tuple[str | None, str | None]:
+    """The report's two plots, (mechanism landscape, level distribution): they depend only on
+    the cohort-level calls, so a run renders them in a worker while the per-sample pass runs."""
+    return mechanism_landscape(result), level_distribution(result)
+
+
+def report_plots_task() -> tuple[str | None, str | None]:
+    """:func:`report_plots` of the run's result, as a worker step
+    (:meth:`refractor.report._parallel.Workers.submit`: the result is inherited, not sent)."""
+    from refractor.report._parallel import cohort_result
+
+    return report_plots(cohort_result())
+
+
+__all__ = ["mechanism_landscape", "sample_labels", "level_distribution", "report_plots",
+           "report_plots_task", "STATUS_COLOURS", "LEVEL_COLOURS"]

@@ -196,6 +196,7 @@ def write_outputs(
     """
     from refractor.report._maf import MAF_COLUMN_SETS, maf_task
     from refractor.report._parallel import Workers, remove_parts, want_agents
+    from refractor.report._plots import report_plots_task
     from refractor.report._tables import tables_task
 
     want = parse_outputs(outputs)
@@ -212,6 +213,9 @@ def write_outputs(
             json_dir.mkdir()
             final["samples"] = outdir / "samples"
         names = sample_filenames(result.samples) if json_dir else None
+        # the plots need only the cohort-level calls: a worker renders them first, while the
+        # others start on the samples (the parent waits for the pass, idle)
+        plots = pool.submit(report_plots_task) if "html" in want else None
         got = pool.run_pass(stage, json_dir=json_dir, filenames=names, want=want,
                             fragility=fragility, progress=progress)
         clock("samples")
@@ -244,7 +248,7 @@ def write_outputs(
         if "html" in want:
             (stage / "report.html").write_text(
                 render_html(result, kb, title, digests=got.digests, json_names=names,
-                            fragility=fragility),
+                            fragility=fragility, plots=plots.get()),
                 encoding="utf-8")
             final["report"] = outdir / "report.html"
         clock("html")
