@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from refractor.io._consequence import short_protein_change
+from refractor.io._consequence import already_short, short_protein_change
 from refractor.io.cohort import CONSEQUENCES
 
 OPS = {
@@ -51,6 +51,19 @@ def normalise_protein_change(text: str | None) -> str:
     if t in ("NA", "nan"):
         return ""
     return short_protein_change(t.rsplit(":", 1)[-1]).replace("(", "").replace(")", "")
+
+
+def normalised_protein_changes(values) -> dict:
+    """``{value: normalise_protein_change(value)}`` for distinct ``values``; strings already in
+    the one-letter short form (:func:`~refractor.io._consequence.already_short`, what the
+    readers write) map to themselves without a Python call each."""
+    import pyarrow as pa
+
+    strs = [v for v in values if isinstance(v, str)]
+    out = {v: normalise_protein_change(v) for v in values if not isinstance(v, str)}
+    for v, same in zip(strs, already_short(pa.array(strs, pa.string()))):
+        out[v] = v if same else normalise_protein_change(v)
+    return out
 
 
 def residue(pc: str) -> tuple[str, int] | None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from refractor.errors import InputError
 from refractor.interpret._clonality import ccf_interval, clonal_columns, interval_text
-from refractor.interpret._format import normalise_protein_change, residue
+from refractor.interpret._format import normalised_protein_changes, residue
 from refractor.interpret._kbview import KBView
 from refractor.interpret._resolve import resolve_samples
 from refractor.interpret._twohit import two_hit_columns
@@ -151,7 +151,7 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     v = cohort.variants
     v = table("variants", v["gene"].isin(genes))
     pcs = pd.Series(v["protein_change"].unique())
-    norm = {p: normalise_protein_change(p) for p in pcs}
+    norm = normalised_protein_changes(pcs)
     v["protein_change"] = v["protein_change"].map(norm).fillna("")
     res = {p: residue(p) for p in set(norm.values())}
     v["ref_aa"] = v["protein_change"].map(lambda p: (res[p] or ("", 0))[0])
@@ -181,9 +181,16 @@ def prepare(cohort: Cohort, view: KBView) -> Prepared:
     lo, hi = ccf_interval(alt, depth, log2, p_used) if len(v) else (np.zeros(0), np.zeros(0))
     cc = clon.clonal_ccf if clon is not None else None
     # Python floats: formatted exactly as numpy's, compared faster
-    basis = np.array([f"{b}; {interval_text(a, b_, k, d, cc)}" for b, a, b_, k, d
-                      in zip(basis, lo.tolist(), hi.tolist(), alt.tolist(), depth.tolist())],
-                     dtype=object)
+    # (each distinct reading formatted once: read counts and intervals repeat across a cohort)
+    texts: dict = {}
+    out = []
+    for key in zip(basis, lo.tolist(), hi.tolist(), alt.tolist(), depth.tolist()):
+        t = texts.get(key)
+        if t is None:
+            b, a, b_, k, d = key
+            t = texts[key] = f"{b}; {interval_text(a, b_, k, d, cc)}"
+        out.append(t)
+    basis = np.array(out, dtype=object)
     v["ccf"], v["biallelic"], v["clonal_basis"] = ccf, biallelic, basis
     v["ccf_low"], v["ccf_high"] = lo, hi
     # two inactivating hits in one gene (two truncations, or truncation + one-copy loss)

@@ -69,8 +69,18 @@ def two_hit_columns(v: pd.DataFrame, log2: np.ndarray, purity: np.ndarray,
     sidx = v["sidx"].to_numpy()
     log2 = np.asarray(log2, float)
     purity = np.asarray(purity, float)
-    for (_, gene), idx in pd.Series(np.arange(n))[lof].groupby(
-            [sidx[lof], genes[lof]], sort=False).groups.items():
+    # only groups (sample, gene) with two truncations, or a truncation with a one-copy loss,
+    # can change: the others are left out before grouping (most groups hold one variant)
+    rows_lof = np.flatnonzero(lof)
+    if not len(rows_lof):
+        return bi, out_ccf, out_lo, out_hi, basis
+    g = pd.MultiIndex.from_arrays([sidx[rows_lof], genes[rows_lof]]).factorize()[0]
+    with np.errstate(invalid="ignore"):
+        need = (np.bincount(g)[g] >= 2) | ((log2[rows_lof] <= ONE_COPY_LOSS_LOG2) & ~bi[rows_lof])
+    cand = np.zeros(n, dtype=bool)
+    cand[rows_lof[np.isin(g, g[need])]] = True
+    for (_, gene), idx in pd.Series(np.arange(n))[cand].groupby(
+            [sidx[cand], genes[cand]], sort=False).groups.items():
         rows = np.asarray(list(idx), dtype=np.int64)
         hits = {key[i] for i in rows}
         for i in rows:

@@ -144,7 +144,7 @@ def short_protein_change(hgvsp: str) -> str:
     return "p." + s
 
 
-def _already_short(values: pa.Array) -> np.ndarray:
+def already_short(values: pa.Array) -> np.ndarray:
     """Which strings :func:`short_protein_change` returns unchanged, found without Python: a
     ``p.`` prefix, no surrounding white space, none of ``:``, ``(``, ``)``, ``%`` or white space
     inside and no three-letter amino-acid code (the one-letter ``p.G101V`` of ``HGVSp_Short``)."""
@@ -159,13 +159,13 @@ def _protein_change(u: str | None) -> str:
 
 def normalise_protein_changes(values) -> pa.Array:
     """Vectorised :func:`short_protein_change` over distinct values (missing -> ``""``); values
-    already in the short form (:func:`_already_short`) are kept without a Python call."""
+    already in the short form (:func:`already_short`) are kept without a Python call."""
     enc = pc.dictionary_encode(values)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks() if enc.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
     uniq = enc.dictionary
     mapped = uniq.to_numpy(zero_copy_only=False).astype(object)
-    for i in np.flatnonzero(~_already_short(uniq)):
+    for i in np.flatnonzero(~already_short(uniq)):
         mapped[i] = _protein_change(mapped[i])
     mapped = pa.array(mapped, type=pa.string())
     idx = enc.indices
@@ -175,4 +175,5 @@ def normalise_protein_changes(values) -> pa.Array:
     return pc.take(mapped, idx)
 
 
-__all__ = ["MAF_CLASSES", "SO_TERMS", "VEP_ORDER", "term_rank", "maf_consequence", "so_consequence", "short_protein_change", "normalise_protein_changes"]
+__all__ = ["MAF_CLASSES", "SO_TERMS", "VEP_ORDER", "term_rank", "maf_consequence", "so_consequence", "short_protein_change", "normalise_protein_changes",
+           "already_short"]
