@@ -23,6 +23,8 @@ class Assembler:
         self.kinds = biomarker_kinds(view)
         self.order = {b: i for i, b in enumerate(view.biomarker_ids)}
         self._strategies: dict = {}
+        # mechanisms some strategy addresses: the others cannot change a ranking
+        self._strategic = frozenset(m for m in view.mechanism_ids if view.strategies_for(m))
         # Calls that no observation enters are pure functions of a few codes, so they are built
         # once per distinct input and shared between samples (records are immutable):
         # mechanisms without a matched biomarker, keyed by their biomarkers' states, the
@@ -120,9 +122,11 @@ class Assembler:
                        for a in v.covered_agents) + self._unscored_calls
         found = tuple(sorted((m, c.status) for m, c in calls.items()
                              if c.status in ("detected", "possible")))
-        key = (found, disease)
+        # the ranking is a function of the found mechanisms that strategies address
+        strategic = tuple(f for f in found if f[0] in self._strategic)
+        key = (strategic, disease)
         if key not in self._strategies:
-            self._strategies[key] = rank_strategies(v, found, disease)
+            self._strategies[key] = rank_strategies(v, strategic, disease)
         good, bad = self._strategies[key]
         warns = list(warnings)
         if disease and disease not in v.kb.diseases:
