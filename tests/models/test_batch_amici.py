@@ -121,6 +121,32 @@ def test_failed_sets_are_nan_and_named_like_on_libroadrunner(cache):
     assert again["X"].iloc[-1] == pytest.approx(2 * np.e, rel=1e-6)
 
 
+def test_threads_give_the_one_thread_result_including_failures(cache):
+    """n_jobs=2 runs blocks of rows on two threads (each with its own model copy): values,
+    NaN rows and the failure warning are those of one thread, in row order."""
+    import warnings
+
+    sbml = to_sbml(GROWTH, "growth")
+    k = np.where(np.arange(40) % 7 == 3, 1e3, np.linspace(0.1, 2.0, 40))  # 6 sets blow up
+    params = pd.DataFrame({"k": k, "X": np.linspace(1.0, 3.0, 40)},
+                          index=[f"s{i}" for i in range(40)])
+    outs, msgs, seen = {}, {}, {}
+    for nj in (1, 2):
+        steps = []
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            outs[nj] = run_batch(sbml, params, t_end=1.0, points=3, n_jobs=nj, selections=["X"],
+                                 backend="amici", cache_dir=cache,
+                                 progress=lambda d, n: steps.append((d, n)))
+        msgs[nj] = [str(x.message) for x in w if issubclass(x.category, SolverWarning)]
+        seen[nj] = steps
+    pd.testing.assert_frame_equal(outs[1], outs[2])
+    assert msgs[1] == msgs[2] and len(msgs[2]) == 1 and "6 parameter set(s)" in msgs[2][0]
+    assert seen[2][-1] == (40, 40) and len(seen[2]) > 1  # progress per block, to the end
+    final = outs[2][outs[2]["time"] == 1.0].set_index("set")["X"]
+    assert np.isnan(final["s3"]) and final["s0"] == pytest.approx(np.exp(0.1), rel=1e-6)
+
+
 def test_cached_build_is_verified_before_import(cache):
     sbml = to_sbml(GROWTH, "growth")
     run_batch(sbml, pd.DataFrame({"k": [1.0]}), t_end=1.0, points=2, n_jobs=1,

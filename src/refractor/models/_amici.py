@@ -159,37 +159,91 @@ def run_rows(model: Any, runner: AmiciRunner, c: Any, cols: list[str], values: n
 
     Failed codes as in ``batch._run_chunk``: ``i`` failed (NaN), ``-i - 1`` needed the
     looser-tolerance retry.
-    """
-    from amici.sim import sundials as asd
 
+    With ``n_threads`` > 1 the rows are cut into blocks that ``n_threads`` threads take in turn,
+    each thread with its own copy of the AMICI model and solvers, running AMICI serially on its
+    block: AMICI releases the GIL while it integrates, so one thread's Python work (the rows'
+    values, AMICI's input objects, reading the results) overlaps the other threads' integration,
+    and no thread waits at a barrier for the slowest set of a block (AMICI's own OpenMP loop
+    does both: it is left at one thread). Each block is computed exactly as a one-thread run
+    computes it, and the results and failed codes are put together in block order.
+    """
     n = len(values)
-    read = runner.columns(names)
-    spec = model.spec
-    pre_default = c.defaults.get("pre_equilibration_time", 0.0)
-    dose_ids = sorted({a.dose_species for a in spec.agents})
-    flag = runner.pindex.get("pre_equilibration_flag")
     n_out = 1 if final_only else len(times)
     out = np.full((n, n_out, len(names)), np.nan)
-    failed: list[int] = []
-    solvers = {False: runner.solver(model.rtol, model.atol),
-               True: runner.solver(model.rtol, model.atol, loose=True)}
+    threads = max(1, min(int(n_threads), n))
+    size = CHUNK if threads == 1 else max(1, min(CHUNK, -(-n // (threads * 4))))
+    starts = list(range(0, n, size))
+    job = _Job(model, runner, c, cols, values, times, runner.columns(names), agent, dose,
+               perturbations, final_only, size)
+    failed_by: dict[int, list[int]] = {}
     done = 0
-    for start in range(0, n, CHUNK):
-        block = values[start:start + CHUNK]
+    if threads == 1 or len(starts) == 1:
+        for start in starts:
+            failed_by[start] = job.block(runner, start, out)
+            done += len(values[start:start + size])
+            if progress:
+                progress(done, n)
+    else:
+        import copy
+        import threading
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        local = threading.local()
+
+        def run(start: int) -> tuple[int, list[int]]:
+            own = getattr(local, "runner", None)
+            if own is None:  # this thread's own model (solvers are made from it per block)
+                own = local.runner = copy.copy(runner)
+                own.model = runner.model.clone()
+            return start, job.block(own, start, out)
+
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="refractor-amici") as ex:
+            for fut in as_completed([ex.submit(run, st) for st in starts]):
+                start, codes = fut.result()
+                failed_by[start] = codes
+                done += len(values[start:start + size])
+                if progress:
+                    progress(done, n)
+    return out, [code for start in starts for code in failed_by[start]]
+
+
+class _Job:
+    """What every block of one :func:`run_rows` call shares."""
+
+    def __init__(self, model, runner, c, cols, values, times, read, agent, dose, perturbations,
+                 final_only, size) -> None:
+        self.model, self.c, self.cols, self.values = model, c, cols, values
+        self.times, self.read, self.agent, self.dose = times, read, agent, dose
+        self.perturbations, self.final_only, self.size = perturbations, final_only, size
+        spec = model.spec
+        self.pre_default = c.defaults.get("pre_equilibration_time", 0.0)
+        self.dose_ids = sorted({a.dose_species for a in spec.agents})
+        self.flag = runner.pindex.get("pre_equilibration_flag")
+
+    def block(self, runner: AmiciRunner, start: int, out: np.ndarray) -> list[int]:
+        """Rows ``start`` .. ``start + size`` into ``out`` (with ``runner``'s own model: one
+        thread at a time per runner); their failed codes."""
+        from amici.sim import sundials as asd
+
+        block = self.values[start:start + self.size]
         prepared = []
-        with c.lock:
+        with self.c.lock:  # the libRoadRunner instance is shared
             for row in block:
                 x0, p, settings = _state_and_parameters(
-                    model, runner, c, dict(zip(cols, row)), agent, dose, perturbations)
-                pre = float(settings.get("pre_equilibration_time", pre_default))
+                    self.model, runner, self.c, dict(zip(self.cols, row)), self.agent, self.dose,
+                    self.perturbations)
+                pre = float(settings.get("pre_equilibration_time", self.pre_default))
                 prepared.append((x0, p, pre))
-        finals = np.full((len(block), n_out, len(names)), np.nan)
+        finals = np.full((len(block),) + out.shape[1:], np.nan)
         todo = list(range(len(block)))
+        failed: list[int] = []
         for loose in (False, True):
             if not todo:
                 break
-            ok = _simulate(asd, runner, solvers[loose], [prepared[i] for i in todo], times,
-                           read, dose_ids, flag, n_threads, final_only)
+            solver = runner.solver(self.model.rtol, self.model.atol, loose=loose)
+            ok = _simulate(asd, runner, solver, [prepared[i] for i in todo], self.times,
+                           self.read, self.dose_ids, self.flag, 1, self.final_only)
             still = []
             for i, data in zip(todo, ok):
                 if data is None:
@@ -201,10 +255,7 @@ def run_rows(model: Any, runner: AmiciRunner, c: Any, cols: list[str], values: n
             todo = still
         failed += [start + i for i in todo]
         out[start:start + len(block)] = finals
-        done += len(block)
-        if progress:
-            progress(done, n)
-    return out, failed
+        return failed
 
 
 def _run(asd: Any, runner: AmiciRunner, solver: Any, edatas: list, n_threads: int) -> Any:
