@@ -11,7 +11,8 @@ from refractor.interpret._kbview import KBView
 from refractor.interpret._mechanisms import MATCHED, biomarker_kinds, mechanism_call
 from refractor.interpret._results import Observation, ResultWarning, SampleResult
 from refractor.interpret._score_matrix import FIRING, referenced
-from refractor.interpret._scoring import no_knowledge_call, score_agent
+from refractor.interpret._agent_call import no_knowledge_call
+from refractor.interpret._scoring import score_agent
 from refractor.interpret._strategies import rank_strategies
 
 
