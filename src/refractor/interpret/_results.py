@@ -6,7 +6,7 @@ the vectorised cohort engine can be compared with the plain per-sample reference
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal
 
 from refractor import errors
@@ -351,48 +351,12 @@ class SampleResult:
         if version not in READABLE_VERSIONS:
             raise InputError(f"{SCHEMA_NAME} schema_version {version!r} is not readable by this "
                              f"version (reads {', '.join(READABLE_VERSIONS)})")
+        from refractor.interpret._results_read import sample_from
+
         try:
-            return _sample_from(data)
+            return sample_from(data)
         except (KeyError, TypeError, ValueError) as e:
             raise InputError(f"malformed {SCHEMA_NAME} document: {e!r}") from None
-
-
-def _make(cls, d: dict, **nested):
-    """A record from its dict form: unknown keys ignored, lists -> tuples, nested records."""
-    kw = {}
-    for f in fields(cls):
-        if f.name not in d:
-            continue
-        v = d[f.name]
-        if f.name in nested:
-            v = tuple(nested[f.name](x) for x in v)
-        elif isinstance(v, list):
-            v = tuple(v)
-        kw[f.name] = v
-    return cls(**kw)
-
-
-def _obs(d: dict) -> Observation:
-    return _make(Observation, d)
-
-
-def _agent(d: dict) -> AgentCall:
-    d = dict(d)
-    if "status" not in d:  # schema 1.0: level was a level even when not assessable
-        d["status"] = "assessed" if d.get("assessable", True) else NOT_ASSESSABLE
-        if d["status"] != "assessed":
-            d["level"] = d["status"]
-    return _make(AgentCall, d, trace=lambda t: _make(TraceTerm, t, observations=_obs))
-
-
-def _sample_from(data: dict) -> SampleResult:
-    strat = lambda x: _make(StrategySuggestion, x)  # noqa: E731
-    return _make(
-        SampleResult, data,
-        mechanisms=lambda m: _make(MechanismCall, m, observations=_obs),
-        agents=_agent, strategies=strat, flagged_harmful=strat,
-        warnings=lambda w: _make(ResultWarning, w),
-        fragility=lambda f: _make(FragileCall, f))
 
 
 __all__ = [
