@@ -128,3 +128,20 @@ def test_build_stated_in_json_and_html(tmp_path):
     assert main(["profile", "--sample", "PT1", "--disease", "MM", "--refractory", "lenalidomide",
                  "-o", str(plain), "-q"]) == 0
     assert json.loads((plain / "samples" / "PT1.json").read_text())["build"] == "GRCh38"
+
+
+@pytest.mark.filterwarnings("always::refractor.errors.DataWarning")
+def test_reader_warning_of_one_samples_file_is_that_samples(tmp_path):
+    """PT5's featureCounts file is converted to TPM, PT7's salmon file is TPM already: the caveat
+    is in PT5's JSON only, and once in warnings.tsv with n_samples 1."""
+    sheet = tmp_path / "s.csv"
+    sheet.write_text(f"sample,disease,expression\nPT5,MM,{REAL / 'featureCounts.txt'}\n"
+                     f"PT7,MM,{REAL / 'PT3b.quant.genes.sf'}\n")
+    out = tmp_path / "o"
+    assert main(["profile", str(sheet), "-o", str(out), "-q"]) == 0
+    own = {s: [w["message"] for w in json.loads((out / "samples" / f"{s}.json").read_text())["warnings"]]
+           for s in ("PT5", "PT7")}
+    assert any(TPM_NOTE in m for m in own["PT5"]) and not any(TPM_NOTE in m for m in own["PT7"])
+    table = pd.read_csv(out / "warnings.tsv", sep="\t")
+    rows = table[table["message"].str.contains(TPM_NOTE, regex=False)]
+    assert len(rows) == 1 and rows["n_samples"].iloc[0] == 1

@@ -23,12 +23,28 @@ KINDS = ("variant", "copy_number", "expression", "splicing", "methylation", "pro
          "history", "subtype", "disease")
 
 
-def input_warnings(cohort: Cohort) -> tuple[list[ResultWarning], list[ResultWarning]]:
+def input_warnings(cohort: Cohort) -> tuple[list[ResultWarning], dict[str, list[ResultWarning]]]:
     """The readers' caveats (``Cohort.read_warnings``) as recorded warnings: (cohort level,
-    per sample). Every one is a cohort warning; a one-sample cohort also carries them on its
-    sample (the cohort does not record which samples a multi-sample file's caveat concerns)."""
-    ws = [ResultWarning("DataWarning", m, code="input-read") for m in cohort.read_warnings]
-    return ws, (ws if len(cohort) == 1 else [])
+    sample -> its own). Every caveat is listed once at cohort level. One raised while reading a
+    file only some samples use (``Cohort.read_warning_samples``) is also carried by each of those
+    samples, and its cohort entry says how many samples it concerns (``n_samples``); a
+    one-sample cohort's sample carries every caveat (the same records as the cohort's)."""
+    ids = [str(s) for s in cohort.sample_ids]
+    everyone = set(ids)
+    scopes = {m: ss for m, ss in cohort.read_warning_samples.items() if not everyone <= set(ss)}
+    cohort_level, per_sample = [], {}
+    for m in cohort.read_warnings:
+        ss = scopes.get(m)
+        if ss is None:
+            cohort_level.append(ResultWarning("DataWarning", m, code="input-read"))
+            continue
+        cohort_level.append(ResultWarning("DataWarning", m, code="input-read", n_samples=len(ss)))
+        own = ResultWarning("DataWarning", m, code="input-read")
+        for sid in ss:
+            per_sample.setdefault(sid, []).append(own)
+    if len(ids) == 1:
+        per_sample = {ids[0]: list(cohort_level)}
+    return cohort_level, per_sample
 
 
 def _applicability(view: KBView, prep: Prepared) -> np.ndarray:
@@ -150,7 +166,7 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
         for bid, o in observations(i):
             by_bm.setdefault(bid, []).append(o)
         disease, assessed, sets = _sample_context(prep, i)
-        warns = read_sample + [w for m, w in warn_masks if m[i]]
+        warns = read_sample.get(str(prep.samples[i]), []) + [w for m, w in warn_masks if m[i]]
         return replace(assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None,
                                           st, by_bm, assessed, sets, warns), build=cohort.build)
 
@@ -190,13 +206,14 @@ def interpret_per_sample(cohort: Cohort, kb) -> CohortResult:
             st[b.id] = {True: MATCHED, False: UNMATCHED, None: UNKNOWN}[v]
             if v is True and obs:
                 by_bm[b.id] = obs
-        warns: list[ResultWarning] = list(read_sample)
+        own = read_sample.get(str(prep.samples[i]), [])
+        warns: list[ResultWarning] = list(own)
         for f in expr_features:
             w = ev.expression_warning(f, i)
             if w is not None:
                 warns.append(w)
         warns.extend(ev.splicing_warnings(i))
-        cohort_warn.extend(warns[len(read_sample):])
+        cohort_warn.extend(warns[len(own):])
         results.append(replace(assembler.assemble(str(prep.samples[i]), disease, prep.subtype[i] or None,
                                                   st, by_bm, assessed, sets, warns), build=cohort.build))
     return CohortResult.from_samples(

@@ -2,6 +2,7 @@
 resolve the genome build, record which data kinds were assessed for which sample."""
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from collections.abc import Iterable
@@ -142,23 +143,60 @@ def assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clin
     """Read every distinct file once and build the cohort for ``rows`` (see ``_samplesheet.Row``).
 
     The readers' :class:`~refractor.errors.DataWarning` s (data used with a caveat) are raised as
-    usual and also kept, as text, in ``Cohort.read_warnings`` so that a report can carry them.
+    usual and also kept, as text, in ``Cohort.read_warnings`` so that a report can carry them; a
+    warning raised while reading a file that only some samples use is also listed, with those
+    samples, in ``Cohort.read_warning_samples``.
     """
+    spans: list[tuple[int, int, tuple[str, ...]]] = []  # (first, end) index in caught, samples
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)  # others keep the caller's filters
         cohort = _assemble(rows, build=build, genes=genes, clinical_columns=clinical_columns, limits=limits,
-                           restrict=restrict)
+                           restrict=restrict, log=(caught, spans))
     notes = []
     for w in caught:
         if issubclass(w.category, DataWarning):
             notes.append(str(w.message))
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return replace(cohort, read_warnings=tuple(dict.fromkeys(notes))) if notes else cohort
+    if not notes:
+        return cohort
+    return replace(cohort, read_warnings=tuple(dict.fromkeys(notes)),
+                   read_warning_samples=_scopes(caught, spans, [r.sample for r in rows]))
+
+
+def _scopes(caught: list, spans: list, everyone: list[str]) -> dict[str, tuple[str, ...]]:
+    """message -> the samples whose files raised it, for messages that concern only some of
+    the cohort's samples (raised only while reading files that the other samples do not use)."""
+    by_message: dict[str, set[str] | None] = {}
+    covered = set()
+    for first, end, samples in spans:
+        for k in range(first, end):
+            covered.add(k)
+            w = caught[k]
+            if issubclass(w.category, DataWarning):
+                m = str(w.message)
+                if m not in by_message or by_message[m] is not None:
+                    by_message.setdefault(m, set()).update(samples)
+    for k, w in enumerate(caught):  # raised outside a file's reading: the whole cohort
+        if k not in covered and issubclass(w.category, DataWarning):
+            by_message[str(w.message)] = None
+    all_samples = set(everyone)
+    return {m: tuple(s for s in dict.fromkeys(everyone) if s in got)
+            for m, got in by_message.items() if got is not None and not all_samples <= got}
 
 
 def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, clinical_columns: dict[str, str] | None,
-              limits: IOLimits | None = None, restrict: Iterable[str] = ("copy_number",)) -> Cohort:
+              limits: IOLimits | None = None, restrict: Iterable[str] = ("copy_number",),
+              log: tuple[list, list] | None = None) -> Cohort:
     explicit = resolve_build(build, default=None)
+    caught, spans = log if log is not None else ([], [])
+
+    @contextlib.contextmanager
+    def reading(rs: list):
+        """Warnings raised in the block concern the samples of ``rs`` (the file's rows)."""
+        first = len(caught)
+        yield
+        spans.append((first, len(caught), tuple(r.sample for r in rs)))
+
     restrict = {restrict} if isinstance(restrict, str) else set(restrict)
     unknown = sorted(restrict - set(GENE_TABLES))
     if unknown:
@@ -187,13 +225,16 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
 
     for (col, p), rs in groups.items():
         if col == "maf":
-            df = read_maf(p, build=explicit, limits=limits, genes=var_genes)
+            with reading(rs):
+                df = read_maf(p, build=explicit, limits=limits, genes=var_genes)
         elif col == "vcf":
-            df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit, limits=limits)
+            with reading(rs):
+                df = read_vcf(p, sample=rs[0].sample if len(rs) == 1 else None, build=explicit, limits=limits)
             if var_genes is not None:
                 df = df[df["gene"].isin(set(var_genes))]
         elif col == "seg":
-            sb = declared_segment_build(p, limits=limits)  # GATK @SQ lengths; read after the build is known
+            with reading(rs):
+                sb = declared_segment_build(p, limits=limits)  # GATK @SQ lengths; read after the build is known
             if sb and explicit is None:
                 declared.append((sb, f"SEG {p.name} @SQ lengths", p))
             continue
@@ -206,20 +247,30 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
     clinical_parts = []
     for (col, p), rs in groups.items():
         if col == "seg":
-            seg = read_segments(p, build=final, genes=cn_genes, samples=[r.sample for r in rs], limits=limits)
-            if len(rs) == 1 and rs[0].sample not in set(seg.attrs["samples"]) and len(seg.attrs["samples"]) == 1:
-                seg = read_segments(p, build=final, genes=cn_genes, limits=limits)  # single-sample file, other id
+            with reading(rs):
+                seg = read_segments(p, build=final, genes=cn_genes, samples=[r.sample for r in rs], limits=limits)
+                if len(rs) == 1 and rs[0].sample not in set(seg.attrs["samples"]) and len(seg.attrs["samples"]) == 1:
+                    seg = read_segments(p, build=final, genes=cn_genes, limits=limits)  # single-sample file, other id
             add(col, p, seg, rs)
         elif col == "junctions":
-            add(col, p, read_junctions(p, sample=rs[0].sample, build=final), rs)
+            with reading(rs):
+                df = read_junctions(p, sample=rs[0].sample, build=final)
+            add(col, p, df, rs)
         elif col == "psi":
-            add(col, p, read_psi(p, build=final), rs)
+            with reading(rs):
+                df = read_psi(p, build=final)
+            add(col, p, df, rs)
         elif col == "expression":
-            add(col, p, read_expression(p, limits=limits, genes=expr_genes), rs)
+            with reading(rs):
+                df = read_expression(p, limits=limits, genes=expr_genes)
+            add(col, p, df, rs)
         elif col == "methylation":
-            add(col, p, read_methylation(p), rs)
+            with reading(rs):
+                df = read_methylation(p)
+            add(col, p, df, rs)
         elif col == "clinical":
-            df = read_clinical(p, columns=clinical_columns)
+            with reading(rs):
+                df = read_clinical(p, columns=clinical_columns)
             sub, _ = _select(df, col, p, rs, absent_ok=True) if len(df) else (df, None)
             clinical_parts.append((p, sub))
     inputs: dict[str, tuple[Path, ...]] = {}

@@ -107,6 +107,11 @@ class Cohort:
     #: the readers' DataWarning messages (data used with a caveat: counts converted to TPM, absolute
     #: copy number read against a diploid genome, every VCF record filtered ...), for reports
     read_warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    #: the samples a reader's warning concerns, for a warning raised while reading a file that
+    #: only some of the cohort's samples use (a per-sample VCF, expression or junction file):
+    #: message -> sample ids. A message absent from it concerns the whole cohort.
+    read_warning_samples: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False,
+                                                             repr=False)
 
     @property
     def sample_ids(self) -> list[str]:
@@ -125,6 +130,10 @@ class Cohort:
             name: getattr(self, name)[getattr(self, name)["sample"].isin(keep)].reset_index(drop=True)
             for name in COLUMNS
         }
+        # reader warnings about files none of the kept samples use are left out
+        scoped = {m: tuple(x for x in ss if x in keep) for m, ss in self.read_warning_samples.items()}
+        kw["read_warnings"] = tuple(m for m in self.read_warnings if scoped.get(m, True))
+        kw["read_warning_samples"] = {m: ss for m, ss in scoped.items() if ss}
         return replace(self, **kw)
 
     def is_assessed(self, sample: str, kind: str) -> bool:
