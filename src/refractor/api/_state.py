@@ -252,8 +252,9 @@ class StateStore:
     def get(self, kind: str, id: str) -> dict[str, Any] | None:
         """The stored document, or ``None`` (unknown, malformed or unsafe id, or evicted)."""
         self.open()
-        if kind == "jobs" and id in self.live:
-            return self.live[id]
+        live = self.live.get(id) if kind == "jobs" else None
+        if live is not None:  # one lookup: the job thread may drop it from ``live`` meanwhile
+            return live
         doc = self._read(kind, id)
         if kind == "jobs" and doc is not None:  # its server may have stopped since we started
             doc = self._orphan_check(id, doc)

@@ -46,12 +46,13 @@ class _Control:
         self.stop_status: str | None = None  # "cancelled" or "failed", once a stop was asked
         self.stop_message: str | None = None
         self.thread: threading.Thread | None = None
+        self.ended = False  # the work is over; its final state is being written
 
     def stop(self, status: str, message: str) -> bool:
         """Stop the job (``status``: what it ends as); False if it had already ended or was
         already being stopped. Returns once its worker processes have ended."""
         with self.lock:
-            if self.job["status"] not in UNFINISHED or self.stop_status is not None:
+            if self.ended or self.job["status"] not in UNFINISHED or self.stop_status is not None:
                 return False
             self.stop_status, self.stop_message = status, message
         self.executor.stop(message)
@@ -89,7 +90,7 @@ def start_job(request: Request, kind: str, title: str,
     store.open()
     controls = _controls(app)
     with _LOCK:
-        running = sum(1 for j in store.live.values() if j["status"] in UNFINISHED)
+        running = sum(1 for j in list(store.live.values()) if j["status"] in UNFINISHED)
         if running >= lim.cohort_jobs:
             raise ServiceBusy(f"{running} cohort job(s) already running (REFRACTOR_COHORT_JOBS="
                               f"{lim.cohort_jobs}); retry in {lim.retry_after} s",
@@ -117,17 +118,23 @@ def start_job(request: Request, kind: str, title: str,
                            "processes were terminated. Run fewer virtual patients, or ask the "
                            "operator for a longer limit")
 
-    def finish() -> None:
+    def finish(final: dict[str, Any]) -> None:
+        """Write the job's final state, then publish it: until it is written, readers (the page,
+        its JSON twin, the slot count) still see the job running, never a status it may not keep
+        (a result too large for the state folder turns "done" into "failed")."""
+        doc = {**job, **final}
         for _ in range(2):
             try:
-                store.put("jobs", job, id=jid)
+                store.put("jobs", doc, id=jid)
             except RefractorError as exc:  # e.g. a result over the state folder's size limit
-                job.update(status="failed", result=None, error=error_body(status_for(exc), exc))
+                doc.update(status="failed", result=None, error=error_body(status_for(exc), exc))
                 continue
             except OSError:  # the folder cannot be written: the job stays in this server's memory
-                return
+                break
+            job.update(doc)  # one C-level update: a reader sees the old state or the new one
             store.live.pop(jid, None)
             return
+        job.update(doc)
 
     def run() -> None:
         timer = threading.Timer(lim.cohort_job_seconds, over_time)
@@ -149,17 +156,18 @@ def start_job(request: Request, kind: str, title: str,
             timer.cancel()
             ctl.executor.close()  # the pool's processes have ended when this returns
             with ctl.lock:  # a stop asked before this point wins, whatever the work returned
+                ctl.ended = True
                 if ctl.stop_status == "cancelled":
-                    job.update(status="cancelled", stopped=ctl.stop_message, result=None)
+                    final = {"status": "cancelled", "stopped": ctl.stop_message, "result": None}
                 elif ctl.stop_status == "failed":
-                    job.update(status="failed", stopped=ctl.stop_message, result=None,
-                               error=error_body(504, ServiceTimeout(ctl.stop_message)))
+                    final = {"status": "failed", "stopped": ctl.stop_message, "result": None,
+                             "error": error_body(504, ServiceTimeout(ctl.stop_message))}
                 elif error is not None:
-                    job.update(status="failed", error=error)
+                    final = {"status": "failed", "error": error}
                 else:
-                    job.update(status="done", result=result)
-                job["seconds"] = round(time.time() - job["started"], 1)
-            finish()
+                    final = {"status": "done", "result": result}
+            final["seconds"] = round(time.time() - job["started"], 1)
+            finish(final)
             controls.pop(jid, None)
 
     ctl.thread = threading.Thread(target=run, name=f"refractor-job-{jid}", daemon=True)
@@ -193,8 +201,11 @@ def cancel_job(request: Request, jid: str) -> dict[str, Any]:
                                  "processes were terminated"):
         if ctl.stop_status == "failed":
             raise Conflict(f"cohort job {jid} is already being stopped: {ctl.stop_message}")
-        if ctl.stop_status is None:
-            raise Conflict(f"cohort job {jid} has already ended ({job['status']}); only a queued "
+        if ctl.stop_status is None:  # it ended just now: say how
+            if ctl.thread is not None:
+                ctl.thread.join(CANCEL_WAIT)
+            now = store.get("jobs", jid) or job
+            raise Conflict(f"cohort job {jid} has already ended ({now['status']}); only a queued "
                            "or running job can be cancelled")
     if ctl.thread is not None:
         ctl.thread.join(CANCEL_WAIT)
