@@ -160,8 +160,10 @@ class ServiceLimits:
     retry_after: int = 5
     reports_kept: int = 50
     cohort_jobs: int = 1
-    #: chosen, not measured against a need: a scenario of 5,000 patients per arm (the default
-    #: max_cohort_patients) takes about 1-3 s on 2 processes, so 10 minutes only stops runaway jobs
+    #: chosen (ASSUMED generous), not derived from a need. Measured here on 2 processes: a scenario
+    #: of 5,000 patients per arm (the default max_cohort_patients) ~1-3 s; a forecast of 10
+    #: regimens x 5,000 twins ~10 s, times (1 + observed mechanisms, at most 6) with its
+    #: counterfactuals. 10 minutes stops runaway jobs only (e.g. a raised max_cohort_patients)
     cohort_job_seconds: int = 600
     max_cohort_patients: int = 5_000
     jobs_kept: int = 50
