@@ -32,12 +32,16 @@ def _ignores_sigterm(folder: Path, x: int) -> int:  # a task stuck where SIGTERM
 def _run_and_stop(fn, workers: int, folder: Path) -> tuple[dict, set[int], float]:
     ex = LocalExecutor(workers, isolate=True)
     out: dict = {}
+    pids: list[psutil.Process] = []
 
-    def consume() -> None:
+    def consume() -> None:  # as run_scenario does: map, and close the executor on the way out
         try:
             out["results"] = list(ex.map(partial(fn, folder), range(4)))
         except BaseException as exc:  # noqa: BLE001 - the test inspects it
             out["error"] = exc
+        finally:
+            ex.close()  # returns only once the processes have ended, even while stop() ends them
+            out["alive_after_close"] = _alive(pids)
 
     t = threading.Thread(target=consume)
     t.start()
@@ -46,6 +50,7 @@ def _run_and_stop(fn, workers: int, folder: Path) -> tuple[dict, set[int], float
         time.sleep(0.05)
     workers_now = {int(f.stem) for f in folder.glob("*.started")}
     assert len(workers_now) == workers  # every worker process is inside a task
+    pids.extend(psutil.Process(pid) for pid in workers_now)
     t0 = time.monotonic()
     ex.stop("stopped by the test")
     took = time.monotonic() - t0
@@ -54,12 +59,12 @@ def _run_and_stop(fn, workers: int, folder: Path) -> tuple[dict, set[int], float
     return out, workers_now, took
 
 
-def _alive(pids: set[int]) -> set[int]:
+def _alive(procs) -> set[int]:
     out = set()
-    for pid in pids:
+    for p in procs:
         try:
-            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
-                out.add(pid)
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.add(p.pid)
         except psutil.NoSuchProcess:
             pass
     return out
@@ -71,14 +76,14 @@ def test_stop_terminates_running_tasks(workers, tmp_path):
     assert len(pids) == workers  # isolate=True: even one worker is a process of its own
     assert isinstance(out.get("error"), ExecutorStopped) and str(out["error"]) == "stopped by the test"
     assert took < 1.5, took  # terminated: the minute-long tasks were not waited for
-    assert _alive(pids) == set()
+    assert out["alive_after_close"] == set()
 
 
 def test_a_worker_ignoring_sigterm_is_killed_after_the_grace_period(tmp_path):
     out, pids, took = _run_and_stop(_ignores_sigterm, 2, tmp_path)
     assert isinstance(out.get("error"), ExecutorStopped)
     assert STOP_GRACE - 0.1 <= took < STOP_GRACE + 2, took
-    assert _alive(pids) == set()
+    assert out["alive_after_close"] == set()
 
 
 def test_a_stopped_executor_refuses_new_work():

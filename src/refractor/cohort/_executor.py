@@ -71,6 +71,8 @@ class LocalExecutor(Executor):
         self._pool = None
         self._lock = threading.Lock()
         self._stopped: str | None = None
+        self._quiet = threading.Event()  # clear while stop() is ending a pool's processes
+        self._quiet.set()
 
     @property
     def stopped(self) -> str | None:
@@ -111,31 +113,41 @@ class LocalExecutor(Executor):
     def stop(self, reason: str) -> None:
         """Stop at once, from any thread: terminate the worker processes (SIGTERM, then SIGKILL
         after :data:`STOP_GRACE` seconds), wait for them to end, and make the ``map`` in progress
-        (and every later one) raise :class:`ExecutorStopped` with ``reason``."""
+        (and every later one) raise :class:`ExecutorStopped` with ``reason``. Returns (as does
+        :meth:`close`, from any thread) only once the processes have ended."""
         with self._lock:
             if self._stopped is None:
                 self._stopped = reason
             pool, self._pool = self._pool, None
+            if pool is not None:
+                self._quiet.clear()
         if pool is None:
+            self._quiet.wait()  # another stop() may be ending the processes: wait for it
             return
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        for p in procs:
-            p.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        end = time.monotonic() + STOP_GRACE
-        for p in procs:
-            p.join(max(0.0, end - time.monotonic()))
-        for p in procs:
-            if p.exitcode is None:
-                p.kill()
-                p.join()
-        pool.shutdown(wait=True)  # the pool's manager thread ends too
+        try:
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            for p in procs:
+                p.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            end = time.monotonic() + STOP_GRACE
+            for p in procs:
+                p.join(max(0.0, end - time.monotonic()))
+            for p in procs:
+                if p.exitcode is None:
+                    p.kill()
+                    p.join()
+            pool.shutdown(wait=True)  # the pool's manager thread ends too
+        finally:
+            self._quiet.set()
 
     def close(self) -> None:
+        """Shut the pool down (tasks not started are cancelled) and wait for its processes,
+        or for a :meth:`stop` in progress in another thread to have ended them."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._quiet.wait()
 
 
 class DaskExecutor(Executor):

@@ -59,10 +59,13 @@ class _Control:
         return True
 
     def check(self) -> None:
-        if self.stop_message is not None:
+        """Raise once the executor is being stopped (not before: the job thread then closes an
+        executor whose processes are already being terminated, and waits for that to end)."""
+        reason = self.executor.stopped
+        if reason is not None:
             from refractor.cohort import ExecutorStopped
 
-            raise ExecutorStopped(self.stop_message)
+            raise ExecutorStopped(reason)
 
 
 def _controls(app: Any) -> dict[str, _Control]:
@@ -154,7 +157,7 @@ def start_job(request: Request, kind: str, title: str,
             error = error_body(500, exc)
         finally:
             timer.cancel()
-            ctl.executor.close()  # the pool's processes have ended when this returns
+            ctl.executor.close()  # the pool's processes have ended when this returns (or a stop's)
             with ctl.lock:  # a stop asked before this point wins, whatever the work returned
                 ctl.ended = True
                 if ctl.stop_status == "cancelled":
