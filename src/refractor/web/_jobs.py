@@ -102,13 +102,14 @@ def start_job(request: Request, kind: str, title: str,
         job = {"id": jid, "kind": kind, "title": title, "status": "queued", "done": 0, "total": None,
                "started": time.time(), "seconds": None, "result": None, "error": None,
                "stopped": None, "time_limit": lim.cohort_job_seconds, "server": store.instance}
+        ctl = controls[jid] = _Control(job, LocalExecutor(lim.workers, isolate=True))
         store.live[jid] = job
     try:
         store.put("jobs", job, id=jid)
     except BaseException:
         store.live.pop(jid, None)
+        controls.pop(jid, None)
         raise
-    ctl = controls[jid] = _Control(job, LocalExecutor(lim.workers, isolate=True))
 
     def progress(done: int, total: int) -> None:
         job["done"], job["total"] = int(done), int(total)
