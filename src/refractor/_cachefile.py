@@ -97,13 +97,15 @@ def unseal(blob: bytes, source_digest: bytes) -> bytes:
     return payload
 
 
-def write_cache_file(path: Path, blob: bytes) -> None:
-    """Write ``blob`` to ``path`` atomically with :data:`CACHE_FILE_MODE` (replacing any file)."""
+def write_cache_file(path: Path, blob: bytes, *, mode: int = CACHE_FILE_MODE) -> None:
+    """Write ``blob`` to ``path`` atomically (a temporary file in the same folder, created
+    private by ``mkstemp``, then renamed over ``path``) with file mode ``mode``: default
+    :data:`CACHE_FILE_MODE`; the service's state files use 0600."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
-        os.chmod(tmp, CACHE_FILE_MODE)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -87,6 +87,7 @@ SERVICE_ENV: dict[str, str] = {
     "REFRACTOR_RETRY_AFTER": "retry_after",
     "REFRACTOR_REPORTS_KEPT": "reports_kept",
     "REFRACTOR_COHORT_JOBS": "cohort_jobs",
+    "REFRACTOR_COHORT_JOB_SECONDS": "cohort_job_seconds",
     "REFRACTOR_MAX_COHORT_PATIENTS": "max_cohort_patients",
     "REFRACTOR_JOBS_KEPT": "jobs_kept",
     "REFRACTOR_STATE_MAX_BYTES": "state_max_bytes",
@@ -136,6 +137,9 @@ class ServiceLimits:
         Reports and finished jobs older than this many days are dropped.
     cohort_jobs : int
         Virtual-cohort runs and forecasts the web application runs at once (503 past it).
+    cohort_job_seconds : int
+        Seconds one web cohort job may run: past it the job is stopped (its worker processes
+        are terminated), marked failed with the reason, and its slot is freed.
     max_cohort_patients : int
         Most virtual patients per arm (or twins per regimen) of one web cohort job.
     pool : {"process", "thread"}
@@ -156,6 +160,11 @@ class ServiceLimits:
     retry_after: int = 5
     reports_kept: int = 50
     cohort_jobs: int = 1
+    #: chosen (ASSUMED generous), not derived from a need. Measured here on 2 processes: a scenario
+    #: of 5,000 patients per arm (the default max_cohort_patients) ~1-3 s; a forecast of 10
+    #: regimens x 5,000 twins ~10 s, times (1 + observed mechanisms, at most 6) with its
+    #: counterfactuals. 10 minutes stops runaway jobs only (e.g. a raised max_cohort_patients)
+    cohort_job_seconds: int = 600
     max_cohort_patients: int = 5_000
     jobs_kept: int = 50
     state_max_bytes: int = 1024 * 1024 * 1024
@@ -167,7 +176,7 @@ class ServiceLimits:
         for name in SERVICE_ENV.values():
             value = getattr(self, name)
             low = 1 if name in ("workers", "page_size", "request_timeout", "reports_kept", "max_samples",
-                                "max_cohort_patients", "jobs_kept", "state_max_bytes",
+                                "max_cohort_patients", "jobs_kept", "cohort_job_seconds", "state_max_bytes",
                                 "state_max_age_days") else 0
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise InputError(f"{name} must be a whole number >= {low}, got {value!r}", column=name)

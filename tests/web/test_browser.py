@@ -54,7 +54,8 @@ def server(tmp_path_factory):
     from _serve import serving
 
     with serving(tmp_path_factory.mktemp("browser-log"),
-                 REFRACTOR_CACHE_DIR=str(tmp_path_factory.mktemp("browser-cache"))) as (base, _):
+                 REFRACTOR_CACHE_DIR=str(tmp_path_factory.mktemp("browser-cache")),
+                 REFRACTOR_MAX_COHORT_PATIENTS="100000") as (base, _):  # a job long enough to cancel
         httpx.get(base + "/", timeout=60)  # load the KB before the browser's first page
         yield base
 
@@ -220,5 +221,33 @@ def test_cohort_job_page_in_the_browser(server, browser):
     WebDriverWait(browser, 300).until(lambda d: d.find_elements("css selector", "svg[id^='km-']"))
     assert not _console_errors(browser)
     _shot(browser, "cohort-job")
+    serious = [v for v in _axe(browser) if v["impact"] in ("serious", "critical")]
+    assert not serious, json.dumps(serious, indent=1)
+
+
+def test_cancel_a_cohort_job_in_the_browser(server, browser):
+    """The job page's Cancel button stops a long run (100,000 virtual patients per arm): the page
+    comes back saying it was cancelled, with no console error and no serious axe violation."""
+    if importlib.util.find_spec("refractor.cohort") is None:
+        pytest.skip("refractor.cohort (virtual cohorts) is not part of this install")
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser.get_log("browser")
+    browser.get(server + "/cohort")
+    Select(browser.find_element("id", "co-scenario")).select_by_value("optimismm-len-pretreated")
+    box = browser.find_element("id", "co-n")
+    box.clear()
+    box.send_keys("100000")
+    browser.find_element("css selector", "form[action='/cohort/run'] button[type=submit]").click()
+    button = WebDriverWait(browser, 60).until(
+        lambda d: d.find_elements("css selector", "form[action$='/cancel'] button[type=submit]"))
+    serious = [v for v in _axe(browser) if v["impact"] in ("serious", "critical")]
+    assert not serious, json.dumps(serious, indent=1)
+    button[0].click()
+    WebDriverWait(browser, 30).until(lambda d: "Cancelled:" in d.find_element("tag name", "main").text)
+    assert browser.find_element("id", "job").get_attribute("data-job-status") == "cancelled"
+    assert not browser.find_elements("css selector", "form[action$='/cancel']")
+    assert not _console_errors(browser)
+    _shot(browser, "cohort-job-cancelled")
     serious = [v for v in _axe(browser) if v["impact"] in ("serious", "critical")]
     assert not serious, json.dumps(serious, indent=1)

@@ -49,6 +49,12 @@ class UnsupportedMediaType(ServiceError):
     status = 415
 
 
+class Conflict(ServiceError):
+    """The request conflicts with the current state of what it names (a job already ended)."""
+
+    status = 409
+
+
 class ServiceBusy(ServiceError):
     status = 503
 
@@ -125,6 +131,7 @@ def error_bytes(status: int, message: str) -> bytes:
 
 
 _NAMES = {400: "BadRequest", 401: "Unauthorized", 404: "NotFoundError", 405: "MethodNotAllowed",
+          409: "Conflict",
           413: "PayloadTooLarge", 415: "UnsupportedMediaType", 422: "InputError",
           503: "ServiceBusy", 504: "ServiceTimeout"}
 
@@ -177,6 +184,6 @@ def install_handlers(app: Any) -> None:
         return respond(request, 500, exc)
 
 
-__all__ = ["BadRequest", "MethodNotAllowed", "PayloadTooLarge", "ServiceBusy", "ServiceError",
+__all__ = ["BadRequest", "Conflict", "MethodNotAllowed", "PayloadTooLarge", "ServiceBusy", "ServiceError",
            "ServiceTimeout", "Unauthorized", "UnsupportedMediaType", "error_body", "error_bytes",
            "install_handlers", "scrub", "status_for"]

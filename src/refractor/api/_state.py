@@ -41,7 +41,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
-from refractor._cachefile import untrusted_reason
+from refractor._cachefile import untrusted_reason, write_cache_file
 from refractor._jsonsafe import json_safe
 from refractor.api._errors import PayloadTooLarge, ServiceError, error_body
 from refractor.errors import InputError
@@ -202,16 +202,7 @@ class StateStore:
             raise PayloadTooLarge(f"the {kind[:-1]} would take {len(data)} bytes, more than the state "
                                   f"folder's limit of {self.limits.state_max_bytes} bytes "
                                   "(REFRACTOR_STATE_MAX_BYTES); profile fewer samples")
-        tmp = path.parent / f".{id}.{secrets.token_hex(4)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_cache_file(path, data, mode=0o600)  # temporary file, then rename
         return len(data)
 
     def _read(self, kind: str, id: str) -> dict[str, Any] | None:
@@ -252,8 +243,9 @@ class StateStore:
     def get(self, kind: str, id: str) -> dict[str, Any] | None:
         """The stored document, or ``None`` (unknown, malformed or unsafe id, or evicted)."""
         self.open()
-        if kind == "jobs" and id in self.live:
-            return self.live[id]
+        live = self.live.get(id) if kind == "jobs" else None
+        if live is not None:  # one lookup: the job thread may drop it from ``live`` meanwhile
+            return live
         doc = self._read(kind, id)
         if kind == "jobs" and doc is not None:  # its server may have stopped since we started
             doc = self._orphan_check(id, doc)

@@ -11,7 +11,7 @@ supply cached response surfaces (``refractor.models.run_batch``); the interprete
 mechanism states into resistance scores. See docs/concepts.md, "Virtual cohorts".
 """
 from refractor.cohort._forecast import forecast
-from refractor.cohort._executor import DaskExecutor, Executor, LocalExecutor, make_executor
+from refractor.cohort._executor import DaskExecutor, Executor, ExecutorStopped, LocalExecutor, make_executor
 from refractor.cohort._calibrate import calibrate
 from refractor.cohort._killrate import kill_rate
 from refractor.cohort._params import Params, default_params
@@ -30,7 +30,7 @@ from refractor.cohort._summary import SUMMARY_SCHEMA, SUMMARY_VERSION
 
 __all__ = [
     "run_scenario", "CohortRun", "forecast", "calibrate", "Scenario", "load_scenario", "scenario_from_text",
-    "bundled_scenarios", "bundled_scenario", "bundled_text", "Executor", "LocalExecutor",
+    "bundled_scenarios", "bundled_scenario", "bundled_text", "Executor", "ExecutorStopped", "LocalExecutor",
     "DaskExecutor", "make_executor", "Params", "default_params", "kill_rate", "DISCLAIMER",
     "SCHEMA_NAME", "SCHEMA_VERSION", "SUMMARY_SCHEMA", "SUMMARY_VERSION",
 ]

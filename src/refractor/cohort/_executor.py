@@ -3,14 +3,29 @@
 ``executor.map(fn, tasks)`` returns the results in task order. Every task is one block of
 patients with its own random stream (see :mod:`refractor.cohort._population`), so the results
 do not depend on which executor ran them or on how many workers it had.
+
+A :class:`LocalExecutor` can be stopped from another thread (:meth:`LocalExecutor.stop`): its
+worker processes are terminated at once and the ``map`` in progress raises
+:class:`ExecutorStopped`; the web application uses this for its cohort jobs' time limit and
+cancel button.
 """
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from refractor.errors import InputError
+from refractor.errors import InputError, RefractorError
+
+#: seconds a stopped worker process has to end after SIGTERM before it is sent SIGKILL
+STOP_GRACE = 2.0
+
+
+class ExecutorStopped(RefractorError):
+    """The executor was stopped (:meth:`LocalExecutor.stop`) while it had work; the message
+    says why."""
 
 
 class Executor:
@@ -36,32 +51,103 @@ class Executor:
 
 
 class LocalExecutor(Executor):
-    """``workers`` = 1 runs in this process; more uses a process pool (fork on Linux)."""
+    """``workers`` = 1 runs in this process; more uses a process pool (fork on Linux).
+
+    Parameters
+    ----------
+    workers : int, optional
+        Worker processes (default: 2, or 1 on a one-core machine).
+    isolate : bool
+        Run every task in a worker process, even with one worker or one task, so that
+        :meth:`stop` can end any work at once (work in this process can only be stopped
+        between tasks).
+    """
 
     name = "local"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, isolate: bool = False) -> None:
         self.workers = max(1, int(workers or min(2, os.cpu_count() or 1)))
+        self.isolate = bool(isolate)
         self._pool = None
+        self._lock = threading.Lock()
+        self._stopped: str | None = None
+        self._quiet = threading.Event()  # clear while stop() is ending a pool's processes
+        self._quiet.set()
+
+    @property
+    def stopped(self) -> str | None:
+        """Why :meth:`stop` was called, or ``None``."""
+        return self._stopped
+
+    def _check(self) -> None:
+        if self._stopped is not None:
+            raise ExecutorStopped(self._stopped)
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         tasks = list(tasks)
-        if self.workers == 1 or len(tasks) <= 1:
+        self._check()
+        if not self.isolate and (self.workers == 1 or len(tasks) <= 1):
             for t in tasks:
                 yield fn(t)
+                self._check()
             return
-        if self._pool is None:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
+        if not tasks:
+            return
+        with self._lock:  # stop() cannot miss processes started here: they start under the lock
+            self._check()
+            if self._pool is None:
+                import multiprocessing as mp
+                from concurrent.futures import ProcessPoolExecutor
 
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        yield from self._pool.map(fn, tasks)
+                ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            results = self._pool.map(fn, tasks)  # submits every task (and starts the processes) now
+        try:
+            for r in results:
+                self._check()
+                yield r
+        except Exception:
+            self._check()  # a pool broken by stop(): say why, not "terminated abruptly"
+            raise
+
+    def stop(self, reason: str) -> None:
+        """Stop at once, from any thread: terminate the worker processes (SIGTERM, then SIGKILL
+        after :data:`STOP_GRACE` seconds), wait for them to end, and make the ``map`` in progress
+        (and every later one) raise :class:`ExecutorStopped` with ``reason``. Returns (as does
+        :meth:`close`, from any thread) only once the processes have ended."""
+        with self._lock:
+            if self._stopped is None:
+                self._stopped = reason
+            pool, self._pool = self._pool, None
+            if pool is not None:
+                self._quiet.clear()
+        if pool is None:
+            self._quiet.wait()  # another stop() may be ending the processes: wait for it
+            return
+        try:
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            for p in procs:
+                p.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            end = time.monotonic() + STOP_GRACE
+            for p in procs:
+                p.join(max(0.0, end - time.monotonic()))
+            for p in procs:
+                if p.exitcode is None:
+                    p.kill()
+                    p.join()
+            pool.shutdown(wait=True)  # the pool's manager thread ends too
+        finally:
+            self._quiet.set()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        """Shut the pool down (tasks not started are cancelled) and wait for its processes,
+        or for a :meth:`stop` in progress in another thread to have ended them."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._quiet.wait()
 
 
 class DaskExecutor(Executor):
@@ -119,4 +205,4 @@ def make_executor(spec: str | Executor | None = None, workers: int | None = None
                      column="--executor")
 
 
-__all__ = ["Executor", "LocalExecutor", "DaskExecutor", "make_executor"]
+__all__ = ["Executor", "ExecutorStopped", "LocalExecutor", "DaskExecutor", "STOP_GRACE", "make_executor"]

@@ -14,94 +14,30 @@ page still works after the server restarts, and a job the server was running whe
 is shown as failed ("server restarted") instead of running forever.
 
 The work is :func:`refractor.cohort.run_scenario` / :func:`refractor.cohort.forecast`, with
-the cohort package's own local process executor; the job thread only orchestrates.
+the cohort package's own local process executor; the job thread only orchestrates
+(:mod:`refractor.web._jobs`). A job over ``ServiceLimits.cohort_job_seconds`` is stopped and
+fails with the reason; the job page's "Cancel" button (``POST /cohort/job/{id}/cancel``) stops
+a queued or running job. Either way its worker processes are terminated.
 """
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from refractor._jsonsafe import json_safe
 from refractor.api._app import get_kb
-from refractor.api._errors import ServiceBusy, error_body, status_for
-from refractor.errors import InputError, NotFoundError, RefractorError
+from refractor.errors import InputError, NotFoundError
+from refractor.web._jobs import cancel_job, start_job
 from refractor.web._plots import line_plot
-from refractor.web._render import entry_url, respond
+from refractor.web._render import entry_url, respond, wants_json
 
 router = APIRouter(include_in_schema=False)
-_LOCK = threading.Lock()
 
 
 def _public(job: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in job.items() if k != "server"}
-
-
-def _start(request: Request, kind: str, title: str, work) -> str:
-    """Run ``work(progress)`` in a job thread; the job id.
-
-    The job is written to the state folder when it starts and when it ends (progress is kept in
-    memory in between), so a finished job outlives the server; one left unfinished by a server
-    that stopped is marked failed ("server restarted") by the next one.
-    """
-    from refractor.api._state import new_id
-
-    lim = request.app.state.settings.limits.service
-    store = request.app.state.store
-    store.open()
-    with _LOCK:
-        running = sum(1 for j in store.live.values() if j["status"] in ("queued", "running"))
-        if running >= lim.cohort_jobs:
-            raise ServiceBusy(f"{running} cohort job(s) already running (REFRACTOR_COHORT_JOBS="
-                              f"{lim.cohort_jobs}); retry in {lim.retry_after} s",
-                              headers={"Retry-After": str(lim.retry_after)})
-        jid = new_id()
-        job = {"id": jid, "kind": kind, "title": title, "status": "queued", "done": 0, "total": None,
-               "started": time.time(), "seconds": None, "result": None, "error": None,
-               "server": store.instance}
-        store.live[jid] = job
-    try:
-        store.put("jobs", job, id=jid)
-    except BaseException:
-        store.live.pop(jid, None)
-        raise
-    settings = request.app.state.settings
-
-    def progress(done: int, total: int) -> None:
-        job["done"], job["total"] = int(done), int(total)
-
-    def finish() -> None:
-        for _ in range(2):
-            try:
-                store.put("jobs", job, id=jid)
-            except RefractorError as exc:  # e.g. a result over the state folder's size limit
-                job.update(status="failed", result=None, error=error_body(status_for(exc), exc))
-                continue
-            except OSError:  # the folder cannot be written: the job stays in this server's memory
-                return
-            store.live.pop(jid, None)
-            return
-
-    def run() -> None:
-        job["status"] = "running"
-        try:
-            job["result"] = json_safe(work(progress))
-            job["status"] = "done"
-        except RefractorError as exc:
-            job["error"] = error_body(status_for(exc), exc, paths=[settings.kb_dir, settings.cache_dir])
-            job["status"] = "failed"
-        except Exception as exc:  # a bug: no details to the page
-            job["error"] = error_body(500, exc)
-            job["status"] = "failed"
-        finally:
-            job["seconds"] = round(time.time() - job["started"], 1)
-            finish()
-
-    threading.Thread(target=run, name=f"refractor-job-{jid}", daemon=True).start()
-    return jid
 
 
 def _check_n(request: Request, n: int, what: str) -> int:
@@ -170,14 +106,12 @@ def cohort_run(request: Request, scenario: str = Form(..., max_length=200), n: i
         raise InputError(f"unknown scenario {scenario!r}; valid: {', '.join(bundled_scenarios())}",
                          column="scenario")
     n = _check_n(request, n, "patients per arm")
-    workers = request.app.state.settings.limits.service.workers
 
-    def work(progress):
-        run = run_scenario(scenario, kb, "local", n_per_arm=n, trajectories=False, progress=progress,
-                           workers=workers)
+    def work(progress, executor):
+        run = run_scenario(scenario, kb, executor, n_per_arm=n, trajectories=False, progress=progress)
         return run.summary()
 
-    jid = _start(request, "scenario", f"Scenario {scenario}, {n} virtual patients per arm", work)
+    jid = start_job(request, "scenario", f"Scenario {scenario}, {n} virtual patients per arm", work)
     return RedirectResponse(f"/cohort/job/{jid}", status_code=303)
 
 
@@ -188,6 +122,17 @@ def cohort_job(request: Request, jid: str):
         raise NotFoundError(f"no cohort job {jid!r} (finished jobs are kept for a while, "
                             "REFRACTOR_JOBS_KEPT and REFRACTOR_STATE_MAX_AGE_DAYS)")
     return respond(request, "cohort_job.html.j2", job_context(dict(job)))
+
+
+@router.post("/cohort/job/{jid}/cancel")
+def cohort_job_cancel(request: Request, jid: str):
+    """Stop a queued or running job (its worker processes are terminated): 303 back to the job
+    page, or with ``?format=json`` / ``Accept: application/json`` the job page's JSON twin.
+    An unknown job is a 404, one that has already ended a 409."""
+    job = cancel_job(request, jid)
+    if wants_json(request):
+        return JSONResponse(json_safe(job_context(job)))
+    return RedirectResponse(f"/cohort/job/{jid}", status_code=303)
 
 
 @router.get("/forecast")
@@ -221,8 +166,8 @@ def forecast_run(request: Request, report: str = Form(..., max_length=40), sampl
     if not regimens:
         raise InputError("choose at least one regimen", column="regimens")
     n = _check_n(request, n, "virtual twins per regimen")
-    jid = _start(request, "forecast", f"Forecast for sample {sample}",
-                 lambda progress: forecast(found, kb, regimens, n_twins=n, executor="local"))
+    jid = start_job(request, "forecast", f"Forecast for sample {sample}",
+                    lambda progress, executor: forecast(found, kb, regimens, n_twins=n, executor=executor))
     return RedirectResponse(f"/cohort/job/{jid}", status_code=303)
 
 
