@@ -82,6 +82,18 @@ def _check_unique(tab: Table, values: pd.Series, col: str, what: str) -> None:
         raise tab.error(f"duplicated {what} {values.iloc[i]!r}", row=i, column=col)
 
 
+def check_distinct_samples(samples: list[str], cols: list[str], tab: Table, line: int | None = None) -> None:
+    """Two value columns naming one sample once their tool's suffixes are taken off (featureCounts
+    ``/run1/S1.bam`` and ``/run2/S1.bam``, GenomeStudio ``S1.AVG_Beta`` and ``S1_Beta``) would give
+    the sample two values per gene, one of them silently used: an InputError at the second column."""
+    seen: dict[str, str] = {}
+    for s, c in zip(samples, cols):
+        if s in seen:
+            raise InputError(f"columns {seen[s]!r} and {c!r} both name sample {s!r}", path=tab.path,
+                             line=tab.header_line if line is None else line, column=c)
+        seen[s] = c
+
+
 def long_table(samples: list[str], features: np.ndarray, mat: np.ndarray, *, feature_col: str, value_col: str) -> pd.DataFrame:
     """Wide (features x samples) -> long ``sample feature value``, dropping NaN cells."""
     nf, ns = mat.shape
@@ -231,6 +243,7 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None,
     bad_s = [c for c in lay.samples if not c]
     if bad_s:
         raise InputError("empty sample column name", path=path, line=tab.header_line)
+    check_distinct_samples(lay.samples, lay.value_cols, tab)
     what = "read count" if lay.unit == "counts" else "TPM"
     mat = _matrix(tab, lay.value_cols, what, 0.0, None, allow_missing=False, rows=keep,
                   below_hint=" (log-scale values or z-scores? give TPM on the linear scale)")
@@ -290,4 +303,4 @@ def _first_cell(data: bytes, delim: str) -> str | None:
     return cell[1:-1] if len(cell) >= 2 and cell[0] == cell[-1] == '"' else cell
 
 
-__all__ = ["read_expression", "long_table"]
+__all__ = ["read_expression", "long_table", "check_distinct_samples"]
