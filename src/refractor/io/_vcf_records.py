@@ -7,8 +7,11 @@ also accepts, silently, a record of six columns or a ``POS`` that is not a numbe
 then dropped or misplaced). With ``##contig`` lines the same records raise an exception whose text
 names neither the line nor the field. So every data line is checked here first, against the
 header: the number of columns, ``POS``, and each sample's ``FORMAT`` values of the types htslib
-converts (``GT``, ``Integer``, ``Float``). A bad line is an :class:`~refractor.errors.InputError`
-naming the file, the line and the column (the sample) with what is wrong.
+converts (``GT``, ``Integer``, ``Float``), with as many values as a ``Number=R`` (one per allele:
+``AD``) or ``Number=A`` (one per ALT: ``AF``) field must hold; htslib accepts ``AD`` ``70,30,50`` on a
+one-ALT record, and the allele fraction would read 30/150. A bad line is an
+:class:`~refractor.errors.InputError` naming the file, the line and the column (the sample) with what
+is wrong.
 
 One regular expression per distinct (``FORMAT``, number of ALT alleles) pair matches all sample
 cells of a line at once, so the check costs one ``split`` and one match per line.
@@ -38,27 +41,38 @@ def _gt(n_alt: int) -> str:
     return f"{allele}(?:[/|]{allele})*"
 
 
-def format_types(header_lines: list[str]) -> dict[str, str]:
-    """``FORMAT`` id -> declared ``Type`` (Integer, Float, String, Character)."""
+def format_types(header_lines: list[str]) -> dict[str, tuple[str, str]]:
+    """``FORMAT`` id -> declared ``(Type, Number)`` (Integer/Float/String/Character; 1, A, R, G, . ...)."""
     out = {}
     for ln in header_lines:
         if ln.startswith("##FORMAT=<"):
             m_id = re.search(r"[<,]ID=([^,>]+)", ln)
             m_ty = re.search(r"[<,]Type=([^,>]+)", ln)
+            m_n = re.search(r"[<,]Number=([^,>]+)", ln)
             if m_id and m_ty:
-                out[m_id.group(1)] = m_ty.group(1)
+                out[m_id.group(1)] = (m_ty.group(1), m_n.group(1) if m_n else ".")
     return out
 
 
-def _value_rx(key: str, types: dict[str, str], n_alt: int) -> str:
+def _values(key: str, types: dict[str, tuple[str, str]], n_alt: int) -> int | None:
+    """How many values a numeric field must hold: Number=R one per allele (REF and each ALT),
+    Number=A one per ALT, else any number (None)."""
+    number = types.get(key, ("", "."))[1]
+    return n_alt + 1 if number == "R" else (n_alt if number == "A" else None)
+
+
+def _value_rx(key: str, types: dict[str, tuple[str, str]], n_alt: int) -> str:
     if key == "GT":
         return _gt(n_alt)
-    ty = types.get(key)
-    if ty == "Integer":
-        return _list(_INT)
-    if ty == "Float":
-        return _list(_FLOAT)
-    return _STR
+    ty = types.get(key, ("String", "."))[0]
+    if ty not in ("Integer", "Float"):
+        return _STR
+    item = _INT if ty == "Integer" else _FLOAT
+    n = _values(key, types, n_alt)
+    # AD with Number=R holds REF and ALT depths: an extra or a missing value shifts the allele fraction
+    if n is None:
+        return _list(item)
+    return r"\.?" if n == 0 else f"(?:\\.?|{item}(?:,{item}){{{n - 1}}})"
 
 
 def _cells_rx(keys: list[str], types: dict[str, str], n_alt: int, n_samples: int) -> re.Pattern:
@@ -84,7 +98,11 @@ def _diagnose(keys: list[str], fmt: str, cells: list[str], samples: list[str], t
             if k == "GT":
                 why = (f"is not a genotype: allele numbers 0 to {n_alt} (the record has {n_alt} ALT "
                        f"allele{'s' if n_alt != 1 else ''}) or '.', separated by '/' or '|'")
-            elif types.get(k) == "Integer":
+            elif (n := _values(k, types, n_alt)) is not None and v.count(",") + 1 != n and re.fullmatch(
+                    _list(_INT if types[k][0] == "Integer" else _FLOAT), v):
+                why = (f"has {v.count(',') + 1} value(s), but FORMAT {k} has Number={types[k][1]}: {n} for a record with "
+                       f"{n_alt} ALT allele{'s' if n_alt != 1 else ''} (or '.')")
+            elif types.get(k, ("",))[0] == "Integer":
                 why = "is not a whole number below 1,000,000,000 (or '.'; a list separated by ',')"
             else:
                 why = "is not a number (or '.'; a list separated by ',')"
@@ -130,7 +148,7 @@ def check_records(data: bytes, body_start: int, header_lines: list[str], spath: 
                              column="POS")
         if not samples:
             continue
-        fmt, n_alt = f[8], f[4].count(",") + 1
+        fmt, n_alt = f[8], 0 if f[4] == "." else f[4].count(",") + 1
         hit = cache.get((fmt, n_alt))
         if hit is None:
             if not fmt or fmt == ".":
