@@ -57,7 +57,8 @@ def test_bad_input_case(tmp_path, monkeypatch, case):
 
 # reader -> the `refractor profile` flag that reads the same kind of file (None: the SAMPLESHEET)
 FLAG = {"read_maf": "--maf", "read_vcf": "--vcf", "read_segments": "--seg", "read_expression": "--expression",
-        "read_junctions": "--junctions", "read_samplesheet": None}
+        "read_junctions": "--junctions", "read_psi": "--psi", "read_methylation": "--methylation",
+        "read_samplesheet": None}
 RUNNABLE = [c for c in CASES if c["reader"] in FLAG]
 
 

@@ -109,6 +109,13 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
         present = wanted
     pset = set(present)
     missing = [r for r in rows if r.sample not in pset]
+    if missing:  # "s1" in the file for "S1" in the samplesheet: a MAF would read it as "no variant"
+        folded = {f.casefold(): f for f in file_samples if f not in pset}
+        for r in missing:
+            f = folded.get(r.sample.casefold())
+            if f is not None:
+                raise InputError(f"sample {r.sample!r} not found in {col} file {path}, which holds {f!r}: sample ids "
+                                 "are case-sensitive; write the id as the file does", **_where(r, col, path))
     if missing and (not absent_ok or (not present and fset)):
         r = missing[0]
         shown = ", ".join(file_samples[:5]) + (" …" if len(file_samples) > 5 else "")
@@ -243,6 +250,7 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
         if df.attrs.get("build") and explicit is None:
             declared.append((df.attrs["build"], f"{col.upper()} {p.name}", p))
         add(col, p, df, rs, absent_ok=(col == "maf"))
+    _warn_twice_listed(rows, tables["variants"])
     final = _resolve_build(explicit, declared, rows)
     clinical_parts = []
     for (col, p), rs in groups.items():
@@ -281,6 +289,25 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
     records, origin = _samples(rows, clinical_parts)
     return make_cohort(records, assessed=assessed, tables=tables, build=final, where=where, inputs=inputs,
                        origin=origin)
+
+
+def _warn_twice_listed(rows: list, variants: list[pd.DataFrame]) -> None:
+    """A DataWarning for each sample whose MAF and VCF both list a variant (same gene and protein
+    change): the two tables are combined, so it is listed twice (and two notations of one
+    truncating variant could read as two hits)."""
+    both = {r.sample for r in rows if "maf" in r.paths and "vcf" in r.paths}
+    if not both or not variants:
+        return
+    v = pd.concat([f[["sample", "gene", "protein_change", "source"]] for f in variants], ignore_index=True)
+    v = v[v["sample"].isin(both) & v["protein_change"].astype(str).str.strip().ne("")]
+    v = v.assign(file=v["source"].astype(str).str.rsplit(":", n=1).str[0])
+    files = v.groupby(["sample", "gene", "protein_change"], sort=False)["file"].nunique()
+    twice = files[files > 1]
+    for sample in dict.fromkeys(twice.index.get_level_values(0)):
+        gene, change = twice.loc[sample].index[0]
+        warnings.warn(DataWarning(f"sample {sample}: {len(twice.loc[sample])} variant(s) are in both its MAF and its "
+                                  f"VCF (e.g. {gene} {change}) and are listed twice; give one of the two files"),
+                      stacklevel=3)
 
 
 def _row_where(r, col: str) -> dict:

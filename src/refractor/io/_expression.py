@@ -16,7 +16,7 @@ from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
 from refractor.errors import DataWarning
 from refractor.io._genes import current_symbols
-from refractor.io._expression_formats import ENSEMBL_GENE, ENSEMBL_TX, Layout, detect
+from refractor.io._expression_formats import ENSEMBL_GENE, ENSEMBL_TX, Layout, check_gct_size, detect
 from refractor.io._dialect import number_hint, sniff_delimiter, split_prefix
 from refractor.io._table import MISSING, Table, is_missing, read_table, stripped
 
@@ -80,6 +80,18 @@ def _check_unique(tab: Table, values: pd.Series, col: str, what: str) -> None:
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         raise tab.error(f"duplicated {what} {values.iloc[i]!r}", row=i, column=col)
+
+
+def check_distinct_samples(samples: list[str], cols: list[str], tab: Table, line: int | None = None) -> None:
+    """Two value columns naming one sample once their tool's suffixes are taken off (featureCounts
+    ``/run1/S1.bam`` and ``/run2/S1.bam``, GenomeStudio ``S1.AVG_Beta`` and ``S1_Beta``) would give
+    the sample two values per gene, one of them silently used: an InputError at the second column."""
+    seen: dict[str, str] = {}
+    for s, c in zip(samples, cols):
+        if s in seen:
+            raise InputError(f"columns {seen[s]!r} and {c!r} both name sample {s!r}", path=tab.path,
+                             line=tab.header_line if line is None else line, column=c)
+        seen[s] = c
 
 
 def long_table(samples: list[str], features: np.ndarray, mat: np.ndarray, *, feature_col: str, value_col: str) -> pd.DataFrame:
@@ -155,6 +167,19 @@ def _check_tpm(mat: np.ndarray, genes: np.ndarray, samples: list[str], tab: Tabl
                                   "is rarely integral, so check these are TPM and not read counts"), stacklevel=3)
 
 
+def _check_not_all_zero(mat: np.ndarray, lay: Layout, tab: Table) -> None:
+    """A sample column of zeros only (an empty or failed library, a column left blank as 0) would read
+    as "no expression" of every gene, e.g. a CRBN loss: refused, naming the column."""
+    if mat.shape[0] < 2:
+        return
+    zero = ~(mat != 0).any(axis=0)
+    if zero.any():
+        j = int(np.flatnonzero(zero)[0])
+        raise InputError(f"every value of sample {lay.samples[j]!r} is 0 ({mat.shape[0]:,} genes): an empty or failed "
+                         "library, which would read as no expression of any gene; leave the sample out",
+                         path=tab.path, line=tab.header_line, column=lay.value_cols[j])
+
+
 _PROBE_ID = re.compile(r"^(\d+(_[a-z]+)*_at|AFFX-.*|ILMN_\d+|A_\d+_P\d+)$")
 
 
@@ -212,6 +237,7 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None,
         if len(tab.header) < 3 or [h.lower() for h in tab.header[:2]] != ["name", "description"]:
             raise InputError("GCT header must start with Name<TAB>Description", path=path, line=3)
         lay = Layout("GCT 1.2", tab.header[0], tab.header[2:], tab.header[2:], symbol_col=tab.header[1])
+        check_gct_size(data, len(tab), len(lay.samples), path)
     else:
         delim, _ = sniff_delimiter(data)
         head = peek_header(data, delimiter=None)
@@ -231,9 +257,11 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None,
     bad_s = [c for c in lay.samples if not c]
     if bad_s:
         raise InputError("empty sample column name", path=path, line=tab.header_line)
+    check_distinct_samples(lay.samples, lay.value_cols, tab)
     what = "read count" if lay.unit == "counts" else "TPM"
     mat = _matrix(tab, lay.value_cols, what, 0.0, None, allow_missing=False, rows=keep,
                   below_hint=" (log-scale values or z-scores? give TPM on the linear scale)")
+    _check_not_all_zero(mat, lay, tab)
     symbols = pd.Series(stripped(tab, lay.symbol_col).to_pylist(), dtype=object)[keep] if lay.symbol_col else None
     genes, summed, unmapped = _gene_symbols(ids[keep].reset_index(drop=True), None if symbols is None else
                                             symbols.reset_index(drop=True), lay.transcript_level, tab, lay.gene_col)
@@ -290,4 +318,4 @@ def _first_cell(data: bytes, delim: str) -> str | None:
     return cell[1:-1] if len(cell) >= 2 and cell[0] == cell[-1] == '"' else cell
 
 
-__all__ = ["read_expression", "long_table"]
+__all__ = ["read_expression", "long_table", "check_distinct_samples"]

@@ -80,6 +80,22 @@ def bam_sample(col: str) -> str:
     return name
 
 
+def check_gct_size(data: bytes, n_rows: int, n_samples: int, path: str | Path) -> None:
+    """GCT 1.2 declares its size on line 2 (``<rows><TAB><samples>``): a file holding fewer rows was cut
+    short (a copy or download interrupted at a line end, which nothing else can tell), one holding
+    other numbers was edited without updating the line. Either is an InputError at line 2."""
+    line = data.split(b"\n", 2)[1].decode("utf-8", "replace").strip() if data.count(b"\n") >= 1 else ""
+    cells = line.split("\t")
+    if len(cells) < 2 or not all(c.strip().isascii() and c.strip().isdigit() for c in cells[:2]):
+        raise InputError(f"GCT line 2 must give the numbers of rows and samples (<rows><TAB><samples>), got {line!r}",
+                         path=str(path), line=2)
+    rows, samples = int(cells[0]), int(cells[1])
+    if (rows, samples) != (n_rows, n_samples):
+        cut = " (truncated file?)" if n_rows < rows else ""
+        raise InputError(f"GCT line 2 declares {rows} rows and {samples} samples, but the file holds {n_rows} rows "
+                         f"and {n_samples} samples{cut}", path=str(path), line=2)
+
+
 def detect(header: list[str], first_cell: str | None, path: str | Path, header_line: int | None) -> Layout:
     """The :class:`Layout` of a (non-GCT) expression file from its header and first data cell."""
     low = [h.lower() for h in header]
@@ -132,4 +148,4 @@ def detect(header: list[str], first_cell: str | None, path: str | Path, header_l
     return Layout("genes x samples matrix", gene_col, values, list(values), symbol_col=symbol_col)
 
 
-__all__ = ["Layout", "detect", "bam_sample", "ANNOTATION_COLUMNS", "ENSEMBL_GENE", "ENSEMBL_TX"]
+__all__ = ["Layout", "detect", "check_gct_size", "bam_sample", "ANNOTATION_COLUMNS", "ENSEMBL_GENE", "ENSEMBL_TX"]

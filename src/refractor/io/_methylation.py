@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from refractor.io._expression import _matrix, long_table, peek_header
+from refractor.io._expression import _matrix, check_distinct_samples, long_table, peek_header
 from refractor.io._source import read_bytes
 from refractor.errors import DataWarning, InputError
 from refractor.io._dialect import split_prefix
@@ -57,11 +57,13 @@ def read_methylation(path: str | Path) -> pd.DataFrame:
              "gene": pd.Series(gene, dtype=object) if gene is not None else None, "beta": beta,
              "region": pd.Series(region, dtype=object) if region is not None else None}
         )
-        out = out[~np.isnan(beta)].reset_index(drop=True)
+        measured = np.flatnonzero(~np.isnan(beta))  # file rows kept, for the line of a duplicate
+        out = out.iloc[measured].reset_index(drop=True)
         dup = out.duplicated(["sample", "feature"]).to_numpy()
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
-            raise tab.error(f"duplicated sample/feature {out['sample'].iloc[i]}/{out['feature'].iloc[i]}", row=i)
+            raise tab.error(f"duplicated sample/feature {out['sample'].iloc[i]}/{out['feature'].iloc[i]}",
+                            row=int(measured[i]))
         out.attrs.update(samples=sorted(pd.unique(out["sample"])), path=str(path))
         return out[["sample", "feature", "gene", "beta", "region"]]
     return _read_wide(path, data, header)
@@ -119,6 +121,7 @@ def _read_wide(path, data: bytes, header: list[str]) -> pd.DataFrame:
     if detection:
         mat = _mask_failed(tab, names, sample_cols, mat, path)
     samples = [_sample_name(c) for c in sample_cols]
+    check_distinct_samples(samples, sample_cols, tab, line=hline)
     out = long_table(samples, feats.to_numpy(dtype=object), mat, feature_col="feature", value_col="beta")
     genes = (pd.Series(stripped(tab, names[gene_i]).to_pylist(), dtype=object) if gene_i is not None else None)
     regions = (pd.Series(stripped(tab, names[region_i]).to_pylist(), dtype=object) if region_i is not None else None)

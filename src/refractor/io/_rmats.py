@@ -26,7 +26,7 @@ import pandas as pd
 from refractor.errors import InputError
 from refractor.io._source import read_bytes
 from refractor.io._dialect import split_prefix
-from refractor.io._table import read_table, require_nonempty, to_int
+from refractor.io._table import MISSING, read_table, require_nonempty, to_int
 from refractor.reference import exons, normalise_chrom, resolve_build
 
 RMATS_COLUMNS = ("chr", "exonStart_0base", "exonEnd", "upstreamES", "upstreamEE", "downstreamES", "downstreamEE",
@@ -45,13 +45,15 @@ def _split(cell, n: int, what: str, tab, row: int, col: str, *, integer: bool) -
     out = []
     for p in parts:
         p = p.strip()
-        if p in ("NA", "nan", ""):
+        if p in MISSING:
             out.append(np.nan)
             continue
         try:
             v = float(p)
         except ValueError:
             raise tab.error(f"{what}: {p!r} is not a number", row=row, column=col) from None
+        if not np.isfinite(v):
+            raise tab.error(f"{what}: {p!r} is not finite", row=row, column=col)
         if v < 0 or (integer and v != round(v)) or (not integer and v > 1):
             raise tab.error(f"{what}: {p!r} is out of range", row=row, column=col)
         out.append(v)

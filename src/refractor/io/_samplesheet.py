@@ -87,6 +87,7 @@ def read_samplesheet(
     base = Path(path).resolve().parent
     seen: dict[str, int] = {}
     resolved: dict[str, Path | None] = {}  # cohort-wide files repeat on every row: stat them once
+    kind_at: dict[Path, tuple[str, int]] = {}  # file -> (column, line) first naming it
     for lineno, rec in _records(text, spath, limits):
         if not rec or all(not c.strip() for c in rec) or rec[0].startswith("#"):
             continue
@@ -124,6 +125,10 @@ def read_samplesheet(
                     check_input_file(p, what=f"{k} file", where=dict(path=spath, line=lineno, column=k))
                     resolved[v] = p.resolve()
                 paths[k] = resolved[v]
+                first = kind_at.setdefault(paths[k], (k, lineno))
+                if first[0] != k:
+                    raise InputError(f"{k} file {v} is also named as the {first[0]} file (line {first[1]}); "
+                                     "a file holds one kind of data", path=spath, line=lineno, column=k)
         rb = resolve_build(cells.get("build"), default=None, path=spath, line=lineno, column="build")
         extra = {}
         if cells.get("purity", ""):
@@ -223,6 +228,10 @@ def cohort_from_flags(
                      methylation=methylation, clinical=clinical).items():
         if v is not None and str(v) != "":
             paths[k] = check_input_file(Path(v), what=f"{k} file").resolve()
+            other = next((o for o, q in paths.items() if q == paths[k] and o != k), None)
+            if other is not None:
+                raise InputError(f"the same file is given as --{other} and --{k}; a file holds one kind of data",
+                                 path=v, column=f"--{k}")
     extra, where = {}, {}
     if refractory is not None:
         extra["refractory_agents"] = split_agents(refractory)

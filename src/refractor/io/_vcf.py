@@ -12,6 +12,7 @@ from refractor.io._consequence import short_protein_change, so_consequence, term
 from refractor.io._limits import IOLimits, resolve_limits
 from refractor.io._source import check_input_file, read_bytes
 from refractor.io._vcf_header import annotation_fields, first_record_info, header_builds, sample_roles
+from refractor.io._vcf_records import check_records
 from refractor.reference import agree, resolve_build
 
 # htslib's int32 sentinels in FORMAT arrays: missing value ('.') and end of a shorter vector
@@ -131,6 +132,7 @@ def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None =
     header_lines, body_start = _header(data, spath, limits)
     if not header_lines or not header_lines[-1].startswith("#CHROM"):
         raise InputError("VCF has no #CHROM header line", path=spath, line=len(header_lines) + 1)
+    check_records(data, body_start, header_lines, spath)  # before htslib, which can crash on a bad record
     declared = header_builds(header_lines, spath)
     build = resolve_build(build, default=None, path=spath)
     if declared is not None:
