@@ -79,3 +79,18 @@ def serving(workdir: Path, *, timeout: float = 60.0, **env: str) -> Iterator[Ser
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # anything the server left behind (its group)
         out.close()
+
+
+def alive_pids(procs) -> set[int]:
+    """The ids of ``procs`` (psutil processes) still running, zombies not counted (a reused
+    id is another process: psutil compares creation times)."""
+    import psutil
+
+    out = set()
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.add(p.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out

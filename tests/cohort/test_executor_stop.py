@@ -12,6 +12,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from _serve import alive_pids
+
 from refractor.cohort import ExecutorStopped, LocalExecutor
 from refractor.cohort._executor import STOP_GRACE
 
@@ -41,7 +43,7 @@ def _run_and_stop(fn, workers: int, folder: Path) -> tuple[dict, set[int], float
             out["error"] = exc
         finally:
             ex.close()  # returns only once the processes have ended, even while stop() ends them
-            out["alive_after_close"] = _alive(pids)
+            out["alive_after_close"] = alive_pids(pids)
 
     t = threading.Thread(target=consume)
     t.start()
@@ -58,16 +60,6 @@ def _run_and_stop(fn, workers: int, folder: Path) -> tuple[dict, set[int], float
     assert not t.is_alive()
     return out, workers_now, took
 
-
-def _alive(procs) -> set[int]:
-    out = set()
-    for p in procs:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                out.add(p.pid)
-        except psutil.NoSuchProcess:
-            pass
-    return out
 
 
 @pytest.mark.parametrize("workers", [1, 2])

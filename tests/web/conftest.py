@@ -27,30 +27,3 @@ def client(tmp_path_factory):
     yield TestClient(app)
     app.state.pool.shutdown()  # end the worker processes
     app.state.store.close()
-
-
-@pytest.fixture
-def make_client(tmp_path):
-    """``make_client(**service_limits)``: a TestClient of the packaged-KB app with those limits,
-    its reports and jobs in a state folder of this test's own."""
-    from dataclasses import replace
-
-    with warnings.catch_warnings():  # starlette warns at import about httpx
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    from refractor.api import create_app
-    from refractor.settings import Settings
-
-    apps = []
-
-    def make(**limits):
-        s = Settings.resolve(state_dir=tmp_path / f"state-{len(apps)}")
-        s = replace(s, limits=replace(s.limits, service=replace(s.limits.service, **limits)))
-        app = create_app(settings=s)
-        apps.append(app)
-        return TestClient(app, raise_server_exceptions=False)
-
-    yield make
-    for app in apps:  # end the worker processes this test started
-        app.state.pool.shutdown()
-        app.state.store.close()

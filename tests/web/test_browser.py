@@ -205,19 +205,27 @@ def test_model_plot_appears(server, browser):
     _shot(browser, "playground-bcl2-venetoclax")
 
 
-def test_cohort_job_page_in_the_browser(server, browser):
-    """The scenario runner: form -> job page with progress -> result with a KM plot (axe-clean)."""
+def _start_cohort_job(server, browser, patients: int) -> None:
+    """From the scenario form, start the OPTIMISMM scenario with ``patients`` per arm (console
+    log emptied first); skipped where virtual cohorts are not installed."""
     if importlib.util.find_spec("refractor.cohort") is None:
         pytest.skip("refractor.cohort (virtual cohorts) is not part of this install")
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import Select
 
     browser.get_log("browser")
     browser.get(server + "/cohort")
     Select(browser.find_element("id", "co-scenario")).select_by_value("optimismm-len-pretreated")
     box = browser.find_element("id", "co-n")
     box.clear()
-    box.send_keys("300")
+    box.send_keys(str(patients))
     browser.find_element("css selector", "form[action='/cohort/run'] button[type=submit]").click()
+
+
+def test_cohort_job_page_in_the_browser(server, browser):
+    """The scenario runner: form -> job page with progress -> result with a KM plot (axe-clean)."""
+    _start_cohort_job(server, browser, 300)
+    from selenium.webdriver.support.ui import WebDriverWait
+
     WebDriverWait(browser, 300).until(lambda d: d.find_elements("css selector", "svg[id^='km-']"))
     assert not _console_errors(browser)
     _shot(browser, "cohort-job")
@@ -228,17 +236,9 @@ def test_cohort_job_page_in_the_browser(server, browser):
 def test_cancel_a_cohort_job_in_the_browser(server, browser):
     """The job page's Cancel button stops a long run (100,000 virtual patients per arm): the page
     comes back saying it was cancelled, with no console error and no serious axe violation."""
-    if importlib.util.find_spec("refractor.cohort") is None:
-        pytest.skip("refractor.cohort (virtual cohorts) is not part of this install")
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    _start_cohort_job(server, browser, 100_000)
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get_log("browser")
-    browser.get(server + "/cohort")
-    Select(browser.find_element("id", "co-scenario")).select_by_value("optimismm-len-pretreated")
-    box = browser.find_element("id", "co-n")
-    box.clear()
-    box.send_keys("100000")
-    browser.find_element("css selector", "form[action='/cohort/run'] button[type=submit]").click()
     button = WebDriverWait(browser, 60).until(
         lambda d: d.find_elements("css selector", "form[action$='/cancel'] button[type=submit]"))
     serious = [v for v in _axe(browser) if v["impact"] in ("serious", "critical")]

@@ -13,6 +13,8 @@ import time
 import psutil
 import pytest
 
+from _serve import alive_pids
+
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("refractor.cohort") is None,
                                 reason="refractor.cohort (virtual cohorts) is not part of this install")
 
@@ -38,18 +40,6 @@ def _wait(client, url: str, until, seconds: float = 60) -> dict:
 def _children() -> dict[int, psutil.Process]:
     return {p.pid: p for p in psutil.Process().children(recursive=True)}
 
-
-def _alive(procs: list[psutil.Process]) -> set[int]:
-    """The ids of ``procs`` still running (a reused id is another process: psutil compares
-    creation times), zombies not counted."""
-    out = set()
-    for p in procs:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                out.add(p.pid)
-        except psutil.NoSuchProcess:
-            pass
-    return out
 
 
 def _start_big(client) -> tuple[str, list[psutil.Process]]:
@@ -80,7 +70,7 @@ def test_cancel_stops_the_work_frees_the_slot_and_is_kept(make_client):
     assert job["status"] == "cancelled" and job["stopped"].startswith("cancelled after ")
     assert job["done"] < job["total"], job  # stopped part way: the run was not allowed to finish
     assert time.monotonic() - t0 < 10
-    assert _alive(workers) == set(), "the job's worker processes are still running"
+    assert alive_pids(workers) == set(), "the job's worker processes are still running"
     assert "Cancelled:" in c.get(url).text and "Cancel this job" not in c.get(url).text
 
     # a finished job cannot be cancelled; an unknown one does not exist
@@ -111,7 +101,7 @@ def test_the_cancel_button_of_the_page(make_client):
     r = c.post(f"{url}/cancel", follow_redirects=False)  # the HTML form: empty body
     assert r.status_code == 303 and r.headers["location"] == url
     assert _job(c, url)["status"] == "cancelled"
-    assert _alive(workers) == set()
+    assert alive_pids(workers) == set()
 
 
 def test_a_job_over_its_time_limit_is_stopped_and_fails_with_the_reason(make_client):
@@ -138,7 +128,7 @@ def test_a_job_over_its_time_limit_is_stopped_and_fails_with_the_reason(make_cli
         f"over the cohort job time limit of {limit} s (REFRACTOR_COHORT_JOB_SECONDS)" in err["message"]
     assert job["done"] < (job["total"] or 98) and limit <= job["seconds"] < limit + STOP_GRACE + 5, job
     assert len(workers) == 2, workers  # the job was stopped with its processes at work ...
-    assert _alive(list(workers.values())) == set()  # ... and they have ended
+    assert alive_pids(list(workers.values())) == set()  # ... and they have ended
     assert "over the cohort job time limit" in c.get(url).text
     r = c.post(f"{url}/cancel", headers=JSON)
     assert r.status_code == 409 and "already ended (failed)" in r.json()["message"]
