@@ -88,12 +88,20 @@ def term_rank(terms: str) -> int:
     return min((_VEP_RANK.get(t.strip(), len(VEP_ORDER)) for t in re.split(r"[&,]", terms)), default=len(VEP_ORDER))
 
 
-def _map_unique(arr, fn) -> pa.Array:
-    """Apply ``fn`` to each distinct string of an arrow array; gather the results with ``take``."""
+def _map_unique(arr, fn, unchanged=None) -> pa.Array:
+    """Apply ``fn`` to each distinct string of an arrow array; gather the results with ``take``.
+    ``unchanged`` (optional): a vectorised test of the distinct values that ``fn`` returns as
+    they are (those are kept without a Python call)."""
     enc = pc.dictionary_encode(arr)
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks() if enc.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
-    mapped = pa.array([fn(v) for v in enc.dictionary.to_pylist()], type=pa.string())
+    if unchanged is None:
+        mapped = pa.array([fn(v) for v in enc.dictionary.to_pylist()], type=pa.string())
+    else:
+        values = enc.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        for i in np.flatnonzero(~unchanged(enc.dictionary)):
+            values[i] = fn(values[i])
+        mapped = pa.array(values, type=pa.string())
     idx = enc.indices
     if idx.null_count:
         mapped = pa.concat_arrays([mapped, pa.array([fn(None)], type=pa.string())])
@@ -160,19 +168,7 @@ def _protein_change(u: str | None) -> str:
 def normalise_protein_changes(values) -> pa.Array:
     """Vectorised :func:`short_protein_change` over distinct values (missing -> ``""``); values
     already in the short form (:func:`already_short`) are kept without a Python call."""
-    enc = pc.dictionary_encode(values)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.combine_chunks() if enc.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
-    uniq = enc.dictionary
-    mapped = uniq.to_numpy(zero_copy_only=False).astype(object)
-    for i in np.flatnonzero(~already_short(uniq)):
-        mapped[i] = _protein_change(mapped[i])
-    mapped = pa.array(mapped, type=pa.string())
-    idx = enc.indices
-    if idx.null_count:
-        mapped = pa.concat_arrays([mapped, pa.array([_protein_change(None)], type=pa.string())])
-        idx = pc.fill_null(idx, len(mapped) - 1)
-    return pc.take(mapped, idx)
+    return _map_unique(values, _protein_change, unchanged=already_short)
 
 
 __all__ = ["MAF_CLASSES", "SO_TERMS", "VEP_ORDER", "term_rank", "maf_consequence", "so_consequence", "short_protein_change", "normalise_protein_changes",
