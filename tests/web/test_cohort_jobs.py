@@ -100,7 +100,11 @@ def test_the_cancel_button_of_the_page(make_client):
     url, workers = _start_big(c)
     r = c.post(f"{url}/cancel", follow_redirects=False)  # the HTML form: empty body
     assert r.status_code == 303 and r.headers["location"] == url
-    assert _job(c, url)["status"] == "cancelled"
+    # the answer comes after at most CANCEL_WAIT s; a job thread busy with its own (not
+    # interruptible) step may publish the end later: the page, like this test, looks again
+    # (seen on a fresh clone at load ~7: still 'running' 15 s after the cancel)
+    job = _wait(c, url, lambda j: j["status"] not in ("queued", "running"))
+    assert job["status"] == "cancelled"
     assert alive_pids(workers) == set()
 
 
