@@ -244,7 +244,11 @@ def test_cancel_a_cohort_job_in_the_browser(server, browser):
     serious = [v for v in _axe(browser) if v["impact"] in ("serious", "critical")]
     assert not serious, json.dumps(serious, indent=1)
     button[0].click()
-    WebDriverWait(browser, 30).until(lambda d: "Cancelled:" in d.find_element("tag name", "main").text)
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    # the page reloads itself when the job ends: an element found just before the reload is stale
+    WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "Cancelled:" in d.find_element("tag name", "main").text)
     assert browser.find_element("id", "job").get_attribute("data-job-status") == "cancelled"
     assert not browser.find_elements("css selector", "form[action$='/cancel']")
     assert not _console_errors(browser)
