@@ -41,7 +41,13 @@ def hazard_ratio(times_a: np.ndarray, events_a: np.ndarray, times_b: np.ndarray,
         "event": np.concatenate([events_a, events_b]).astype(int),
         "arm": np.concatenate([np.ones(len(times_a)), np.zeros(len(times_b))]),
     })
-    cph = CoxPHFitter().fit(df, duration_col="time", event_col="event")
+    # lifelines picks its Efron algorithm ("single" or "batch") by a formula fitted on small data
+    # that always says "single" above ~100,000 rows; with heavily tied times (simulated months:
+    # ~230 distinct times among 200,000 patients) "batch" gives the same fit (to 1e-12) 17-25x
+    # faster (4.6 s -> 0.2 s), while without ties it is ~1.4x slower: so "batch" when ties dominate.
+    n_unique = len(np.unique(df["time"].to_numpy()))
+    batch = True if n_unique <= 0.5 * len(df) else None
+    cph = CoxPHFitter().fit(df, duration_col="time", event_col="event", batch_mode=batch)
     s = cph.summary.loc["arm"]
     return {"hr": float(s["exp(coef)"]), "low": float(s["exp(coef) lower 95%"]),
             "high": float(s["exp(coef) upper 95%"]), "p": float(s["p"])}
