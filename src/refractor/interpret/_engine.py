@@ -64,6 +64,10 @@ def _sample_context(prep: Prepared, i: int):
     return (None if disease is None else str(disease)), assessed, sets
 
 
+#: the observation columns after the sample index, in :func:`_to_obs`'s argument order
+_OBS_FIELDS = tuple(OBS_COLUMNS[1:])
+
+
 def _to_obs(bid, kind, gene, detail, resolution, value, threshold, comparison, unit, source,
             assumed, ccf, clonal_basis, ccf_low, ccf_high) -> Observation:
     def num(x):
@@ -148,17 +152,29 @@ def interpret(cohort: Cohort, kb) -> CohortResult:
     assembler = Assembler(view)
     warn_masks = ev.sample_warnings
     read_cohort, read_sample = input_warnings(cohort)
-    grouped: dict[int, list[tuple[str, Observation]]] = {}
+    where: list = []  # (frame, row, start) arrays: built once, on the first sample asked for
 
     def observations(i: int) -> list[tuple[str, Observation]]:
-        # built once, on the first sample asked for: one pass over all observations
-        if frames and not grouped:
-            for bid, o in frames:
-                c = o.cols
-                for row in zip(*(c[k] for k in OBS_COLUMNS)):
-                    grouped.setdefault(int(row[0]), []).append((bid, _to_obs(bid, *row[1:])))
-            grouped.setdefault(-1, [])
-        return grouped.get(i, [])
+        # The observation rows of sample i, in frame order then row order: a stable sort of
+        # all rows by sample (cheap, numpy) is made once; each sample's Observation records
+        # are built when it is (so the worker processes of a run build their own samples'
+        # records in parallel, instead of the parent building every record first)
+        if not frames:
+            return []
+        if not where:
+            sidx = np.concatenate([np.asarray(o.cols["sidx"], np.int64) for _, o in frames])
+            frame = np.concatenate([np.full(len(o), k, np.int32) for k, (_, o) in enumerate(frames)])
+            row = np.concatenate([np.arange(len(o), dtype=np.int64) for _, o in frames])
+            order = np.argsort(sidx, kind="stable")
+            start = np.searchsorted(sidx[order], np.arange(prep.n + 1), side="left")
+            where.extend((frame[order].tolist(), row[order].tolist(), start.tolist()))
+        frame, row, start = where
+        out = []
+        for p in range(start[i], start[i + 1]):
+            bid, o = frames[frame[p]]
+            c, j = o.cols, row[p]
+            out.append((bid, _to_obs(bid, *[c[k][j] for k in _OBS_FIELDS])))
+        return out
 
     def factory(i: int):
         st = dict(zip(view.biomarker_ids, states[i].tolist()))

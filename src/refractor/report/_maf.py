@@ -88,8 +88,8 @@ def write_maf_copy(maf_path: Path, result: CohortResult, got, out_path: Path, *,
     data = read_bytes(maf_path)
     tab = read_table(maf_path, data=data, columns={"sample": ("Tumor_Sample_Barcode",)},
                      required={"sample"})
-    row_sample = stripped(tab, "sample").to_pylist()
-    row_line = tab.lines().tolist()
+    samples = stripped(tab, "sample")
+    row_line = np.asarray(tab.lines(), dtype=np.int64)
     names = ["refractor_mechanisms"]
     if columns == "full":
         names += ["refractor_sample_mechanisms",
@@ -106,21 +106,34 @@ def write_maf_copy(maf_path: Path, result: CohortResult, got, out_path: Path, *,
     if clash:
         raise InputError(f"annotation columns already present in the MAF: {', '.join(clash)}",
                          path=maf_path, line=header_i + 1)
-    tails = (_sample_tails(result, got, set(row_sample), len(names) - 1)
-             if columns == "full" else None)
     by_line = _by_line(got, str(tab.path))
     del tab
     # every line of the file gets its cells appended: the header its names, a data row (its
     # 1-based line from the table reader) its own mechanisms and its sample's tail, a comment
     # or blank line nothing
     lines[header_i] += ("\t" + "\t".join(names)).encode()
-    empty_tail = b"\t" * (len(names) - 1)
-    for s, ln in zip(row_sample, row_line):
-        i = ln - 1
-        m = by_line.get(ln)
-        cell = m.get(s) if m else None
-        tail = tails[s] if tails is not None else empty_tail
-        lines[i] = b"".join((lines[i], b"\t", cell.encode("utf-8") if cell else b"", tail))
+    if columns == "full":
+        row_sample = samples.to_pylist()
+        tails = _sample_tails(result, got, set(row_sample), len(names) - 1)
+        for s, ln in zip(row_sample, row_line.tolist()):
+            i = ln - 1
+            m = by_line.get(ln)
+            cell = m.get(s) if m else None
+            lines[i] = b"".join((lines[i], b"\t", cell.encode("utf-8") if cell else b"", tails[s]))
+    else:
+        # one cell per data row, empty but on the rows an observation was read from: the
+        # rows are in file order (lines increasing), so each annotated line's row (and so its
+        # sample) is found by binary search instead of visiting every row in Python
+        for i in (row_line - 1).tolist():
+            lines[i] += b"\t"
+        ordered = bool(np.all(row_line[1:] > row_line[:-1]))
+        row_of = None if ordered else {ln: k for k, ln in enumerate(row_line.tolist())}
+        for ln, m in by_line.items():
+            k = int(np.searchsorted(row_line, ln)) if ordered else row_of.get(ln, len(row_line))
+            if k < len(row_line) and row_line[k] == ln:
+                cell = m.get(samples[k].as_py())
+                if cell:
+                    lines[ln - 1] += cell.encode("utf-8")
     gz = str(out_path).endswith(".gz")
     with (gzip.open(out_path, "wb", compresslevel=6) if gz else open(out_path, "wb")) as fh:  # streamed in blocks: never the whole copy at once
         step = 65536

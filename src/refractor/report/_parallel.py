@@ -33,7 +33,7 @@ from refractor.report._collect import OBS_COLUMNS, TRACE_COLUMNS, collect, tsv_c
 #: below this many samples the pass runs in the parent (a fork costs more than it saves)
 MIN_SAMPLES_PER_WORKER = 250
 #: chunks per worker: small enough to balance a shared machine, large enough to be cheap
-CHUNKS_PER_WORKER = 6
+CHUNKS_PER_WORKER = 12
 
 _OBS_TYPES = {"value": pa.float64(), "threshold": pa.float64(), "assumed": pa.bool_(),
               "clonal_fraction": pa.float64(), "ccf_low": pa.float64(), "ccf_high": pa.float64()}
@@ -146,6 +146,8 @@ def _chunk(k: int, start: int, stop: int, job: Job):
     per-sample data (or the exception, made picklable)."""
     if job.result is None:
         job = dataclasses.replace(job, result=_JOB.result)
+    enabled = gc.isenabled()
+    gc.disable()  # as in collect(): the chunk's millions of acyclic rows need no collector
     try:
         got = collect(job.result, json_dir=job.json_dir, filenames=job.filenames, want=job.want,
                       start=start, stop=stop, fragility=job.fragile_json)
@@ -169,6 +171,9 @@ def _chunk(k: int, start: int, stop: int, job: Job):
         return k, stop - start, got.sample_mechs, got.by_source, got.digests
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
         return _picklable(exc)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Workers:

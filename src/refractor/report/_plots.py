@@ -1,14 +1,15 @@
 """Plots of the HTML report, rendered with matplotlib's object API (no pyplot, no GUI backend)
-and returned as base64 PNG strings ready for ``<img src="data:image/png;base64,...">``."""
+and returned as base64 PNG strings ready for ``<img src="data:image/png;base64,...">``.
+
+matplotlib is imported by the plotting functions, not with this module: a run renders its plots
+in a worker process (:func:`report_plots_task`), so the ~0.4 s import stays off the serial
+start of ``refractor profile``."""
 from __future__ import annotations
 
 import base64
 import io
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
 
 from refractor.interpret import LEVELS, STATUSES, CohortResult
 
@@ -20,7 +21,9 @@ DISEASE_COLOURS = ["#4e79a7", "#59a14f", "#b07aa1", "#9c755f", "#76b7b2", "#edc9
                    "#bab0ac", "#af7aa1", "#86bcb6"]
 
 
-def _png(fig: Figure) -> str:
+def _png(fig) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buf = io.BytesIO()
     FigureCanvasAgg(fig)
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
@@ -40,6 +43,9 @@ def mechanism_landscape(result: CohortResult, max_samples: int = 400,
     Up to ``max_labelled`` samples each column is labelled with the full sample id (rotated);
     above that the labels would overlap and are omitted (the axis says how many samples).
     """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+
     st = result.status
     if st.size == 0:
         return None
@@ -92,6 +98,8 @@ def mechanism_landscape(result: CohortResult, max_samples: int = 400,
 
 def level_distribution(result: CohortResult) -> str | None:
     """Stacked bars: number of samples per resistance level for each agent."""
+    from matplotlib.figure import Figure
+
     k = len(result.scored_agents)  # agents without knowledge have no level to plot
     lv = result.levels[:, :k]
     if lv.size == 0:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -79,14 +78,34 @@ def write_agents_parquet(tsv: Path, path: Path, meta: dict[bytes, bytes]) -> Non
             w.write_batch(_null_disease(batch))
 
 
+def matrix_tables_task(stage: Path, want: frozenset[str]) -> None:
+    """The sample-level tables of a run, from the interpreted matrices alone (a worker step run
+    while the per-sample pass runs, :class:`refractor.report._parallel.Workers`):
+    ``cohort_levels`` and ``mechanisms`` as TSV (with ``tsv``) and Parquet (with ``parquet``)."""
+    from refractor.report._parallel import cohort_result
+
+    result = cohort_result()
+    levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
+    levels.insert(0, "disease", result.diseases)
+    mechs = result.mechanism_frame()
+    if "tsv" in want:
+        levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
+        mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
+    if "parquet" in want:
+        meta = _meta(result)
+        _write(pa.Table.from_pandas(levels.reset_index(), preserve_index=False),
+               stage / PARQUET_FILES["levels"], meta)
+        _write(pa.Table.from_pandas(mechs.reset_index(), preserve_index=False),
+               stage / PARQUET_FILES["mechanisms"], meta)
+
+
 def tables_task(stage: Path, want: frozenset[str], fragile: bool, parts: Path, chunks: int) -> None:
-    """The cohort tables of a run (a worker step, :class:`refractor.report._parallel.Workers`):
-    ``agents.tsv`` joined from the chunks' text, ``cohort_levels.tsv`` and ``mechanisms.tsv``
-    from the matrices (with ``tsv``), the five Parquet tables (with ``parquet``)."""
+    """The long cohort tables of a run, from the per-sample pass's parts (a worker step run
+    after the pass): ``agents.tsv`` joined from the chunks' text (with ``tsv``), and the
+    ``agents``, ``observations`` and ``traces`` Parquet tables (with ``parquet``)."""
     from refractor.report._parallel import FRAGILE_COLUMNS, Pass, cohort_result
     from refractor.report._write import AGENT_TABLE_COLUMNS
 
-    result = cohort_result()
     got = Pass(parts, chunks=chunks)
     agents_tsv = (stage if "tsv" in want else parts) / "agents.tsv"
     with open(agents_tsv, "wb") as fh:
@@ -96,33 +115,21 @@ def tables_task(stage: Path, want: frozenset[str], fragile: bool, parts: Path, c
             with open(part, "rb") as src:
                 shutil.copyfileobj(src, fh, 1 << 20)
             part.unlink()
-    levels = result.call_frame()  # level, or not_assessable (never a silent "susceptible")
-    levels.insert(0, "disease", result.diseases)
-    mechs = result.mechanism_frame()
-    if "tsv" in want:
-        levels.to_csv(stage / "cohort_levels.tsv", sep="\t")
-        mechs.to_csv(stage / "mechanisms.tsv", sep="\t")
     if "parquet" in want:
-        write_parquet_tables(stage, result, levels, mechs, got, agents_tsv)
+        write_long_parquet_tables(stage, cohort_result(), got, agents_tsv)
 
 
-def write_parquet_tables(stage: Path, result: CohortResult, levels: pd.DataFrame,
-                         mechanisms: pd.DataFrame, got, agents_tsv: Path) -> list[str]:
-    """Write the five tables into ``stage``: the sample-level ones from the matrices, the long
-    ones from ``agents_tsv`` and the per-sample pass ``got``
-    (:class:`refractor.report._parallel.Pass`); return the file names written."""
+def write_long_parquet_tables(stage: Path, result: CohortResult, got, agents_tsv: Path) -> None:
+    """Write ``agents``, ``observations`` and ``traces`` Parquet into ``stage``: the first from
+    ``agents_tsv``, the others from the part files of the per-sample pass ``got``
+    (:class:`refractor.report._parallel.Pass`)."""
     meta = _meta(result)
-    _write(pa.Table.from_pandas(levels.reset_index(), preserve_index=False),
-           stage / PARQUET_FILES["levels"], meta)
-    _write(pa.Table.from_pandas(mechanisms.reset_index(), preserve_index=False),
-           stage / PARQUET_FILES["mechanisms"], meta)
     write_agents_parquet(agents_tsv, stage / PARQUET_FILES["agents"], meta)
     for name in ("observations", "traces"):
         with pq.ParquetWriter(stage / PARQUET_FILES[name], TABLE_SCHEMAS[name].with_metadata(meta),
                               compression="zstd") as w:
             for t in got.tables(name):  # one chunk of samples at a time
                 w.write_table(t)
-    return list(PARQUET_FILES.values())
 
 
-__all__ = ["write_parquet_tables", "tables_task", "PARQUET_FILES"]
+__all__ = ["matrix_tables_task", "tables_task", "write_long_parquet_tables", "PARQUET_FILES"]

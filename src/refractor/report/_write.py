@@ -197,7 +197,7 @@ def write_outputs(
     from refractor.report._maf import MAF_COLUMN_SETS, maf_task
     from refractor.report._parallel import Workers, remove_parts, want_agents
     from refractor.report._plots import report_plots_task
-    from refractor.report._tables import tables_task
+    from refractor.report._tables import matrix_tables_task, tables_task
 
     want = parse_outputs(outputs)
     if maf_columns not in MAF_COLUMN_SETS:
@@ -216,12 +216,14 @@ def write_outputs(
         # the plots need only the cohort-level calls: a worker renders them first, while the
         # others start on the samples (the parent waits for the pass, idle)
         plots = pool.submit(report_plots_task) if "html" in want else None
+        # so do the sample-level tables: they come from the matrices alone
+        steps = [pool.submit(matrix_tables_task, stage, want)] if want & {"tsv", "parquet"} else []
         got = pool.run_pass(stage, json_dir=json_dir, filenames=names, want=want,
                             fragility=fragility, progress=progress)
         clock("samples")
-        # the cohort-wide steps: tables and annotated MAFs in the workers, the report here
-        steps = []
-        if want_agents(want) or "parquet" in want:
+        # the cohort-wide steps: the long tables and annotated MAFs in the workers, the report
+        # here
+        if want_agents(want):
             steps.append(pool.submit(tables_task, stage, want, fragility is not None, got.parts,
                                      got.chunks))
         if "tsv" in want:
