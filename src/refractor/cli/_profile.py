@@ -1,6 +1,8 @@
 """``refractor profile`` and ``refractor demo``: thin shells over io -> interpret -> report."""
 from __future__ import annotations
 
+import gc
+
 from pathlib import Path
 from typing import Optional
 
@@ -237,6 +239,10 @@ def profile(
     kb = KnowledgeBase.load(kb_path)
     genes = _kb_genes(kb)
     want = parse_outputs(outputs)  # a bad --outputs is found before the work
+    # the modules and the KB live as long as this one-shot command: the collector need not go
+    # over them again at every full collection while the cohort is read and interpreted
+    # (~0.2 s at 10,000 samples)
+    gc.freeze()
     if maf_columns not in MAF_COLUMN_SETS:
         raise InputError(f"--maf-columns: unknown column set {maf_columns!r}; choose from "
                          + ", ".join(MAF_COLUMN_SETS))

@@ -158,7 +158,7 @@ def score_agent(view: KBView, agent: str, calls: dict[str, MechanismCall],
             tr, sc = _trace(view, agent, calls, sets, firing, terms, memo[_CALLS])
             fa = facts(view, tr, sc)
             hit = memo[key] = (tr, sc, _clonal_span(view, agent, tr, calls, sets, firing,
-                                                    memo[_LESIONS], fa[2]), fa)
+                                                    memo[_LESIONS], fa[2], terms), fa)
         trace, score, span, known = hit
     return agent_call(view, agent, name, agent_class, trace, score, calls, assessed, span,
                       (mechs, has_hist), None if memo is None else memo.get(_ASSESSES), known)
@@ -173,7 +173,7 @@ _LESIONS, _ASSESSES = object(), object()
 
 
 def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=None,
-                 fired=None):
+                 fired=None, terms=None):
     """Levels of the agent at the two ends of the CCF intervals of the lesions behind its
     trace: ``(level_at_low_end, level_at_high_end, [(mechanism, lo, hi), ...])``, or None when
     no lesion's interval moves its clonal factor (the reads are decisive, or unknown).
@@ -182,7 +182,8 @@ def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=N
     score is recomputed by :func:`_scores_at` (the arithmetic of :func:`_trace` without the
     trace records), so MAX groups and ALL terms are honoured. ``lesions`` (optional, one dict
     per sample): each mechanism's ``(mechanism, lo, hi)`` or None, as found here; ``fired``
-    (optional): the trace's mechanisms, each once.
+    (optional): the trace's mechanisms, each once; ``terms`` (optional): :func:`_trace`'s
+    per-sample records by term, reused for the terms no moved lesion enters.
     """
     cc = clonal_ccf(view)
     if cc is None:
@@ -205,19 +206,27 @@ def _clonal_span(view: KBView, agent: str, trace, calls, sets, firing, lesions=N
     if not moved:
         return None
     low, high = _scores_at(view, agent, calls, sets, firing,
-                           ({m: lo for m, lo, _ in moved}, {m: hi for m, _, hi in moved}))
+                           ({m: lo for m, lo, _ in moved}, {m: hi for m, _, hi in moved}), terms)
     return level_of(view, low), level_of(view, high), moved
+
+
+_UNSEEN = object()
 
 
 def _scores_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
                sets: dict[str, frozenset], firing: frozenset[str],
-               ccfs: tuple[dict[str, float], ...]) -> list[float]:
+               ccfs: tuple[dict[str, float], ...], terms: dict | None = None) -> list[float]:
     """For each dict of ``ccfs``, the score :func:`_trace` gives when the mechanisms in it have
     those clonal fractions instead of their calls' (same terms, same order, same arithmetic:
-    the same floating-point sum). One pass over the agent's terms for all of them."""
+    the same floating-point sum). One pass over the agent's terms for all of them.
+
+    ``terms`` (optional): :func:`_trace`'s records of this sample by term; a term none of whose
+    mechanisms is moved adds its record's contribution (the same product of the same numbers)
+    instead of being evaluated again."""
     f = view.scoring.possible_factor
     cc = clonal_ccf(view)
     ks = range(len(ccfs))
+    moved = frozenset(m for ccf in ccfs for m in ccf)
 
     def value(m, ov, hsets, ccf):
         if isinstance(m, MechanismTerm):
@@ -229,9 +238,16 @@ def _scores_at(view: KBView, agent: str, calls: dict[str, MechanismCall],
         return m.weight if sets[m.history] & hsets[id(m)] else None
 
     scores = [0.0] * len(ccfs)
-    for rule, t, ov, tmechs, thist, _, hsets, _ in _plan(view, agent):
+    for rule, t, ov, tmechs, thist, tkey, hsets, _ in _plan(view, agent):
         if tmechs.isdisjoint(firing) and not (thist and any(sets[h] & ag for h, ag in thist)):
             continue
+        if terms is not None and tmechs.isdisjoint(moved):
+            tt = terms.get(tkey, _UNSEEN)
+            if tt is not _UNSEEN:
+                if tt is not None:
+                    for k in ks:
+                        scores[k] = scores[k] + tt.contribution
+                continue
         for k in ks:
             ccf = ccfs[k]
             x = None

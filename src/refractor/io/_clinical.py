@@ -9,6 +9,7 @@ import pandas as pd
 
 from refractor.errors import InputError
 from refractor.io._table import is_missing, read_table, to_float
+from refractor.io._attrs import set_attrs
 
 # Canonical column -> accepted header names, first match wins (case-insensitive).
 CLINICAL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -126,7 +127,7 @@ def read_clinical(path: str | Path, *, columns: dict[str, str] | None = None, di
     named = [c for c in ("disease", "prior_agents", "refractory_agents") if c in df.columns]
     out["origin"] = [{c: {"path": tab.path, "line": int(lines[i]), "column": tab.actual.get(c, c)}
                       for c in named} for i in range(n)]
-    out.attrs.update(samples=out["sample"].tolist(), path=str(path))
+    set_attrs(out, samples=out["sample"].tolist(), path=str(path))
     return out
 
 

@@ -19,6 +19,7 @@ from refractor.io._genes import current_symbols
 from refractor.io._expression_formats import ENSEMBL_GENE, ENSEMBL_TX, Layout, check_gct_size, detect
 from refractor.io._dialect import number_hint, sniff_delimiter, split_prefix
 from refractor.io._table import MISSING, Table, is_missing, read_table, stripped
+from refractor.io._attrs import set_attrs
 
 
 def peek_header(data: bytes, *, skip_lines: int = 0, comment: str | None = "#", delimiter: str | None = "\t") -> list[str]:
@@ -303,7 +304,7 @@ def read_expression(path: str | Path, *, limits: IOLimits | None = None,
         sel = pd.Series(genes_arr).isin(wanted).to_numpy()
         genes_arr, mat = genes_arr[sel], mat[sel]
     out = long_table(lay.samples, genes_arr, mat, feature_col="gene", value_col="value")
-    out.attrs.update(samples=list(lay.samples), path=str(path), format=lay.kind, renamed_genes=renamed)
+    set_attrs(out, samples=list(lay.samples), path=str(path), format=lay.kind, renamed_genes=renamed)
     return out
 
 

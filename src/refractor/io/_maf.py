@@ -18,6 +18,7 @@ from refractor.io._limits import IOLimits
 from refractor.io._source import read_bytes
 from refractor.io._table import read_table, require_nonempty, stripped, to_float
 from refractor.reference import agree, resolve_build
+from refractor.io._attrs import set_attrs
 
 MAF_COLUMNS: dict[str, tuple[str, ...]] = {
     "gene": ("Hugo_Symbol",),
@@ -137,7 +138,7 @@ def read_maf(path: str | Path, *, build: str | None = None, limits: IOLimits | N
     if rows is not None:
         out.index = pd.Index(rows)
     samples = sorted(s for s in pc.unique(sample).to_pylist() if s is not None)
-    out.attrs.update(build=declared, samples=samples, path=str(path), renamed_genes=renamed)
+    set_attrs(out, build=declared, samples=samples, path=str(path), renamed_genes=renamed)
     return out
 
 

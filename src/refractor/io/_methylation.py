@@ -12,6 +12,7 @@ from refractor.io._source import read_bytes
 from refractor.errors import DataWarning, InputError
 from refractor.io._dialect import split_prefix
 from refractor.io._table import is_missing, read_table, require_nonempty, stripped, to_float
+from refractor.io._attrs import set_attrs
 
 #: header names of the optional region annotation column (Illumina manifests call it
 #: ``UCSC_RefGene_Group``: TSS1500, TSS200, 5'UTR, 1stExon, Body, 3'UTR; plain ``promoter`` /
@@ -64,7 +65,7 @@ def read_methylation(path: str | Path) -> pd.DataFrame:
             i = int(np.flatnonzero(dup)[0])
             raise tab.error(f"duplicated sample/feature {out['sample'].iloc[i]}/{out['feature'].iloc[i]}",
                             row=int(measured[i]))
-        out.attrs.update(samples=sorted(pd.unique(out["sample"])), path=str(path))
+        set_attrs(out, samples=sorted(pd.unique(out["sample"])), path=str(path))
         return out[["sample", "feature", "gene", "beta", "region"]]
     return _read_wide(path, data, header)
 
@@ -130,7 +131,7 @@ def _read_wide(path, data: bytes, header: list[str]) -> pd.DataFrame:
         warnings.warn(DataWarning(f"{path}: no probe carries a gene annotation, so gene-level methylation rules "
                                   "cannot read this file (only rules naming a feature id can); add the Illumina "
                                   "manifest's UCSC_RefGene_Name and UCSC_RefGene_Group columns"), stacklevel=3)
-    out.attrs.update(samples=samples, path=str(path))
+    set_attrs(out, samples=samples, path=str(path))
     return out
 
 

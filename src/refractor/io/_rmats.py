@@ -28,6 +28,7 @@ from refractor.io._source import read_bytes
 from refractor.io._dialect import split_prefix
 from refractor.io._table import MISSING, read_table, require_nonempty, to_int
 from refractor.reference import exons, normalise_chrom, resolve_build
+from refractor.io._attrs import set_attrs
 
 RMATS_COLUMNS = ("chr", "exonStart_0base", "exonEnd", "upstreamES", "upstreamEE", "downstreamES", "downstreamEE",
                  "IJC_SAMPLE_1", "SJC_SAMPLE_1", "IncLevel1")
@@ -117,7 +118,7 @@ def read_rmats(path: str | Path, *, build: str | None = None, events: Sequence[t
                 rows.append((s, gene, event_name(k), 1.0 - inc[i], int(reads), src))
     out = pd.DataFrame(rows, columns=["sample", "gene", "event", "psi", "reads", "source"])
     out["reads"] = out["reads"].astype("Int64")
-    out.attrs.update(samples=samples, path=str(path), build=b)
+    set_attrs(out, samples=samples, path=str(path), build=b)
     return out
 
 

@@ -19,6 +19,7 @@ from refractor.io._table import read_table, require_nonempty, to_float, to_int
 from refractor.io._coords import check_within_chromosomes, require_primary_chromosomes
 from refractor.reference import DEFAULT_BUILD, agree, chrom_sizes, gene_table, normalise_chrom, resolve_build
 from refractor.reference._builds import CHROM_ORDER
+from refractor.io._attrs import set_attrs
 
 _NCHROM = 32
 _SHIFT = 30  # positions < 2**30 bp (chr1 is 248.9 Mb)
@@ -289,7 +290,7 @@ def read_segments(
     if samples is not None:
         segs = segs[segs["sample"].isin(set(samples))]
     out = gene_level(segs, build=b, genes=genes, path=str(path), span=span)
-    out.attrs.update(build=b, samples=all_samples, path=str(path), declared_build=build is not None)
+    set_attrs(out, build=b, samples=all_samples, path=str(path), declared_build=build is not None)
     return out
 
 

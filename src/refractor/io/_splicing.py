@@ -11,6 +11,7 @@ from refractor.errors import InputError
 from refractor.io._coords import check_within_chromosomes, require_primary_chromosomes
 from refractor.io._table import read_table, require_nonempty, to_float, to_int
 from refractor.reference import exon_skipping_junctions, normalise_chrom, resolve_build
+from refractor.io._attrs import set_attrs
 
 SJ_NAMES = ["chrom", "intron_start", "intron_end", "strand", "motif", "annotated", "unique_reads", "multi_reads", "overhang"]
 # (gene, skipped exon) events computed from junction files; every splicing biomarker rule of the
@@ -95,7 +96,7 @@ def read_junctions(
         rows.append((sample, gene, event_name(exon), psi, skip + inc_up + inc_down, src))
     out = pd.DataFrame(rows, columns=["sample", "gene", "event", "psi", "reads", "source"])
     out["reads"] = out["reads"].astype("Int64")
-    out.attrs.update(build=b, samples=[sample], path=str(path))
+    set_attrs(out, build=b, samples=[sample], path=str(path))
     return out
 
 
@@ -135,7 +136,7 @@ def read_psi(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
         raise tab.error(f"duplicated sample/gene/event {tuple(key.iloc[i])}", row=i)
-    out.attrs.update(samples=sorted(pd.unique(out["sample"])), path=str(path))
+    set_attrs(out, samples=sorted(pd.unique(out["sample"])), path=str(path))
     return out
 
 

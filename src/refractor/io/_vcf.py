@@ -14,6 +14,7 @@ from refractor.io._source import check_input_file, read_bytes
 from refractor.io._vcf_header import annotation_fields, first_record_info, header_builds, sample_roles
 from refractor.io._vcf_records import check_records
 from refractor.reference import agree, resolve_build
+from refractor.io._attrs import set_attrs
 
 # htslib's int32 sentinels in FORMAT arrays: missing value ('.') and end of a shorter vector
 _INT32_MISSING = -2147483648
@@ -146,7 +147,7 @@ def read_vcf(path: str | Path, *, sample: str | None = None, build: str | None =
         out = _read(VCF, spath, header_lines, sample, pass_only, set(normals))
     finally:
         set_htslib_log_level(3)
-    out.attrs.update(build=declared or build, tumor_sample=tumor, normal_samples=list(normals), roles_from=how)
+    set_attrs(out, build=declared or build, tumor_sample=tumor, normal_samples=list(normals), roles_from=how)
     return out
 
 
@@ -307,7 +308,7 @@ def _read(VCF, spath: str, header_lines: list[str], sample: str | None, pass_onl
          "vaf": np.asarray(out_v, dtype=float), "source": out_src,
          "alt_count": np.asarray(out_a, dtype=float), "depth": np.asarray(out_d, dtype=float)}
     )
-    out.attrs.update(samples=[s for _, s in read_cols] or [sample], path=spath, annotation=picked,
+    set_attrs(out, samples=[s for _, s in read_cols] or [sample], path=spath, annotation=picked,
                      alleles_without_gene=no_gene)
     return out
 

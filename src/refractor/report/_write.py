@@ -6,9 +6,11 @@ error ``outdir`` is left as it was; a rerun never leaves an earlier run's files 
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -248,10 +250,11 @@ def write_outputs(
                                          got.sample_mechs if full else {}))
                 final[f"maf:{p.name}"] = outdir / target
         if "html" in want:
-            (stage / "report.html").write_text(
-                render_html(result, kb, title, digests=got.digests, json_names=names,
-                            fragility=fragility, plots=plots.get()),
-                encoding="utf-8")
+            with _no_collector():  # millions of acyclic objects alive (digests): ~25% faster
+                html = render_html(result, kb, title, digests=got.digests, json_names=names,
+                                   fragility=fragility, plots=plots.get())
+            (stage / "report.html").write_text(html, encoding="utf-8")
+            del html
             final["report"] = outdir / "report.html"
         clock("html")
         for step in steps:
@@ -261,6 +264,18 @@ def write_outputs(
         for f in stage.rglob("*"):  # usual permissions (atomic_write's temp files are 0600)
             os.chmod(f, 0o644 if f.is_file() else 0o755)
     return final
+
+
+@contextmanager
+def _no_collector():
+    """The cyclic garbage collector paused (restored as it was after)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Clock:
