@@ -6,11 +6,11 @@ the vectorised cohort engine can be compared with the plain per-sample reference
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from refractor import errors
 from refractor.errors import InputError
+from refractor.interpret._record import record
 
 SCHEMA_NAME = "refractor.sample-report"
 #: 1.1 (backward compatible with 1.0; a 1.0 reader ignoring unknown fields reads 1.1):
@@ -69,7 +69,7 @@ def _clean(d: dict) -> dict:
     return d
 
 
-@dataclass(frozen=True)
+@record
 class ResultWarning:
     """A named scientific caveat recorded in a result (never raised for normal data).
 
@@ -100,7 +100,7 @@ class ResultWarning:
         return _plain(self)
 
 
-@dataclass(frozen=True)
+@record
 class Observation:
     """One measured fact that made a biomarker feature match.
 
@@ -137,7 +137,7 @@ class Observation:
                 "ccf_low": _f(self.ccf_low), "ccf_high": _f(self.ccf_high)}
 
 
-@dataclass(frozen=True)
+@record
 class MechanismCall:
     """The call of one mechanism in one sample, with the observations behind it.
 
@@ -169,7 +169,7 @@ class MechanismCall:
                 "clonal_fraction": _f(self.clonal_fraction), "clonal_basis": self.clonal_basis}
 
 
-@dataclass(frozen=True)
+@record
 class TraceTerm:
     """One scoring term that fired for an agent: what, on which observations, adding how much."""
 
@@ -192,7 +192,7 @@ class TraceTerm:
                 "comment": self.comment, "clonal_factor": self.clonal_factor}
 
 
-@dataclass(frozen=True)
+@record
 class AgentCall:
     """Resistance call for one agent: level on the ordered scale, score, trace, evidence.
 
@@ -231,7 +231,7 @@ class AgentCall:
         return self.status == "assessed"
 
 
-@dataclass(frozen=True)
+@record
 class StrategySuggestion:
     """A strategy addressing detected/possible mechanisms (ranked), or one flagged harmful."""
 
@@ -251,7 +251,7 @@ class StrategySuggestion:
         return _clean(_plain(self))
 
 
-@dataclass(frozen=True)
+@record
 class FragileCall:
     """A call of this sample that changes when one curator number moves by the amount the
     sensitivity analysis tries (:func:`refractor.interpret.sensitivity.sensitivity`: each
@@ -271,7 +271,7 @@ class FragileCall:
                 "changed_by": list(self.changed_by)}
 
 
-@dataclass(frozen=True)
+@record
 class SampleResult:
     """Everything Refractor concludes for one sample."""
 
