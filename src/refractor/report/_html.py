@@ -79,19 +79,47 @@ def _digests(result: CohortResult) -> list[list]:
     return [_digest(r, cw) for r in result.iter_uncached()]
 
 
-def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str, str] | None) -> dict:
+def matrix_data(result: CohortResult) -> dict:
+    """The part of :func:`cohort_data` read off the matrices alone (``calls`` and ``scores``):
+    a run builds it in a worker while the per-sample pass runs (:func:`report_parts_task`)."""
+    k = len(result.scored_agents)
+    codes = result.level_codes()[:, :k]
+    chars = np.array(list("0123") + ["n"])
+    calls = ["".join(row) for row in chars[np.where(codes >= 0, codes, 4)]] if k else [""] * len(result)
+    sc = result.scores[:, :k]
+    rows, cols = np.nonzero(sc)  # row-major: each sample's agents in order
+    # each score as %g would print it (6 significant digits), back to a number
+    vals = np.array([f"{x:g}" for x in sc[rows, cols].tolist()], dtype=object).astype(float)
+    scores: list[dict] = [{} for _ in range(len(result))]
+    for i, j, v in zip(rows.tolist(), cols.tolist(), vals.tolist()):
+        scores[i][j] = v
+    return {"calls": calls, "scores": scores}
+
+
+def report_parts_task() -> tuple[tuple[str | None, str | None], dict]:
+    """What the report needs of the cohort-level calls only, as a worker step run during the
+    per-sample pass (:meth:`refractor.report._parallel.Workers.submit`: the result is
+    inherited): its plots (:func:`~refractor.report._plots.report_plots`) and
+    :func:`matrix_data`."""
+    from refractor.report._parallel import cohort_result
+
+    result = cohort_result()
+    return report_plots(result), matrix_data(result)
+
+
+def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str, str] | None,
+                matrix: dict | None = None) -> dict:
     """The compact data the report's script reads (one JSON object embedded in the page).
 
     ``calls``: per sample one character per scored agent (``0``-``3`` the level's index,
     ``n`` not assessable); ``scores``: per sample ``{agent index: score}`` for non-zero scores;
     ``found``: per sample ``[[mechanism index, 1 detected / 0 possible, [observation details]]]``
     (at most :data:`MAX_DETAILS`); details, ``warnings`` and ``strategies`` are indexes into
-    ``strings``; the mechanism, agent and disease names are stored once.
+    ``strings``; the mechanism, agent and disease names are stored once. ``matrix``:
+    :func:`matrix_data` of ``result``, if already built.
     """
-    k = len(result.scored_agents)
-    codes = result.level_codes()[:, :k]
-    chars = np.array(list("0123") + ["n"])
-    calls = ["".join(row) for row in chars[np.where(codes >= 0, codes, 4)]] if k else [""] * len(result)
+    if matrix is None:
+        matrix = matrix_data(result)
     mech_index = {m: i for i, m in enumerate(result.mechanisms)}
     diseases = sorted({d or "" for d in result.diseases})
     dindex = {d: i for i, d in enumerate(diseases)}
@@ -104,17 +132,10 @@ def cohort_data(result: CohortResult, digests: list[list], json_names: dict[str,
         return [idx(o) for o in obs[:MAX_DETAILS] + (
             [f"(+{len(obs) - MAX_DETAILS} more in the JSON)"] if len(obs) > MAX_DETAILS else [])]
 
-    sc = result.scores[:, :k]
-    rows, cols = np.nonzero(sc)  # row-major: each sample's agents in order
-    # each score as %g would print it (6 significant digits), back to a number
-    vals = np.array([f"{x:g}" for x in sc[rows, cols].tolist()], dtype=object).astype(float)
-    scores: list[dict] = [{} for _ in range(len(result))]
-    for i, j, v in zip(rows.tolist(), cols.tolist(), vals.tolist()):
-        scores[i][j] = v
     return {
         "agents": result.scored_agents, "mechanisms": result.mechanisms, "diseases": diseases,
         "samples": result.samples, "disease": [dindex[d or ""] for d in result.diseases],
-        "calls": calls, "scores": scores,
+        "calls": matrix["calls"], "scores": matrix["scores"],
         "json": [json_names[s] for s in result.samples] if json_names else None,
         "subtype": [d[0] for d in digests],
         "found": [[[mech_index[m], 1 if st == "detected" else 0, details(obs)] for m, st, obs in d[1]]
@@ -151,7 +172,8 @@ def _heat(frac: float) -> str:
 def render_html(result: CohortResult, kb=None, title: str | None = None, *,
                 digests: list[list] | None = None,
                 json_names: dict[str, str] | None = None, fragility=None,
-                plots: tuple[str | None, str | None] | None = None) -> str:
+                plots: tuple[str | None, str | None] | None = None,
+                matrix: dict | None = None) -> str:
     """The whole report as one HTML string (no external resources).
 
     Cohort summaries and the samples x agents table are built for any cohort size: the table
@@ -162,7 +184,8 @@ def render_html(result: CohortResult, kb=None, title: str | None = None, *,
     ``json_names``: sample -> per-sample JSON file name, to link each drill-down to its file.
     ``fragility``: a :class:`~refractor.interpret.sensitivity.SensitivityResult` of the same
     cohort; its fragile calls are listed (with the curator numbers that flip them).
-    ``plots``: :func:`~refractor.report._plots.report_plots` of ``result``, if already rendered.
+    ``plots``: :func:`~refractor.report._plots.report_plots` of ``result``, if already rendered;
+    ``matrix``: :func:`matrix_data` of ``result``, if already built.
     """
     from refractor import __version__
 
@@ -183,7 +206,7 @@ def render_html(result: CohortResult, kb=None, title: str | None = None, *,
             "unassessable": [m.mechanism for m in r.mechanisms if m.status == "not_assessable"],
             "warnings": [w for w in r.warnings if w not in cohort_warnings],
         })
-    data = json.dumps(cohort_data(result, digests, json_names), ensure_ascii=False,
+    data = json.dumps(cohort_data(result, digests, json_names, matrix), ensure_ascii=False,
                       separators=(",", ":")).replace("</", "<\\/")
     grouped, other = group_warnings(result.warnings)
     landscape, levels_plot = report_plots(result) if plots is None else plots
@@ -227,4 +250,4 @@ def fragility_summary(fragility) -> dict | None:
     }
 
 
-__all__ = ["render_html", "fragility_summary", "cohort_data", "disease_summary", "evidence_index", "group_warnings", "level_definitions"]
+__all__ = ["render_html", "fragility_summary", "cohort_data", "matrix_data", "report_parts_task", "disease_summary", "evidence_index", "group_warnings", "level_definitions"]

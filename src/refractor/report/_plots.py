@@ -2,7 +2,7 @@
 and returned as base64 PNG strings ready for ``<img src="data:image/png;base64,...">``.
 
 matplotlib is imported by the plotting functions, not with this module: a run renders its plots
-in a worker process (:func:`report_plots_task`), so the ~0.4 s import stays off the serial
+in a worker process (:func:`refractor.report._html.report_parts_task`), so the ~0.4 s import stays off the serial
 start of ``refractor profile``."""
 from __future__ import annotations
 
@@ -132,13 +132,5 @@ def report_plots(result: CohortResult) -> tuple[str | None, str | None]:
     return mechanism_landscape(result), level_distribution(result)
 
 
-def report_plots_task() -> tuple[str | None, str | None]:
-    """:func:`report_plots` of the run's result, as a worker step
-    (:meth:`refractor.report._parallel.Workers.submit`: the result is inherited, not sent)."""
-    from refractor.report._parallel import cohort_result
-
-    return report_plots(cohort_result())
-
-
 __all__ = ["mechanism_landscape", "sample_labels", "level_distribution", "report_plots",
-           "report_plots_task", "STATUS_COLOURS", "LEVEL_COLOURS"]
+           "STATUS_COLOURS", "LEVEL_COLOURS"]

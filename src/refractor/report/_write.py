@@ -198,7 +198,7 @@ def write_outputs(
     """
     from refractor.report._maf import MAF_COLUMN_SETS, maf_task
     from refractor.report._parallel import Workers, remove_parts, want_agents
-    from refractor.report._plots import report_plots_task
+    from refractor.report._html import report_parts_task
     from refractor.report._tables import matrix_tables_task, tables_task
 
     want = parse_outputs(outputs)
@@ -215,9 +215,9 @@ def write_outputs(
             json_dir.mkdir()
             final["samples"] = outdir / "samples"
         names = sample_filenames(result.samples) if json_dir else None
-        # the plots need only the cohort-level calls: a worker renders them first, while the
-        # others start on the samples (the parent waits for the pass, idle)
-        plots = pool.submit(report_plots_task) if "html" in want else None
+        # the plots and the report's matrix data need only the cohort-level calls: a worker
+        # builds them first, while the others start on the samples (the parent waits, idle)
+        parts = pool.submit(report_parts_task) if "html" in want else None
         # so do the sample-level tables: they come from the matrices alone
         steps = [pool.submit(matrix_tables_task, stage, want)] if want & {"tsv", "parquet"} else []
         got = pool.run_pass(stage, json_dir=json_dir, filenames=names, want=want,
@@ -250,9 +250,10 @@ def write_outputs(
                                          got.sample_mechs if full else {}))
                 final[f"maf:{p.name}"] = outdir / target
         if "html" in want:
+            plots, matrix = parts.get()
             with _no_collector():  # millions of acyclic objects alive (digests): ~25% faster
                 html = render_html(result, kb, title, digests=got.digests, json_names=names,
-                                   fragility=fragility, plots=plots.get())
+                                   fragility=fragility, plots=plots, matrix=matrix)
             (stage / "report.html").write_text(html, encoding="utf-8")
             del html
             final["report"] = outdir / "report.html"
