@@ -68,6 +68,40 @@ def test_sample_id_absent_from_a_maf_is_still_no_variant(folder):
     assert set(c.variants["sample"]) == {"S1"} and ("S3", "variant") in set(map(tuple, c.assessed.to_numpy()))
 
 
+def test_sample_id_nearly_matching_an_unclaimed_maf_id_is_reported(folder):
+    """Before: 'S04' (the MAF holds 'S4', named by no row) read as "no variant" and S4's
+    variants were dropped, with no word. Now a DataWarning for S04 alone, naming the id; a
+    sample whose id resembles nothing in the file stays silent (a MAF lists mutated samples)."""
+    from refractor.interpret import interpret
+    from refractor.kb import KnowledgeBase
+
+    sheet = _sheet(folder, "sample,disease,maf\nS1,MM,mini.maf\nS2,MM,mini.maf\nS04,MM,mini.maf\n"
+                           "PT-99,MM,mini.maf\n")
+    with pytest.warns(DataWarning, match="sample S04: no row in maf file .*mini.maf, so it reads as "
+                                         "having no variant; the file holds 'S4'"):
+        c = read_samplesheet(sheet)
+    near = [w for w in c.read_warnings if "no row in maf file" in w]
+    assert len(near) == 1 and "PT-99" not in near[0]
+    assert c.read_warning_samples[near[0]] == ("S04",)
+    assert set(c.variants["sample"]) == {"S1", "S2"}  # still read as it was, only now flagged
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        res = interpret(c, KnowledgeBase.load())
+    by_sample = {r.sample: [w.message for w in r.warnings] for r in res}
+    assert any("the file holds 'S4'" in m for m in by_sample["S04"])
+    assert not any("the file holds 'S4'" in m for m in by_sample["S1"] + by_sample["PT-99"])
+
+
+def test_sample_id_nearly_matching_an_unclaimed_clinical_id_is_reported(folder):
+    text = (folder / "clinical.tsv").read_text().replace("\nS2\t", "\nPT-0002\t")
+    (folder / "clinical.tsv").write_text(text)
+    sheet = _sheet(folder, "sample,disease,maf,clinical\nS1,MM,mini.maf,clinical.tsv\n"
+                           "PT-002,AML,mini.maf,clinical.tsv\n")
+    with pytest.warns(DataWarning, match="sample PT-002: no row in clinical file .*clinical.tsv, so it "
+                                         "has no clinical history from it; the file holds 'PT-0002'"):
+        read_samplesheet(sheet)
+
+
 def test_variant_in_both_maf_and_vcf_is_reported(folder):
     """Before: a sample given a MAF and a VCF of the same calls had each shared variant twice, silently."""
     (folder / "t1.maf").write_text(

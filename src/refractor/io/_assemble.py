@@ -72,8 +72,33 @@ def _barcode_prefixes(rows: list, file_samples: list[str], fset: set, col: str, 
     return out
 
 
-def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bool) -> tuple[pd.DataFrame, list[str]]:
-    """Rows of ``df`` for the samples of ``rows``; returns (table, samples assessed)."""
+#: what a sample without rows in a file of this kind reads as (files where that is allowed)
+_ABSENT_MEANS = {"maf": "reads as having no variant", "clinical": "has no clinical history from it"}
+#: largest (samples without rows) x (file ids no row names) compared for near misses
+_NEAR_MISS_PAIRS = 200_000
+
+
+def _near_misses(missing: list, unclaimed: list[str]) -> list[tuple[object, str]]:
+    """(row, file id) for each row whose sample id nearly equals an id of the file that no
+    samplesheet row names ("S0012" / "S012", "AML-7" / "AML-07"): most likely one sample whose
+    id was mistyped in one of the two files. Similarity: difflib's ratio >= 0.8."""
+    import difflib
+
+    if not missing or not unclaimed or len(missing) * len(unclaimed) > _NEAR_MISS_PAIRS:
+        return []
+    out = []
+    for r in missing:
+        close = difflib.get_close_matches(r.sample, unclaimed, n=1, cutoff=0.8)
+        if close:
+            out.append((r, close[0]))
+    return out
+
+
+def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bool,
+            near: list | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Rows of ``df`` for the samples of ``rows``; returns (table, samples assessed).
+    ``near`` (a list, with ``absent_ok``): receives the :func:`_near_misses` of the rows the
+    file has no rows for."""
     wanted = [r.sample for r in rows]
     file_samples = [s for s in df.attrs.get("samples", []) if s is not None]
     fset = set(file_samples)
@@ -127,6 +152,8 @@ def _select(df: pd.DataFrame, col: str, path: Path, rows: list, *, absent_ok: bo
             f"sample {r.sample!r} not found in {col} file {path} (it holds {len(fset)} sample(s): {shown or 'none'}){hint}",
             **_where(r, col, path),
         )
+    if missing and near is not None:
+        near.extend(_near_misses(missing, [f for f in file_samples if f not in pset]))
     keep = set(present)
     sub = df[df["sample"].isin(keep)] if len(keep) < len(fset) or len(fset) == 0 else df
     return sub, wanted
@@ -224,9 +251,21 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
     assessed: list[tuple[str, str]] = []
     declared: list[tuple[str, str, Path]] = []
 
+    def warn_near(col: str, p: Path, near: list) -> None:
+        """A warning for each sample whose id the file seems to hold mistyped (it concerns
+        that sample only)."""
+        for r, other in near:
+            with reading([r]):
+                warnings.warn(DataWarning(
+                    f"sample {r.sample}: no row in {col} file {p}, so it {_ABSENT_MEANS[col]}; "
+                    f"the file holds {other!r}, which no samplesheet row names: if that is this "
+                    "sample, correct the id in one of the two files"), stacklevel=4)
+
     def add(col: str, p: Path, df: pd.DataFrame, rs: list, absent_ok: bool = False) -> None:
         kind, table = KIND_OF[col]
-        sub, wanted = _select(df, col, p, rs, absent_ok=absent_ok)
+        near: list = []
+        sub, wanted = _select(df, col, p, rs, absent_ok=absent_ok, near=near)
+        warn_near(col, p, near)
         tables[table].append(sub)
         assessed.extend((s, kind) for s in wanted)
 
@@ -279,7 +318,9 @@ def _assemble(rows: list, *, build: str | None, genes: Iterable[str] | None, cli
         elif col == "clinical":
             with reading(rs):
                 df = read_clinical(p, columns=clinical_columns)
-            sub, _ = _select(df, col, p, rs, absent_ok=True) if len(df) else (df, None)
+            near = []
+            sub, _ = _select(df, col, p, rs, absent_ok=True, near=near) if len(df) else (df, None)
+            warn_near(col, p, near)
             clinical_parts.append((p, sub))
     inputs: dict[str, tuple[Path, ...]] = {}
     for col, p in groups:
