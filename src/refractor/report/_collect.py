@@ -139,8 +139,9 @@ def _digest(r, cohort_warnings: set) -> list:
 
 
 def tsv_cell(v) -> str:
-    """One cell as csv.writer (and so pandas' ``to_csv``) writes it with a tab delimiter:
-    None empty, numbers by ``str``, a text quoted when it holds a tab, quote or line break."""
+    """One cell as csv.writer writes it with a tab delimiter (as pandas' ``to_csv`` does, but
+    that a lone CR is quoted too: pandas' reader takes it for a line end): None empty, numbers
+    by ``str``, a text quoted when it holds a tab, quote, CR or LF."""
     if v is None:
         return ""
     t = v if isinstance(v, str) else str(v)
@@ -165,9 +166,13 @@ class _RowCache:
         hit = self._agents.get(id(a))
         if hit is not None and hit[0] is a:
             return hit[1], hit[2]
-        tail = "\t".join(map(tsv_cell, (
-            a.agent, a.agent_class, a.level, a.score, a.assessable, a.confidence,
-            ";".join(a.mechanisms), ";".join(a.evidence), a.level, a.status, a.reason or "")))
+        cells = (a.agent, a.agent_class, a.level, a.score, a.assessable, a.confidence,
+                 ";".join(a.mechanisms), ";".join(a.evidence), a.level, a.status, a.reason or "")
+        # the usual case in one join: no cell holds a tab, quote or line break (then every
+        # cell is written as is, as tsv_cell would); otherwise cell by cell
+        tail = "\t".join(["" if v is None else v if v.__class__ is str else str(v) for v in cells])
+        if (tail.count("\t") != len(cells) - 1 or '"' in tail or "\n" in tail or "\r" in tail):
+            tail = "\t".join(map(tsv_cell, cells))
         traces = tuple((a.agent, t.rule, t.term, t.weight, t.contribution, ";".join(t.mechanisms),
                         t.status, t.resolution) for t in a.trace)
         if len(self._agents) >= self._limit:
