@@ -70,3 +70,18 @@ def test_composite_crbn_call_is_not_counted_twice(kb, tmp_path):
     res = forecast(alone, kb, ["pd"], state="MM-LEN-REF", n_twins=200, counterfactuals=False)
     assert res["observed"]["crbn-point-mutation"]["share_of_twins"] == 1.0
     assert len(res["assumptions"]) == 2 and "--refractory" in res["assumptions"][1]
+
+
+def test_progress_counts_every_block_of_the_main_run_and_the_counterfactuals(kb, tmp_path):
+    """2 regimens x ceil(3,000 / 2,048) = 4 blocks per run; one observed mechanism adds one
+    counterfactual run: 8 blocks in one total, reported in order, the same answer as without."""
+    mut = _sample(tmp_path, [{"mechanism": "crbn-point-mutation", "status": "detected"}])
+    seen = []
+    res = forecast(mut, kb, ["pd", "vd"], state="MM-LEN-REF", n_twins=3000, seed=1,
+                   progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(k, 8) for k in range(1, 9)]
+    assert res == forecast(mut, kb, ["pd", "vd"], state="MM-LEN-REF", n_twins=3000, seed=1)
+    seen.clear()
+    forecast(mut, kb, ["pd"], state="MM-LEN-REF", n_twins=100, counterfactuals=False,
+             progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 1)]

@@ -160,6 +160,7 @@ def register(root: typer.Typer) -> None:
         n: int = typer.Option(1000, "--n", min=50, max=1_000_000, help="Virtual twins per regimen."),
         seed: int = typer.Option(0, "--seed", min=0),
         no_counterfactuals: bool = typer.Option(False, "--no-counterfactuals", help="Skip the per-mechanism reruns."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
         kb: Optional[Path] = typer.Option(None, "--kb", help=KB_HELP),
     ) -> None:
         """Forecast response and PFS under each regimen for virtual twins of one sample (JSON)."""
@@ -167,8 +168,10 @@ def register(root: typer.Typer) -> None:
 
         k = _kb(kb)
         refr = [x.strip() for x in refractory.split(",") if x.strip()] if refractory is not None else None
-        res = forecast(sample, k, [r.strip() for r in regimens.split(",") if r.strip()], state=state,
-                       refractory=refr, n_twins=n, seed=seed, counterfactuals=not no_counterfactuals)
+        with _bar("simulating twins (all runs)", quiet) as progress:
+            res = forecast(sample, k, [r.strip() for r in regimens.split(",") if r.strip()],
+                           state=state, refractory=refr, n_twins=n, seed=seed,
+                           counterfactuals=not no_counterfactuals, progress=progress)
         _dump(res)
 
 

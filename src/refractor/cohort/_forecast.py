@@ -10,11 +10,14 @@ repeated without it (counterfactual) to show how much it moved the answer.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from refractor.cohort._population import BLOCK
 from refractor.cohort._run import DISCLAIMER, run_scenario
 from refractor.cohort._scenario import Arm, Scenario
 from refractor.errors import InputError
@@ -80,9 +83,13 @@ def forecast(
     params: Any = None,
     executor: Any = None,
     counterfactuals: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Per regimen: probability of response, PFS median and 80% interval, relapse drivers and the
-    effect of each observed mechanism (counterfactual without it). JSON-ready."""
+    effect of each observed mechanism (counterfactual without it). JSON-ready.
+
+    ``progress(done_blocks, total_blocks)``, if given, is called after each block of virtual
+    twins, across the main run and every counterfactual rerun (one total for all of them)."""
     data, path = read_sample(sample)
     if not regimens:
         raise InputError("give at least one regimen", column="--regimens")
@@ -128,13 +135,24 @@ def forecast(
                   refractory=frozenset(refr), prevalence=keep, covariates={}, arms=tuple(arms),
                   n_per_arm=int(n_twins), follow_up_months=float(follow_up_months), seed=int(seed),
                   replicates=1, clonal_fraction={m: v for m, v in clonal.items() if m in keep})
-    main = _per_arm(run_scenario(sc, kb, executor, params=params, trajectories=False))
     observed = [m for m, v in keep.items() if v > 0]
+    runs = 1 + (len(observed) if counterfactuals else 0)
+    per_run = len(arms) * math.ceil(int(n_twins) / BLOCK)  # blocks of one run (one replicate)
+
+    def step(k: int) -> Callable[[int, int], None] | None:
+        """Run ``k``'s progress as a share of all runs' blocks."""
+        if progress is None:
+            return None
+        return lambda done, _total: progress(k * per_run + done, runs * per_run)
+
+    main = _per_arm(run_scenario(sc, kb, executor, params=params, trajectories=False,
+                                 progress=step(0)))
     if counterfactuals:
-        for m in observed:
+        for i, m in enumerate(observed, start=1):
             alt = sc.with_(prevalence={**keep, m: 0.0},
                            clonal_fraction={k: v for k, v in sc.clonal_fraction.items() if k != m})
-            cf = _per_arm(run_scenario(alt, kb, executor, params=params, trajectories=False))
+            cf = _per_arm(run_scenario(alt, kb, executor, params=params, trajectories=False,
+                                       progress=step(i)))
             for arm, res in main.items():
                 res.setdefault("observed_mechanism_effects", []).append({
                     "mechanism": m,

@@ -167,7 +167,8 @@ def forecast_run(request: Request, report: str = Form(..., max_length=40), sampl
         raise InputError("choose at least one regimen", column="regimens")
     n = _check_n(request, n, "virtual twins per regimen")
     jid = start_job(request, "forecast", f"Forecast for sample {sample}",
-                    lambda progress, executor: forecast(found, kb, regimens, n_twins=n, executor=executor))
+                    lambda progress, executor: forecast(found, kb, regimens, n_twins=n, executor=executor,
+                                                        progress=progress))
     return RedirectResponse(f"/cohort/job/{jid}", status_code=303)
 
 
