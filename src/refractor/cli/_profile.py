@@ -189,7 +189,7 @@ def profile(
     seg: Optional[Path] = typer.Option(None, "--seg", help="Segment file (CBS/IGV .seg, GDC, GATK, CNVkit, ASCAT ...). Accepted layouts: docs/inputs.md."),
     expression: Optional[Path] = typer.Option(None, "--expression", help="Expression (TPM matrix, GCT, salmon/kallisto/RSEM, featureCounts ...; counts are converted to TPM with a warning). Accepted layouts: docs/inputs.md."),
     junctions: Optional[Path] = typer.Option(None, "--junctions", help="STAR SJ.out.tab. Accepted layouts: docs/inputs.md."),
-    psi: Optional[Path] = typer.Option(None, "--psi", help="PSI table (sample gene event psi, or rMATS output). Accepted layouts: docs/inputs.md."),
+    psi: Optional[Path] = typer.Option(None, "--psi", help="PSI table (sample gene event psi), rMATS SE output or LeafCutter perind counts. Accepted layouts: docs/inputs.md."),
     methylation: Optional[Path] = typer.Option(None, "--methylation", help="Methylation beta values. Accepted layouts: docs/inputs.md."),
     clinical: Optional[Path] = typer.Option(None, "--clinical", help="Clinical TSV. Accepted layouts: docs/inputs.md."),
     refractory: Optional[str] = typer.Option(None, "--refractory", help="Agents the disease is refractory to (comma/semicolon separated ids, names, codes or brand names; resolved by the KB)."),

@@ -114,13 +114,19 @@ def read_psi(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
 
     ``psi`` must be a number in [0, 1] (NA is an error: leave the row out instead);
     ``reads`` optional non-negative integer. An rMATS ``SE.MATS.JC.txt`` file is recognised by
-    its header and read by :func:`refractor.io._rmats.read_rmats` (coordinates on ``build``).
+    its header and read by :func:`refractor.io._rmats.read_rmats`, a LeafCutter
+    ``*_perind.counts`` / ``*_perind_numers.counts`` table by its row names and read by
+    :func:`refractor.io._leafcutter.read_leafcutter` (coordinates on ``build``).
     """
     from refractor.io._expression import peek_header
+    from refractor.io._leafcutter import is_leafcutter, read_leafcutter
     from refractor.io._rmats import is_rmats, read_rmats
     from refractor.io._source import read_bytes
 
-    if is_rmats(peek_header(read_bytes(path), delimiter=None)):
+    data = read_bytes(path)
+    if is_leafcutter(data):
+        return read_leafcutter(path, build=build)
+    if is_rmats(peek_header(data, delimiter=None)):
         return read_rmats(path, build=build)
     tab = read_table(path, columns=PSI_COLUMNS, required={"sample", "gene", "event", "psi"}, delimiter=None)
     for c in ("sample", "gene", "event"):
