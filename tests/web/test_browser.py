@@ -55,7 +55,7 @@ def server(tmp_path_factory):
 
     with serving(tmp_path_factory.mktemp("browser-log"),
                  REFRACTOR_CACHE_DIR=str(tmp_path_factory.mktemp("browser-cache")),
-                 REFRACTOR_MAX_COHORT_PATIENTS="100000") as (base, _):  # a job long enough to cancel
+                 REFRACTOR_MAX_COHORT_PATIENTS="300000") as (base, _):  # a job long enough to cancel
         httpx.get(base + "/", timeout=60)  # load the KB before the browser's first page
         yield base
 
@@ -234,9 +234,9 @@ def test_cohort_job_page_in_the_browser(server, browser):
 
 
 def test_cancel_a_cohort_job_in_the_browser(server, browser):
-    """The job page's Cancel button stops a long run (100,000 virtual patients per arm): the page
+    """The job page's Cancel button stops a long run (300,000 virtual patients per arm, ~15 s): the page
     comes back saying it was cancelled, with no console error and no serious axe violation."""
-    _start_cohort_job(server, browser, 100_000)
+    _start_cohort_job(server, browser, 300_000)
     from selenium.webdriver.support.ui import WebDriverWait
 
     button = WebDriverWait(browser, 60).until(
