@@ -48,7 +48,8 @@ def test_streamed_json_is_the_records_own(result):
 
 def test_workers_write_the_same_files(result, tmp_path, kb):
     """The per-sample pass split over forked worker processes writes the same bytes as the
-    pass in one process (JSON, agents.tsv, the long Parquet tables)."""
+    pass in one process (JSON, agents.tsv, every Parquet table, and the report, whose plots
+    and matrix data a worker builds during the pass)."""
     one, two = tmp_path / "one", tmp_path / "two"
     write_outputs(result, one, kb=kb, workers=1)
     write_outputs(result, two, kb=kb, workers=2)
@@ -56,8 +57,10 @@ def test_workers_write_the_same_files(result, tmp_path, kb):
         assert (one / name).read_bytes() == (two / name).read_bytes()
     for f in (one / "samples").iterdir():
         assert f.read_bytes() == (two / "samples" / f.name).read_bytes()
-    for name in ("agents.parquet", "observations.parquet", "traces.parquet"):
+    for name in ("agents.parquet", "observations.parquet", "traces.parquet", "cohort_levels.parquet",
+                 "mechanisms.parquet"):
         assert pq.read_table(one / name).equals(pq.read_table(two / name))
+    assert (one / "report.html").read_bytes() == (two / "report.html").read_bytes()
     assert not (two / ".parts").exists()
 
 
