@@ -44,7 +44,7 @@ SEEDS = {
                          REAL / "PT3b.quant.genes.sf", REAL / "featureCounts.txt", REAL / "gdc_star_gene_counts.tsv",
                          REAL / "excel_tpm.csv"], {}),
     "read_junctions": ([IO / "S1_GRCh38.SJ.out.tab", DEMO / "MM02.SJ.out.tab"], {"sample": "S1"}),
-    "read_psi": ([IO / "psi.tsv", REAL / "rmats" / "PT12.SE.MATS.JC.txt"], {}),
+    "read_psi": ([IO / "psi.tsv", REAL / "rmats" / "PT12.SE.MATS.JC.txt", IO / "leafcutter_perind.counts"], {}),
     "read_methylation": ([IO / "methylation_long.tsv", IO / "methylation_wide.tsv",
                           REAL / "methylation" / "minfi_annotated_betas.csv"], {}),
     "read_clinical": ([IO / "clinical.tsv", IO / "cbioportal_clinical.txt", DEMO / "clinical.tsv"], {}),
