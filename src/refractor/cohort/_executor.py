@@ -21,6 +21,10 @@ from refractor.errors import InputError, RefractorError
 
 #: seconds a stopped worker process has to end after SIGTERM before it is sent SIGKILL
 STOP_GRACE = 2.0
+#: seconds between two looks at whether a map in progress was stopped
+POLL = 0.2
+#: seconds stop() waits for the pool's own manager thread once the processes have ended
+MANAGER_WAIT = 5.0
 
 
 class ExecutorStopped(RefractorError):
@@ -101,14 +105,28 @@ class LocalExecutor(Executor):
 
                 ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-            results = self._pool.map(fn, tasks)  # submits every task (and starts the processes) now
+            futures = [self._pool.submit(fn, t) for t in tasks]  # every task (and the processes) now
+        from concurrent.futures import TimeoutError as FutureTimeout
+
         try:
-            for r in results:
+            for f in futures:
+                # waited for in short steps: once stop() is called this raises within POLL s,
+                # whatever state the terminated pool's own threads are left in
+                while True:
+                    self._check()
+                    try:
+                        r = f.result(timeout=POLL)
+                        break
+                    except FutureTimeout:
+                        continue
                 self._check()
                 yield r
         except Exception:
             self._check()  # a pool broken by stop(): say why, not "terminated abruptly"
             raise
+        finally:
+            for f in futures:  # a map left early (an error, a stop) leaves no task queued
+                f.cancel()
 
     def stop(self, reason: str) -> None:
         """Stop at once, from any thread: terminate the worker processes (SIGTERM, then SIGKILL
@@ -136,7 +154,11 @@ class LocalExecutor(Executor):
                 if p.exitcode is None:
                     p.kill()
                     p.join()
-            pool.shutdown(wait=True)  # the pool's manager thread ends too
+            # the pool's manager thread ends too; bounded: with its processes killed it may wait
+            # on a queue feeder that nobody reads any more, and the processes are gone already
+            manager = getattr(pool, "_executor_manager_thread", None)
+            if manager is not None:
+                manager.join(MANAGER_WAIT)
         finally:
             self._quiet.set()
 
