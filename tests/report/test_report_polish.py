@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -96,3 +97,30 @@ def test_level_plot_counts_not_assessable_apart_from_susceptible(kb):
     grey = (abs(img[..., :3] - 0xcc / 255) < 0.02).all(axis=-1)
     # only the legend swatch may be green; the bars are grey
     assert green.sum() < 200 and grey.sum() > 2000
+
+
+def test_one_sample_report_says_why_it_has_no_plots(kb, tmp_path):
+    """One sample: no landscape column, no one-bar distribution (the report's tables hold the
+    same calls), and the page says so instead of "No mechanism could be assessed"; two samples
+    get both plots."""
+    from refractor.io import cohort_from_flags
+    from refractor.report import write_outputs
+
+    data = Path(__file__).parents[1] / "data" / "io"
+    one = interpret(cohort_from_flags(sample="S1", disease="MM", maf=data / "mini.maf"), kb)
+    write_outputs(one, tmp_path / "one", kb=kb)
+    html = (tmp_path / "one" / "report.html").read_text()
+    assert "data:image/png;base64," not in html
+    assert "One sample: its mechanism calls are in the sample's section below" in html
+    assert "No mechanism could be assessed" not in html
+    two = interpret(_sheet_of_two(data, tmp_path), kb)
+    write_outputs(two, tmp_path / "two", kb=kb)
+    assert (tmp_path / "two" / "report.html").read_text().count("data:image/png;base64,") == 2
+
+
+def _sheet_of_two(data, tmp_path):
+    from refractor.io import read_samplesheet
+
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(f"sample,disease,maf\nS1,MM,{data / 'mini.maf'}\nS2,MM,{data / 'mini.maf'}\n")
+    return read_samplesheet(sheet)

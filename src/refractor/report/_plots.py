@@ -126,11 +126,20 @@ def level_distribution(result: CohortResult) -> str | None:
     return _png(fig)
 
 
+#: fewest samples for which the report draws its two plots: for one sample the landscape is one
+#: column and the distribution one bar per agent, both already in the report's tables, while
+#: drawing them (matplotlib) was ~1.8 s of a ~3 s single-sample run
+MIN_PLOT_SAMPLES = 2
+
+
 def report_plots(result: CohortResult) -> tuple[str | None, str | None]:
     """The report's two plots, (mechanism landscape, level distribution): they depend only on
-    the cohort-level calls, so a run renders them in a worker while the per-sample pass runs."""
+    the cohort-level calls, so a run renders them in a worker while the per-sample pass runs.
+    ``(None, None)`` below :data:`MIN_PLOT_SAMPLES` samples."""
+    if len(result) < MIN_PLOT_SAMPLES:
+        return None, None
     return mechanism_landscape(result), level_distribution(result)
 
 
-__all__ = ["mechanism_landscape", "sample_labels", "level_distribution", "report_plots",
+__all__ = ["mechanism_landscape", "sample_labels", "level_distribution", "report_plots", "MIN_PLOT_SAMPLES",
            "STATUS_COLOURS", "LEVEL_COLOURS"]
