@@ -106,8 +106,15 @@ def _axe(driver) -> list[dict]:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_renders_without_console_errors_and_passes_axe(server, browser, path):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get_log("browser")  # drop earlier entries
     browser.get(server + path)
+    try:  # the load event has fired; under a loaded full suite the DOM was once read too early
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements("tag name", "h1"))
+    except TimeoutException:
+        raise AssertionError(f"{path}: no <h1> after 30 s; page starts: {browser.page_source[:500]!r}") from None
     assert browser.find_element("tag name", "h1").text
     errors = _console_errors(browser)
     assert not errors, errors
