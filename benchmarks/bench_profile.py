@@ -27,7 +27,9 @@ the last 60-300 s when it allocates new ones (``recently_deleted`` in ``find_ino
 creating 10,000 files right after deleting 10,000 others cost ~1 ms of kernel CPU per file here
 (measured with ``perf``: 0.75 ms per empty file created, against ~0.05 ms on a settled disk).
 Deleting between runs made the benchmark measure its own clean-up; run it on a settled disk
-(not straight after a large install or ``rm -r``) for figures that describe Refractor.
+(not straight after a large install, the test suite or ``rm -r``) for figures that describe
+Refractor: the benchmark first times the creation of 1,000 empty files and says when the disk is
+not settled (over 150 us per file; ~20-60 us when it is).
 Peak RSS of the CLI is the largest single process of its tree (``ru_maxrss`` from ``wait4``:
 the main process or one of the forked workers, whose pages are largely shared with it).
 """
@@ -182,6 +184,20 @@ def _compare(new: Path, base: Path) -> int:
     return bad
 
 
+#: microseconds per new empty file above which the disk is taken as unsettled (see the docstring:
+#: ~20 us here on a settled disk, ~600 us within minutes of deleting thousands of files)
+UNSETTLED_US = 150.0
+
+
+def _file_creation_us(folder: Path, n: int = 1000) -> float:
+    """Microseconds to create one empty file in ``folder`` (the files are left for the end)."""
+    folder.mkdir()
+    t = time.perf_counter()
+    for i in range(n):
+        os.close(os.open(folder / f"f{i}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    return 1e6 * (time.perf_counter() - t) / n
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100,1000,10000")
@@ -195,6 +211,11 @@ def main(argv=None) -> int:
     cli = [sys.executable, "-c", "from refractor.cli import main; main()"]
     rows, failures = [], 0
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+        probe = _file_creation_us(Path(tmp) / "probe")
+        settled = probe <= UNSETTLED_US
+        print(f"file creation on this disk: {probe:.0f} us per file "
+              f"({'settled' if settled else 'NOT settled: files were deleted here in the last minutes; the per-sample JSON writing is then overstated - wait ~5 min and run again'})",
+              flush=True)
         for n in [int(s) for s in args.sizes.split(",")]:
             d = Path(tmp) / f"c{n}"
             # in a child: this process stays small, so the CLI child's ru_maxrss is its own
@@ -266,6 +287,9 @@ def main(argv=None) -> int:
               f"{peak:>8.0f} {1000 * wall / n:>9.2f} | "
               f"{phase} (phase peak {ph.get('peak_mb', 0):.0f} MB) | {out}")
     n, pr, wall, peak, *_, ratio = rows[-1]
+    if not settled:
+        print(f"\nNOTE: the disk was not settled ({probe:.0f} us per new file): the figures overstate "
+              "the cost of writing the per-sample JSON files")
     print(f"\ntargets at {n} samples: ratio {ratio:.1f}x (median of the pairs' ratios; target <= "
           f"{TARGET_RATIO:g}x, stretch {STRETCH_RATIO:g}x): "
           f"{'met' if ratio <= TARGET_RATIO else 'NOT met'}; peak "
