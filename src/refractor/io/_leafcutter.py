@@ -12,10 +12,11 @@ clusters split reads into introns and writes, space-separated:
 Its intron coordinates are those of the flanking exon ends, 1-based, in genomic order: ``A`` is
 the last base of the exon on the intron's left and ``B`` the first base of the exon on its right,
 i.e. STAR's intron start - 1 and intron end + 1 (CRBN's exon-10 skip on GRCh38, STAR
-3151046-3153423 in reference/README, is LeafCutter's ``chr3:3151045:3153424``). Both of LeafCutter's clustering scripts make them so (read in their source,
-commit 2c9907e): ``leafcutter_cluster.py`` takes a junction file's BED start (0-based first
-intronic base, from ``bed2junc.pl``) and its end + 1; ``leafcutter_cluster_regtools.py`` takes a
-regtools BED12 junction's start + first block size and its end - last block size + 1.
+3151046-3153423 in reference/README, is LeafCutter's ``chr3:3151045:3153424``). Both of
+LeafCutter's clustering scripts make them so (read in their source, commit 2c9907e):
+``leafcutter_cluster.py`` takes a junction file's BED start (0-based first intronic base, from
+``bed2junc.pl``) and its end + 1; ``leafcutter_cluster_regtools.py`` takes a regtools BED12
+junction's start + first block size and its end - last block size + 1.
 
 PSI is computed as for STAR junctions (:func:`refractor.io._splicing.read_junctions`):
 skip / (skip + mean(inclusion upstream, inclusion downstream)), from the junctions the shipped
@@ -61,7 +62,8 @@ def is_leafcutter(data: bytes) -> bool:
 
 
 def read_leafcutter(path: str | Path, *, build: str | None = None,
-                    events: Sequence[tuple[str, int]] | None = None) -> pd.DataFrame:
+                    events: Sequence[tuple[str, int]] | None = None,
+                    data: bytes | None = None) -> pd.DataFrame:
     """Exon-skipping PSI for every sample of a LeafCutter counts file (see the module docstring).
 
     Every row must be ``<chrom>:<A>:<B>:clu_<n>[_<strand>]`` followed by one count per sample
@@ -70,14 +72,16 @@ def read_leafcutter(path: str | Path, *, build: str | None = None,
     build's is an error (aligned to the other build). A sample with no informative read gets
     its row all the same, ``psi`` NaN and ``reads`` 0 (measured but uninformative).
 
-    Returns the cohort ``splicing`` table (``sample gene event psi reads source``).
+    ``data``: the file's content as :func:`refractor.io._source.read_bytes` gave it, when the
+    caller has read it already. Returns the cohort ``splicing`` table (``sample gene event psi
+    reads source``).
     """
     from refractor.io._splicing import DEFAULT_EVENTS, event_name
 
     events = DEFAULT_EVENTS if events is None else events
     b = resolve_build(build, path=path)
     path = str(path)
-    lines = read_bytes(path).decode("utf-8").split("\n")
+    lines = (read_bytes(path) if data is None else data).decode("utf-8").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     if len(lines) < 2:

@@ -125,10 +125,11 @@ def read_psi(path: str | Path, *, build: str | None = None) -> pd.DataFrame:
 
     data = read_bytes(path)
     if is_leafcutter(data):
-        return read_leafcutter(path, build=build)
+        return read_leafcutter(path, build=build, data=data)
     if is_rmats(peek_header(data, delimiter=None)):
         return read_rmats(path, build=build)
-    tab = read_table(path, columns=PSI_COLUMNS, required={"sample", "gene", "event", "psi"}, delimiter=None)
+    tab = read_table(path, data=data, columns=PSI_COLUMNS, required={"sample", "gene", "event", "psi"},
+                     delimiter=None)
     for c in ("sample", "gene", "event"):
         require_nonempty(tab, c, what=c)
     psi = to_float(tab, "psi", what="PSI", allow_missing=False, lo=0.0, hi=1.0)
