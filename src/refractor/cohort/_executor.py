@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from refractor.errors import InputError, RefractorError
@@ -106,8 +107,6 @@ class LocalExecutor(Executor):
                 ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
             futures = [self._pool.submit(fn, t) for t in tasks]  # every task (and the processes) now
-        from concurrent.futures import TimeoutError as FutureTimeout
-
         try:
             for f in futures:
                 # waited for in short steps: once stop() is called this raises within POLL s,

@@ -146,8 +146,6 @@ def _chunk(k: int, start: int, stop: int, job: Job):
     per-sample data (or the exception, made picklable)."""
     if job.result is None:
         job = dataclasses.replace(job, result=_JOB.result)
-    enabled = gc.isenabled()
-    gc.disable()  # as in collect(): the chunk's millions of acyclic rows need no collector
     try:
         got = collect(job.result, json_dir=job.json_dir, filenames=job.filenames, want=job.want,
                       start=start, stop=stop, fragility=job.fragile_json)
@@ -171,9 +169,6 @@ def _chunk(k: int, start: int, stop: int, job: Job):
         return k, stop - start, got.sample_mechs, got.by_source, got.digests
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
         return _picklable(exc)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Workers:
